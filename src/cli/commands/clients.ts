@@ -1,0 +1,54 @@
+import type { Command } from "commander";
+import { CliError, withContext } from "../context.ts";
+
+export function registerClientCommands(program: Command): void {
+  const clients = program.command("clients").description("list and add applications (clients)");
+
+  clients
+    .command("add")
+    .description("add an application; prints its client_id")
+    .argument("<name>", "display name")
+    .option("--origin <url>", "allowed web origin for browser calls (repeatable)", collect, [])
+    .action((name: string, options: { origin: string[] }) =>
+      withContext(async ({ repo, print }) => {
+        if (name.trim() === "") throw new CliError("the client name must not be empty");
+        const origins = options.origin.map(parseOrigin);
+        const client = await repo.clients.add({ name: name.trim(), webOrigins: origins });
+        print(`added client ${client.name}`);
+        print(`client_id: ${client.clientId}`);
+      }),
+    );
+
+  clients
+    .command("list")
+    .description("list applications with their allowed web origins")
+    .action(() =>
+      withContext(async ({ repo, print }) => {
+        for (const client of await repo.clients.list()) {
+          print(
+            `${client.clientId}\t${client.name}\t${client.webOrigins.join(" ") || "(no web origins)"}`,
+          );
+        }
+      }),
+    );
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** An origin is scheme://host[:port] with nothing after it, as browsers send it. */
+function parseOrigin(value: string): string {
+  if (!URL.canParse(value))
+    throw new CliError(`--origin must be a URL like https://app.example.com, got "${value}"`);
+  const url = new URL(value);
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    url.search ||
+    url.hash
+  ) {
+    throw new CliError(`--origin must be a bare http(s) origin without a path, got "${value}"`);
+  }
+  return url.origin;
+}

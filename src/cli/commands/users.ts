@@ -1,0 +1,174 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { addUser } from "../../users/add-user.ts";
+import { importUsers } from "../../users/import-users.ts";
+import { type CliContext, CliError, readStdin, withContext } from "../context.ts";
+
+const REASONS: Record<string, string> = {
+  connection_not_found: "no such connection",
+  not_database_connection:
+    "the connection is not a database connection; its users cannot have a password here",
+  invalid_email: "the email address is not valid",
+  email_taken: "a user with this email already exists in the connection",
+  not_an_array: "the file must hold a JSON array of users (Auth0's bulk import format)",
+};
+
+interface AddOptions {
+  email: string;
+  password: string;
+  connection?: string;
+  name?: string;
+  givenName?: string;
+  familyName?: string;
+  nickname?: string;
+}
+
+export function registerUserCommands(program: Command): void {
+  const users = program.command("users").description("add, import, show, block and unblock users");
+
+  users
+    .command("add")
+    .description("add a user to a database connection (the connection's password policy applies)")
+    .requiredOption("--email <email>", "the user's email")
+    .requiredOption("--password <password>", "the password, or - to read it from standard input")
+    .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+    .option("--name <name>", "full name")
+    .option("--given-name <name>", "given name")
+    .option("--family-name <name>", "family name")
+    .option("--nickname <name>", "nickname")
+    .action((options: AddOptions) =>
+      withContext(async ({ repo, hasher, config, print }) => {
+        const password =
+          options.password === "-" ? (await readStdin()).replace(/\r?\n$/, "") : options.password;
+        const result = await addUser(repo, hasher, {
+          connection: options.connection ?? config.defaultConnection,
+          email: options.email,
+          password,
+          name: options.name ?? null,
+          givenName: options.givenName ?? null,
+          familyName: options.familyName ?? null,
+          nickname: options.nickname ?? null,
+        });
+        if (!result.ok) {
+          if (result.reason === "weak_password") {
+            throw new CliError(
+              `the password does not meet the policy: ${result.failures.map((f) => f.message).join("; ")}`,
+            );
+          }
+          throw new CliError(REASONS[result.reason] ?? result.reason);
+        }
+        await repo.audit.record({
+          actorType: "cli",
+          actorId: process.env.USER ?? null,
+          action: "user.created",
+          outcome: "success",
+          targetEmail: result.user.email,
+          connection: result.connection.name,
+        });
+        print(`added ${result.user.email} to ${result.connection.name}`);
+      }),
+    );
+
+  users
+    .command("import")
+    .description("import users from an Auth0 bulk-import JSON file (argon2 password hashes)")
+    .argument("<file>", "path to the JSON file")
+    .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+    .action((file: string, options: { connection?: string }) =>
+      withContext(async ({ repo, config, print }) => {
+        const rows = await readJson(file);
+        const connection = options.connection ?? config.defaultConnection;
+        const result = await importUsers(repo, connection, rows);
+        if (!result.ok) throw new CliError(REASONS[result.reason] ?? result.reason);
+        for (const { index, reason } of result.rejected)
+          process.stderr.write(`row ${index}: ${reason}\n`);
+        await repo.audit.record({
+          actorType: "cli",
+          actorId: process.env.USER ?? null,
+          action: "users.imported",
+          outcome: result.rejected.length ? "partial" : "success",
+          connection,
+          details: { imported: result.imported, rejected: result.rejected.length },
+        });
+        print(
+          `imported ${result.imported} users into ${connection}; rejected ${result.rejected.length}`,
+        );
+        if (result.rejected.length) process.exitCode = 1;
+      }),
+    );
+
+  users
+    .command("show")
+    .description("show a user (never the password hash)")
+    .argument("<email>", "the user's email")
+    .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+    .action((email: string, options: { connection?: string }) =>
+      withContext(async (context) => {
+        const { user, connection } = await findUser(context, email, options.connection);
+        const rows: Array<[string, unknown]> = [
+          ["email", user.email],
+          ["connection", connection],
+          ["email_verified", user.emailVerified],
+          ["name", user.name],
+          ["given_name", user.givenName],
+          ["family_name", user.familyName],
+          ["nickname", user.nickname],
+          ["blocked", user.blocked],
+          ["has_password", user.passwordHash !== null],
+          ["password_changed_at", user.passwordChangedAt?.toISOString()],
+          ["created_at", user.createdAt.toISOString()],
+          ["updated_at", user.updatedAt.toISOString()],
+        ];
+        for (const [key, value] of rows) context.print(`${key}: ${value ?? "-"}`);
+      }),
+    );
+
+  for (const [command, blocked] of [
+    ["block", true],
+    ["unblock", false],
+  ] as const) {
+    users
+      .command(command)
+      .description(blocked ? "block a user: no reset email is sent to them" : "unblock a user")
+      .argument("<email>", "the user's email")
+      .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+      .action((email: string, options: { connection?: string }) =>
+        withContext(async (context) => {
+          const { user, connection } = await findUser(context, email, options.connection);
+          await context.repo.users.setBlocked(user.id, blocked);
+          await context.repo.audit.record({
+            actorType: "cli",
+            actorId: process.env.USER ?? null,
+            action: blocked ? "user.blocked" : "user.unblocked",
+            outcome: "success",
+            targetEmail: user.email,
+            connection,
+          });
+          context.print(`${blocked ? "blocked" : "unblocked"} ${user.email} in ${connection}`);
+        }),
+      );
+  }
+}
+
+async function findUser({ repo, config }: CliContext, email: string, connectionName?: string) {
+  const connection = connectionName ?? config.defaultConnection;
+  const found = await repo.connections.findByName(connection);
+  if (!found) throw new CliError(`no such connection: ${connection}`);
+  const user = await repo.users.findByEmail(found.id, email);
+  if (!user) throw new CliError(`no user with email ${email} in ${connection}`);
+  return { user, connection };
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not valid JSON`);
+  }
+}

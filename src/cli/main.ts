@@ -1,0 +1,62 @@
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config.ts";
+import { DatabaseOpenError } from "../db/errors.ts";
+import { registerAuditCommands } from "./commands/audit.ts";
+import { registerClientCommands } from "./commands/clients.ts";
+import { registerConnectionCommands } from "./commands/connections.ts";
+import { registerRoleCommands } from "./commands/roles.ts";
+import { registerUserCommands } from "./commands/users.ts";
+import { CliError, withContext } from "./context.ts";
+
+function createProgram(): Command {
+  const program = new Command("passdesk")
+    .description(
+      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log.",
+    )
+    .configureOutput({
+      // Usage errors get the same one-line shape as every other failure; Commander's own
+      // "(Did you mean …?)" suggestion would otherwise start a second line.
+      outputError: (message, write) =>
+        write(
+          `passdesk: ${message
+            .replace(/^error: /, "")
+            .replace(/\s*\n\s*/g, " ")
+            .trim()} (run with --help for usage)\n`,
+        ),
+    })
+    .exitOverride();
+
+  program
+    .command("migrate")
+    .description("apply pending database migrations")
+    .action(() => withContext(async ({ print }) => print("database is up to date")));
+
+  registerConnectionCommands(program);
+  registerClientCommands(program);
+  registerUserCommands(program);
+  registerRoleCommands(program);
+  registerAuditCommands(program);
+  return program;
+}
+
+/** Expected failures print one line to stderr; anything else is a bug and keeps its stack. */
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (
+      error instanceof CliError ||
+      error instanceof ConfigError ||
+      error instanceof DatabaseOpenError
+    ) {
+      process.stderr.write(`passdesk: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { parseEnv } from "node:util";
+import { z } from "zod";
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+/** Decimal digits only: `z.coerce.number()` would read " " as 0 and "0x10" as 16. */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max, {
+      message: `must be a whole number from ${min} to ${max}`,
+    })
+    .transform(Number)
+    .default(fallback);
+
+const positiveInt = (fallback: number) => wholeNumber(1, Number.MAX_SAFE_INTEGER, fallback);
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), {
+    message: "must be a postgres:// or postgresql:// URL",
+  });
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+    message: "must be an absolute http:// or https:// URL",
+  });
+
+const emailSender = z
+  .string()
+  .trim()
+  .refine((value) => /^(?:[^<>\r\n]*<[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/.test(value), {
+    message: 'must be "address" or "Name <address>"',
+  });
+
+const schema = z
+  .object({
+    PORT: wholeNumber(0, 65535, 3000),
+    HOST: z.string().trim().min(1).default("0.0.0.0"),
+    PUBLIC_URL: httpUrl.optional(),
+    DATABASE_URL: postgresUrl.optional(),
+    PGLITE_DATA_DIR: z.string().trim().min(1).default("./.data/pglite"),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
+      .default("info"),
+    DEFAULT_CONNECTION: z.string().trim().min(1).default("Username-Password-Authentication"),
+    TRUST_PROXY: wholeNumber(0, 10, 0),
+    RATE_LIMIT_PER_EMAIL_BURST: positiveInt(10),
+    RATE_LIMIT_PER_EMAIL_PER_MINUTE: positiveInt(1),
+    RATE_LIMIT_PER_IP_BURST: positiveInt(100),
+    RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+    SENDGRID_API_KEY: optionalString,
+    SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
+    SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
+    EMAIL_SEND_LEASE_SECONDS: positiveInt(60),
+    EMAIL_FROM: emailSender.default("Passdesk <no-reply@passdesk.local>"),
+    TENANT_NAME: z.string().trim().min(1).default("passdesk"),
+    FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
+    SUPPORT_EMAIL: optionalString,
+    SUPPORT_URL: httpUrl.optional(),
+  })
+  .transform((env) => ({
+    port: env.PORT,
+    host: env.HOST,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    databaseUrl: env.DATABASE_URL,
+    pgliteDataDir: env.PGLITE_DATA_DIR,
+    logLevel: env.LOG_LEVEL,
+    defaultConnection: env.DEFAULT_CONNECTION,
+    trustProxy: env.TRUST_PROXY,
+    rateLimits: {
+      perEmail: {
+        burst: env.RATE_LIMIT_PER_EMAIL_BURST,
+        perMinute: env.RATE_LIMIT_PER_EMAIL_PER_MINUTE,
+      },
+      perIp: { burst: env.RATE_LIMIT_PER_IP_BURST, perMinute: env.RATE_LIMIT_PER_IP_PER_MINUTE },
+    },
+    sendgrid: env.SENDGRID_API_KEY
+      ? {
+          apiKey: env.SENDGRID_API_KEY,
+          apiUrl: env.SENDGRID_API_URL.replace(/\/+$/, ""),
+          timeoutMillis: env.SENDGRID_TIMEOUT_MILLIS,
+        }
+      : undefined,
+    email: {
+      sendLeaseSeconds: env.EMAIL_SEND_LEASE_SECONDS,
+      from: env.EMAIL_FROM,
+      tenant: env.TENANT_NAME,
+      friendlyName: env.FRIENDLY_NAME,
+      supportEmail: env.SUPPORT_EMAIL,
+      supportUrl: env.SUPPORT_URL,
+    },
+  }));
+
+export type Config = Readonly<z.output<typeof schema>>;
+
+/** Thrown with every invalid variable listed, so one start-up attempt reveals all of them. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Builds the typed, frozen config from environment variables; throws ConfigError listing every problem. */
+export function parseConfig(env: Env): Config {
+  // An empty (or blank) variable means "not set", as in most twelve-factor tooling.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ""),
+  );
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join(".") || "environment";
+        const value = env[name];
+        const shown =
+          value === undefined || /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(name)
+            ? ""
+            : ` (got ${JSON.stringify(value)})`; // JSON keeps a stray newline on the one line
+        return `${name}: ${issue.message}${shown}`;
+      }),
+    );
+  }
+  return deepFreeze(result.data);
+}
+
+/** Reads `.env` (when present) under the real environment, which wins, then parses. */
+export function loadConfig(env: Env = process.env, envFile = ".env"): Config {
+  return parseConfig({ ...readEnvFile(envFile), ...env });
+}
+
+function readEnvFile(path: string): Env {
+  try {
+    return parseEnv(readFileSync(path, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw new ConfigError([`${path}: cannot be read (${(error as Error).message})`]);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Where the database lives, for banners and logs: never includes a password. */
+export function describeDatabase(config: Config): string {
+  if (!config.databaseUrl) {
+    return config.pgliteDataDir === "memory://"
+      ? "embedded PGlite (in memory)"
+      : `embedded PGlite at ${config.pgliteDataDir}`;
+  }
+  const url = new URL(config.databaseUrl);
+  return `PostgreSQL ${url.hostname}:${url.port || "5432"}/${url.pathname.replace(/^\//, "")}`;
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { asc, eq } from "drizzle-orm";
+import type { Executor } from "./client.ts";
+import { clients } from "./schema.ts";
+
+/** An application that may send users to Passdesk (Auth0's "client"). */
+export interface Client {
+  clientId: string;
+  name: string;
+  webOrigins: string[];
+}
+
+export interface ClientStore {
+  findByClientId(clientId: string): Promise<Client | undefined>;
+  list(): Promise<Client[]>;
+  add(client: { name: string; webOrigins: string[] }): Promise<Client>;
+}
+
+/** 32 alphanumeric characters, the shape of an Auth0 client ID. */
+function createClientId(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  // 248 = 4 × 62: rejecting bytes above it keeps every character equally likely.
+  const bytes = [...randomBytes(64)].filter((byte) => byte < 248);
+  return bytes
+    .slice(0, 32)
+    .map((byte) => alphabet[byte % 62])
+    .join("");
+}
+
+export function createDrizzleClientStore(db: Executor): ClientStore {
+  const columns = {
+    clientId: clients.clientId,
+    name: clients.name,
+    webOrigins: clients.webOrigins,
+  };
+  return {
+    async findByClientId(clientId) {
+      const [row] = await db.select(columns).from(clients).where(eq(clients.clientId, clientId));
+      return row;
+    },
+    list: () => db.select(columns).from(clients).orderBy(asc(clients.id)),
+    async add({ name, webOrigins }) {
+      const [row] = await db
+        .insert(clients)
+        .values({ clientId: createClientId(), name, webOrigins })
+        .returning(columns);
+      if (!row) throw new Error("insert returned no row");
+      return row;
+    },
+  };
+}

@@ -1,0 +1,110 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
+import { DatabaseOpenError } from "./errors.ts";
+import * as schema from "./schema.ts";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
+export type Executor = Database | Transaction;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: "pglite" | "postgres";
+  /** Runs a statement with a session-level advisory lock held (one connection for its span). */
+  withAdvisoryLock<T>(key: number, work: (db: Database) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  databaseUrl?: string | undefined;
+  pgliteDataDir: string;
+  /** postgres.js pool size; small by default, the service is mostly I/O bound. */
+  maxConnections?: number;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
+    : openPglite(options.pgliteDataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 5,
+    // Prepared statements survive a server restart poorly; the service holds few distinct statements anyway.
+    prepare: true,
+  });
+  try {
+    await client`select 1`;
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    const { hostname, port, pathname } = new URL(url);
+    const code = (error as { code?: string }).code ?? (error as Error).message;
+    throw new DatabaseOpenError(
+      `cannot reach PostgreSQL at ${hostname}:${port || 5432}${pathname} (${code})`,
+      { cause: error },
+    );
+  }
+  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  return {
+    db,
+    kind: "postgres",
+    async withAdvisoryLock(key, work) {
+      // A one-connection pool: the session-level lock and the work share that connection.
+      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      try {
+        await single`select pg_advisory_lock(${key})`;
+        return await work(drizzlePostgres(single, { schema }) as unknown as Database);
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    async ping() {
+      await client`select 1`;
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  const inMemory = dataDir === "memory://";
+  const lock: DataDirLock | undefined = inMemory ? undefined : acquireDataDirLock(dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(inMemory ? undefined : dataDir);
+  } catch (error) {
+    lock?.release();
+    throw new DatabaseOpenError(`the embedded database at ${dataDir} could not be opened`, {
+      cause: error,
+    });
+  }
+  const db = drizzlePglite(client, { schema }) as unknown as Database;
+  // PGlite serves one process (the directory lock sees to that), so an in-process queue
+  // stands in for Postgres's advisory locks.
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    db,
+    kind: "pglite",
+    withAdvisoryLock(_key, work) {
+      const run = queue.then(() => work(db));
+      queue = run.catch(() => {});
+      return run;
+    },
+    async ping() {
+      await client.query("select 1");
+    },
+    async close() {
+      await client.close();
+      lock?.release();
+    },
+  };
+}

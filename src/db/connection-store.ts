@@ -1,0 +1,64 @@
+import { asc, eq } from "drizzle-orm";
+import type { PasswordLevel } from "../passwords/policy.ts";
+import { type Connection, DEFAULT_POLICY, type NewConnection } from "../users/connection.ts";
+import type { Executor } from "./client.ts";
+import { connections } from "./schema.ts";
+
+export interface ConnectionStore {
+  findByName(name: string): Promise<Connection | undefined>;
+  findById(id: number): Promise<Connection | undefined>;
+  list(): Promise<Connection[]>;
+  /** Returns undefined when the name is taken. */
+  add(connection: NewConnection): Promise<Connection | undefined>;
+}
+
+type Row = typeof connections.$inferSelect;
+
+function toConnection(row: Row): Connection {
+  return {
+    id: row.id,
+    name: row.name,
+    strategy: row.strategy,
+    policy: {
+      level: row.passwordLevel as PasswordLevel,
+      minLength: row.passwordMinLength,
+      historySize: row.passwordHistorySize,
+      dictionary: row.passwordDictionary,
+      noPersonalInfo: row.passwordNoPersonalInfo,
+    },
+  };
+}
+
+export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
+  return {
+    async findByName(name) {
+      const [row] = await db.select().from(connections).where(eq(connections.name, name));
+      return row && toConnection(row);
+    },
+    async findById(id) {
+      const [row] = await db.select().from(connections).where(eq(connections.id, id));
+      return row && toConnection(row);
+    },
+    async list() {
+      const rows = await db.select().from(connections).orderBy(asc(connections.id));
+      return rows.map(toConnection);
+    },
+    async add({ name, strategy, policy }) {
+      const merged = { ...DEFAULT_POLICY, ...policy };
+      const [row] = await db
+        .insert(connections)
+        .values({
+          name,
+          strategy,
+          passwordLevel: merged.level,
+          passwordMinLength: merged.minLength,
+          passwordHistorySize: merged.historySize,
+          passwordDictionary: merged.dictionary,
+          passwordNoPersonalInfo: merged.noPersonalInfo,
+        })
+        .onConflictDoNothing()
+        .returning();
+      return row && toConnection(row);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import type { Executor } from "./client.ts";
+import { emailOutbox } from "./schema.ts";
+
+export type OutboxEmail = typeof emailOutbox.$inferSelect;
+
+export interface NewOutboxEmail {
+  messageRef: string;
+  kind: "change_password";
+  requestId: number | null;
+  userId: number;
+  toAddress: string;
+}
+
+export interface OutboxStore {
+  enqueue(email: NewOutboxEmail, at: Date): Promise<void>;
+  /**
+   * Leases up to `limit` emails that are due (or whose previous lease ran out: the process died
+   * mid-send) until `leaseUntil`. Concurrent workers never lease the same email.
+   */
+  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<OutboxEmail[]>;
+  markSent(id: number, providerMessageId: string | null, at: Date): Promise<void>;
+  scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
+}
+
+export function createDrizzleOutboxStore(db: Executor): OutboxStore {
+  return {
+    async enqueue(email, at) {
+      await db.insert(emailOutbox).values({ ...email, createdAt: at, nextAttemptAt: at });
+    },
+    claimDue(at, leaseUntil, limit) {
+      const due = db
+        .select({ id: emailOutbox.id })
+        .from(emailOutbox)
+        .where(
+          or(
+            and(eq(emailOutbox.status, "pending"), lte(emailOutbox.nextAttemptAt, at)),
+            and(eq(emailOutbox.status, "sending"), lt(emailOutbox.lockedUntil, at)),
+          ),
+        )
+        .orderBy(asc(emailOutbox.nextAttemptAt))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      return db
+        .update(emailOutbox)
+        .set({
+          status: "sending",
+          attempts: sql`${emailOutbox.attempts} + 1`,
+          lockedUntil: leaseUntil,
+        })
+        .where(inArray(emailOutbox.id, due))
+        .returning();
+    },
+    async markSent(id, providerMessageId, at) {
+      await db
+        .update(emailOutbox)
+        .set({ status: "sent", providerMessageId, sentAt: at, lockedUntil: null, lastError: null })
+        .where(eq(emailOutbox.id, id));
+    },
+    async scheduleRetry(id, nextAttemptAt, error) {
+      await db
+        .update(emailOutbox)
+        .set({ status: "pending", nextAttemptAt, lockedUntil: null, lastError: error })
+        .where(eq(emailOutbox.id, id));
+    },
+    async markFailed(id, error) {
+      await db
+        .update(emailOutbox)
+        .set({ status: "failed", lockedUntil: null, lastError: error })
+        .where(eq(emailOutbox.id, id));
+    },
+    async findByRef(messageRef) {
+      const [row] = await db
+        .select()
+        .from(emailOutbox)
+        .where(eq(emailOutbox.messageRef, messageRef));
+      return row;
+    },
+  };
+}

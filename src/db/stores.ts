@@ -1,0 +1,53 @@
+import type { AuditLog } from "../audit/audit.ts";
+import { createDrizzleAuditLog } from "./audit-store.ts";
+import type { Database, Executor } from "./client.ts";
+import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
+import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
+import { createDrizzleOutboxStore, type OutboxStore } from "./outbox-store.ts";
+import { createDrizzleRateLimitStore, type RateLimitStore } from "./rate-limit-store.ts";
+import { createDrizzleResetRequestStore, type ResetRequestStore } from "./reset-request-store.ts";
+import { createDrizzleRoleStore, type RoleStore } from "./role-store.ts";
+import { createDrizzleTemplateStore, type TemplateStore } from "./template-store.ts";
+import { createDrizzleTicketStore, type TicketStore } from "./ticket-store.ts";
+import { createDrizzleUserStore, type UserStore } from "./user-store.ts";
+
+/** Every store, bound to one executor (the pool, or one transaction). */
+export interface Stores {
+  connections: ConnectionStore;
+  clients: ClientStore;
+  users: UserStore;
+  roles: RoleStore;
+  audit: AuditLog;
+  resetRequests: ResetRequestStore;
+  tickets: TicketStore;
+  outbox: OutboxStore;
+  templates: TemplateStore;
+  rateLimits: RateLimitStore;
+}
+
+export interface Repository extends Stores {
+  /** Runs `work` with stores bound to one transaction: all of it commits, or none. */
+  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
+}
+
+export function createStores(db: Executor): Stores {
+  return {
+    connections: createDrizzleConnectionStore(db),
+    clients: createDrizzleClientStore(db),
+    users: createDrizzleUserStore(db),
+    roles: createDrizzleRoleStore(db),
+    audit: createDrizzleAuditLog(db),
+    resetRequests: createDrizzleResetRequestStore(db),
+    tickets: createDrizzleTicketStore(db),
+    outbox: createDrizzleOutboxStore(db),
+    templates: createDrizzleTemplateStore(db),
+    rateLimits: createDrizzleRateLimitStore(db),
+  };
+}
+
+export function createRepository(db: Database): Repository {
+  return {
+    ...createStores(db),
+    transaction: (work) => db.transaction((tx) => work(createStores(tx))),
+  };
+}

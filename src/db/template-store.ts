@@ -1,0 +1,107 @@
+import { desc, eq, sql } from "drizzle-orm";
+import {
+  type ChangePasswordTemplate,
+  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+} from "../email/template.ts";
+import type { Executor } from "./client.ts";
+import { emailTemplates, emailTemplateVersions } from "./schema.ts";
+
+export const CHANGE_PASSWORD_TEMPLATE = "change_password";
+
+export interface StoredTemplate extends ChangePasswordTemplate {
+  /** 0 while the built-in default is in force. */
+  version: number;
+  updatedBy: string | null;
+  updatedAt: Date | null;
+}
+
+export interface TemplateVersion extends ChangePasswordTemplate {
+  version: number;
+  changedFields: string[];
+  editedBy: string | null;
+  createdAt: Date;
+}
+
+export type SaveTemplateResult =
+  | { ok: true; template: StoredTemplate; changedFields: string[] }
+  | { ok: false; reason: "version_conflict"; current: StoredTemplate };
+
+export interface TemplateStore {
+  get(name: string): Promise<StoredTemplate>;
+  /** Saves a new version if `baseVersion` is still the current one: never a silent overwrite. */
+  save(
+    name: string,
+    template: ChangePasswordTemplate,
+    editedBy: string,
+    baseVersion: number,
+  ): Promise<SaveTemplateResult>;
+  history(name: string, limit: number): Promise<TemplateVersion[]>;
+}
+
+const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
+
+function pickFields(row: ChangePasswordTemplate): ChangePasswordTemplate {
+  return Object.fromEntries(
+    FIELDS.map((field) => [field, row[field]]),
+  ) as unknown as ChangePasswordTemplate;
+}
+
+export function createDrizzleTemplateStore(db: Executor): TemplateStore {
+  async function get(name: string): Promise<StoredTemplate> {
+    const [row] = await db.select().from(emailTemplates).where(eq(emailTemplates.name, name));
+    if (!row)
+      return { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, version: 0, updatedBy: null, updatedAt: null };
+    return {
+      ...pickFields(row),
+      version: row.version,
+      updatedBy: row.updatedBy,
+      updatedAt: row.updatedAt,
+    };
+  }
+
+  return {
+    get,
+    async save(name, template, editedBy, baseVersion) {
+      const current = await get(name);
+      const changedFields = FIELDS.filter((field) => current[field] !== template[field]);
+      const version = baseVersion + 1;
+      const fields = pickFields(template);
+      // The guarded write: an insert for the first version, else an update still at baseVersion.
+      const written =
+        baseVersion === 0
+          ? await db
+              .insert(emailTemplates)
+              .values({ name, version, ...fields, updatedBy: editedBy })
+              .onConflictDoNothing()
+              .returning()
+          : await db
+              .update(emailTemplates)
+              .set({ version, ...fields, updatedBy: editedBy, updatedAt: sql`now()` })
+              .where(
+                sql`${emailTemplates.name} = ${name} and ${emailTemplates.version} = ${baseVersion}`,
+              )
+              .returning();
+      if (written.length === 0)
+        return { ok: false, reason: "version_conflict", current: await get(name) };
+      await db
+        .insert(emailTemplateVersions)
+        .values({ name, version, ...fields, changedFields, editedBy });
+      return { ok: true, template: await get(name), changedFields };
+    },
+    async history(name, limit) {
+      const rows = await db
+        .select()
+        .from(emailTemplateVersions)
+        .where(eq(emailTemplateVersions.name, name))
+        .orderBy(desc(emailTemplateVersions.version))
+        .limit(limit);
+      return rows.map((row) => ({
+        ...pickFields(row),
+        version: row.version,
+        changedFields: row.changedFields,
+        editedBy: row.editedBy,
+        createdAt: row.createdAt,
+      }));
+    },
+  };
+}

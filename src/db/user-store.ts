@@ -1,0 +1,83 @@
+import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { normalizeEmail } from "../users/email.ts";
+import type { NewUser, User } from "../users/user.ts";
+import type { Executor } from "./client.ts";
+import { passwordHistory, users } from "./schema.ts";
+
+/** Kept no matter the policy: the largest history size a connection may ask for. */
+const HISTORY_KEPT = 24;
+
+export interface UserStore {
+  findByEmail(connectionId: number, email: string): Promise<User | undefined>;
+  findById(id: number): Promise<User | undefined>;
+  /** Returns undefined when the email is already taken in that connection. */
+  add(connectionId: number, user: NewUser): Promise<User | undefined>;
+  setBlocked(id: number, blocked: boolean): Promise<void>;
+  /** The current hash first, then earlier ones, newest first; at most `count`. */
+  recentPasswordHashes(id: number, count: number): Promise<string[]>;
+  /** Stores a new hash as current and appends it to the history. */
+  setPasswordHash(id: number, hash: string, changedAt: Date): Promise<void>;
+}
+
+export function createDrizzleUserStore(db: Executor): UserStore {
+  return {
+    async findByEmail(connectionId, email) {
+      const [row] = await db
+        .select()
+        .from(users)
+        .where(and(eq(users.connectionId, connectionId), eq(users.email, normalizeEmail(email))));
+      return row;
+    },
+    async findById(id) {
+      const [row] = await db.select().from(users).where(eq(users.id, id));
+      return row;
+    },
+    async add(connectionId, user) {
+      const [row] = await db
+        .insert(users)
+        .values({
+          ...user,
+          connectionId,
+          email: normalizeEmail(user.email),
+          passwordChangedAt: user.passwordHash ? sql`now()` : null,
+        })
+        .onConflictDoNothing()
+        .returning();
+      if (row?.passwordHash) {
+        await db.insert(passwordHistory).values({ userId: row.id, passwordHash: row.passwordHash });
+      }
+      return row;
+    },
+    async setBlocked(id, blocked) {
+      await db.update(users).set({ blocked, updatedAt: sql`now()` }).where(eq(users.id, id));
+    },
+    async recentPasswordHashes(id, count) {
+      if (count <= 0) return [];
+      const rows = await db
+        .select({ hash: passwordHistory.passwordHash })
+        .from(passwordHistory)
+        .where(eq(passwordHistory.userId, id))
+        .orderBy(desc(passwordHistory.id))
+        .limit(count);
+      return rows.map((row) => row.hash);
+    },
+    async setPasswordHash(id, hash, changedAt) {
+      await db
+        .update(users)
+        .set({ passwordHash: hash, passwordChangedAt: changedAt, updatedAt: changedAt })
+        .where(eq(users.id, id));
+      await db
+        .insert(passwordHistory)
+        .values({ userId: id, passwordHash: hash, createdAt: changedAt });
+      const kept = db
+        .select({ id: passwordHistory.id })
+        .from(passwordHistory)
+        .where(eq(passwordHistory.userId, id))
+        .orderBy(desc(passwordHistory.id))
+        .limit(HISTORY_KEPT);
+      await db
+        .delete(passwordHistory)
+        .where(and(eq(passwordHistory.userId, id), notInArray(passwordHistory.id, kept)));
+    },
+  };
+}

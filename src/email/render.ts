@@ -1,0 +1,91 @@
+import { convert } from "html-to-text";
+import { type ChangePasswordVariables, createLiquidScope } from "./change-password-variables.ts";
+import { describeDuration } from "./describe-duration.ts";
+import { sanitizeHeaderValue } from "./header-value.ts";
+import { htmlLiquid, plainLiquid, renderLiquid } from "./liquid.ts";
+import { parseMailbox } from "./mailbox.ts";
+import type { ChangePasswordTemplate } from "./template.ts";
+
+export {
+  type ChangePasswordVariables,
+  type SampleVariableOverrides,
+  sampleVariables,
+} from "./change-password-variables.ts";
+export { validateChangePasswordTemplate } from "./validate-template.ts";
+
+export interface RenderedEmail {
+  /** `address` or `Name <address>`, one line. */
+  from: string;
+  /** One line. */
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export type TemplatePart = "from" | "subject" | "body";
+
+/** A stored template could not be rendered (bad Liquid, limits exceeded, invalid sender). */
+export class TemplateRenderError extends Error {
+  constructor(
+    readonly part: TemplatePart,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`change-password template ${part}: ${message}`, options);
+    this.name = "TemplateRenderError";
+  }
+}
+
+export interface RenderEmailOptions {
+  /** EMAIL_FROM, used when the template has no sender of its own. */
+  defaultFrom: string;
+  /** Validation renders strictly so that unknown variables are reported. */
+  strictVariables?: boolean;
+}
+
+/** Renders the change-password email; throws TemplateRenderError when the template is broken. */
+export async function renderChangePasswordEmail(
+  template: ChangePasswordTemplate,
+  variables: ChangePasswordVariables,
+  options: RenderEmailOptions,
+): Promise<RenderedEmail> {
+  const scope = createLiquidScope(variables, describeDuration(template.urlLifetimeSeconds));
+  const strict = { strictVariables: options.strictVariables ?? false };
+  const render = async (part: TemplatePart, source: string, escapeHtml: boolean) => {
+    try {
+      return await renderLiquid(escapeHtml ? htmlLiquid : plainLiquid, source, scope, strict);
+    } catch (error) {
+      throw new TemplateRenderError(part, describeError(error), { cause: error });
+    }
+  };
+
+  const from = sanitizeHeaderValue(
+    template.from === null ? options.defaultFrom : await render("from", template.from, false),
+  );
+  if (parseMailbox(from) === null) {
+    throw new TemplateRenderError("from", 'must render to "address" or "Name <address>"');
+  }
+  const subject = sanitizeHeaderValue(await render("subject", template.subject, false));
+  const html = await render("body", template.body, true);
+  return { from, subject, html, text: convertToText(html) };
+}
+
+/** The plain-text part: links are kept as "text [url]" so the reset link survives. */
+export function convertToText(html: string): string {
+  return convert(html, {
+    wordwrap: 78,
+    selectors: [
+      { selector: "a", options: { hideLinkHrefIfSameAsText: true } },
+      { selector: "h1", options: { uppercase: false } },
+      { selector: "h2", options: { uppercase: false } },
+      { selector: "img", format: "skip" },
+      { selector: "table", format: "block" },
+      { selector: "tr", format: "block" },
+      { selector: "td", format: "block" },
+    ],
+  });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,148 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { Clock } from "../../clock.ts";
+import type { Repository } from "../../db/stores.ts";
+import type { Logger } from "../../logger.ts";
+import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
+import { requestPasswordReset } from "../../password-reset/request-reset.ts";
+import { clientIp } from "../client-ip.ts";
+import { errorResponse } from "../errors.ts";
+import { parseChangePasswordBody, readFields } from "./parse-body.ts";
+
+export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
+const MAX_BODY_BYTES = 10 * 1024;
+const ORIGIN_CACHE_MILLIS = 10_000;
+
+export interface ChangePasswordRouteDependencies {
+  repo: Repository;
+  clock: Clock;
+  logger: Logger;
+  limits: ResetLimits;
+  trustedProxies: number;
+  /** Called once a request is stored, so the worker picks it up without waiting for a poll. */
+  onRecorded(): void;
+}
+
+const REASONS = {
+  connection_not_found: [400, "connection_not_found", "The connection does not exist."],
+  not_database_connection: [
+    400,
+    "invalid_request",
+    "password changes are only available for database connections",
+  ],
+  invalid_client: [400, "invalid_client", "Unknown client."],
+} as const;
+
+function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
+  headers.set("X-RateLimit-Limit", String(status.limit));
+  headers.set("X-RateLimit-Remaining", String(status.remaining));
+  headers.set("X-RateLimit-Reset", String(status.resetAt));
+  if (!status.allowed) headers.set("Retry-After", String(status.retryAfterSeconds));
+}
+
+/** Browsers may call from any web origin a client lists; others get no CORS headers at all. */
+function createOriginCheck(repo: Repository, clock: Clock) {
+  let cached: { origins: Set<string>; until: number } | undefined;
+  return async function allowedOrigin(origin: string): Promise<string | null> {
+    const now = clock.now().getTime();
+    if (!cached || cached.until < now) {
+      const clients = await repo.clients.list();
+      cached = {
+        origins: new Set(clients.flatMap((client) => client.webOrigins)),
+        until: now + ORIGIN_CACHE_MILLIS,
+      };
+    }
+    return cached.origins.has(origin) ? origin : null;
+  };
+}
+
+/** Auth0's `POST /dbconnections/change_password`, wire-compatible with its SDKs. */
+export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
+  const route = new Hono();
+  const allowedOrigin = createOriginCheck(deps.repo, deps.clock);
+
+  route.use(
+    "/dbconnections/change_password",
+    cors({
+      origin: async (origin) => {
+        try {
+          return origin ? await allowedOrigin(origin) : null;
+        } catch {
+          return null;
+        }
+      },
+      allowMethods: ["POST", "OPTIONS"],
+      allowHeaders: ["Content-Type", "Auth0-Client"],
+      exposeHeaders: [
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+      ],
+      maxAge: 600,
+    }),
+  );
+
+  route.post(
+    "/dbconnections/change_password",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          413,
+          "request_too_large",
+          `The request body must be at most ${MAX_BODY_BYTES} bytes.`,
+        ),
+    }),
+    async (c) => {
+      const read = readFields(c.req.header("content-type") ?? "", await c.req.text());
+      if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
+      const parsed = parseChangePasswordBody(read.fields);
+      if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+
+      let result: Awaited<ReturnType<typeof requestPasswordReset>>;
+      try {
+        result = await requestPasswordReset(
+          { stores: deps.repo, clock: deps.clock, limits: deps.limits },
+          { ...parsed.body, clientIp: clientIp(c, deps.trustedProxies) },
+        );
+      } catch (error) {
+        // A 200 promises a stored request; without the database there is nothing to promise.
+        deps.logger.error({ err: error }, "reset request not recorded");
+        return errorResponse(
+          c,
+          503,
+          "temporarily_unavailable",
+          "The service is temporarily unavailable. Please try again.",
+        );
+      }
+
+      if (result.ok) {
+        deps.onRecorded();
+        // Auth0's exact answer, lower-case charset included: some SDKs compare the header verbatim.
+        return c.body(SUCCESS_MESSAGE, 200, {
+          "Content-Type": "text/html; charset=utf-8",
+          "X-RateLimit-Limit": String(result.rateLimit.limit),
+          "X-RateLimit-Remaining": String(result.rateLimit.remaining),
+          "X-RateLimit-Reset": String(result.rateLimit.resetAt),
+          "Cache-Control": "no-store",
+        });
+      }
+      if (result.reason === "rate_limited") {
+        const response = errorResponse(
+          c,
+          429,
+          "too_many_requests",
+          "Too many requests. Please try again later.",
+        );
+        setRateLimitHeaders(response.headers, result.rateLimit);
+        return response;
+      }
+      const [status, error, description] = REASONS[result.reason];
+      return errorResponse(c, status, error, description);
+    },
+  );
+  return route;
+}

@@ -1,0 +1,190 @@
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+import { type Clock, systemClock } from "./clock.ts";
+import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
+import { openDatabase } from "./db/client.ts";
+import { DatabaseOpenError } from "./db/errors.ts";
+import { migrateDatabase } from "./db/migrate.ts";
+import { createRepository } from "./db/stores.ts";
+import { createConsoleMailer } from "./email/console-mailer.ts";
+import type { Mailer } from "./email/mailer.ts";
+import { createSendGridMailer } from "./email/sendgrid-mailer.ts";
+import { createHttpApp } from "./http/app.ts";
+import { createChangePasswordRoute } from "./http/change-password/route.ts";
+import { createResetPageRoutes } from "./http/reset-page/routes.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { startWorker } from "./password-reset/worker.ts";
+import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
+
+export interface RunningPassdesk {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Seams for tests: everything else comes from config. */
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  mailer?: Mailer;
+  argon2?: Argon2Params;
+  workerPollIntervalMillis?: number;
+}
+
+/** The composition root: the only place that turns config into adapters and wires them. */
+export async function startPassdesk(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningPassdesk> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDataDir: config.pgliteDataDir,
+  });
+  try {
+    await migrateDatabase(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const repo = createRepository(handle.db);
+  const hasher = createArgon2Hasher(options.argon2);
+  const mailer =
+    options.mailer ??
+    (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
+
+  const worker = startWorker(
+    {
+      repo,
+      clock,
+      mailer,
+      logger,
+      leaseMillis: config.email.sendLeaseSeconds * 1000,
+      settings: {
+        publicUrl: config.publicUrl,
+        defaultFrom: config.email.from,
+        tenant: config.email.tenant,
+        friendlyName: config.email.friendlyName,
+        supportEmail: config.email.supportEmail,
+        supportUrl: config.email.supportUrl,
+      },
+    },
+    {
+      logger,
+      ...(options.workerPollIntervalMillis && {
+        pollIntervalMillis: options.workerPollIntervalMillis,
+      }),
+    },
+  );
+
+  const app = createHttpApp({
+    logger,
+    checkDatabase: () => handle.ping(),
+    routes: [
+      createChangePasswordRoute({
+        repo,
+        clock,
+        logger,
+        limits: config.rateLimits,
+        trustedProxies: config.trustProxy,
+        onRecorded: () => worker.wake(),
+      }),
+      createResetPageRoutes({
+        repo,
+        hasher,
+        clock,
+        logger,
+        publicUrl: config.publicUrl,
+        friendlyName: config.email.friendlyName,
+        supportEmail: config.email.supportEmail,
+        supportUrl: config.email.supportUrl,
+      }),
+    ],
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (error) {
+    await worker.stop();
+    await handle.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  for (const line of banner(config, port, mailer)) logger.info(line);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
+    port,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          if ("closeIdleConnections" in server) server.closeIdleConnections();
+        });
+        await worker.stop();
+        await handle.close();
+        logger.info("Passdesk stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function banner(config: Config, port: number, mailer: Mailer): string[] {
+  return [
+    `Passdesk listening on ${config.host}:${port}; links point to ${config.publicUrl}`,
+    `Database: ${describeDatabase(config)}`,
+    mailer.name === "console"
+      ? "Email: console — emails are logged, not sent (set SENDGRID_API_KEY to send through SendGrid)"
+      : `Email: ${mailer.name}`,
+    "Slack: off — set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN",
+  ];
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`passdesk: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let running: RunningPassdesk;
+  try {
+    running = await startPassdesk(config, { logger });
+  } catch (error) {
+    if (
+      error instanceof DatabaseOpenError ||
+      (error as NodeJS.ErrnoException).code === "EADDRINUSE"
+    ) {
+      process.stderr.write(`passdesk: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, "stopping: finishing in-flight requests");
+      running.stop().then(
+        () => process.exit(0),
+        (error) => {
+          logger.error({ err: error }, "error while stopping");
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

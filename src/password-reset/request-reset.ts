@@ -1,0 +1,78 @@
+import type { Clock } from "../clock.ts";
+import type { Stores } from "../db/stores.ts";
+import { isDatabaseConnection } from "../users/connection.ts";
+import { normalizeEmail } from "../users/email.ts";
+import {
+  type RateLimitStatus,
+  type ResetLimits,
+  resetRequestBuckets,
+  summarizeBuckets,
+} from "./rate-limit.ts";
+import { createOpaqueId } from "./tokens.ts";
+
+export interface PublicResetInput {
+  /** Already checked for shape by the edge. */
+  email: string;
+  connection: string;
+  clientId: string | null;
+  organization: string | null;
+  clientIp: string;
+}
+
+export type PublicResetResult =
+  | { ok: true; requestId: string; rateLimit: RateLimitStatus }
+  | { ok: false; reason: "connection_not_found" | "not_database_connection" | "invalid_client" }
+  | { ok: false; reason: "rate_limited"; rateLimit: RateLimitStatus };
+
+export interface RequestResetDependencies {
+  stores: Pick<Stores, "connections" | "clients" | "rateLimits" | "resetRequests" | "audit">;
+  clock: Clock;
+  limits: ResetLimits;
+}
+
+/**
+ * Records a reset request from the public API. Whether the email belongs to anyone is decided
+ * later by the worker: every step here does the same work for known and unknown addresses, so
+ * the answer's status, body and timing reveal nothing about who has an account.
+ */
+export async function requestPasswordReset(
+  { stores, clock, limits }: RequestResetDependencies,
+  input: PublicResetInput,
+): Promise<PublicResetResult> {
+  const connection = await stores.connections.findByName(input.connection);
+  if (!connection) return { ok: false, reason: "connection_not_found" };
+  if (!isDatabaseConnection(connection)) return { ok: false, reason: "not_database_connection" };
+  if (input.clientId !== null && !(await stores.clients.findByClientId(input.clientId))) {
+    return { ok: false, reason: "invalid_client" };
+  }
+
+  const email = normalizeEmail(input.email);
+  const now = clock.now();
+  const rateLimit = summarizeBuckets(
+    await stores.rateLimits.take(resetRequestBuckets(limits, input.clientIp, email), now),
+    now,
+  );
+  if (!rateLimit.allowed) {
+    await stores.audit.record({
+      actorType: "public",
+      actorId: input.clientIp,
+      action: "password_reset.requested",
+      outcome: "rate_limited",
+      targetEmail: email,
+      connection: connection.name,
+    });
+    return { ok: false, reason: "rate_limited", rateLimit };
+  }
+
+  const request = await stores.resetRequests.record({
+    publicId: createOpaqueId("req"),
+    email,
+    connection: connection.name,
+    clientId: input.clientId,
+    organization: input.organization,
+    source: "api",
+    requestedBy: null,
+    clientIp: input.clientIp,
+  });
+  return { ok: true, requestId: request.publicId, rateLimit };
+}

@@ -1,0 +1,208 @@
+import type { Clock } from "../clock.ts";
+import type { OutboxEmail } from "../db/outbox-store.ts";
+import type { Repository } from "../db/stores.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import { type Mailer, MailerError } from "../email/mailer.ts";
+import { renderChangePasswordEmail, TemplateRenderError } from "../email/render.ts";
+import type { Logger } from "../logger.ts";
+import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
+
+export interface EmailSettings {
+  publicUrl: string;
+  defaultFrom: string;
+  tenant: string;
+  friendlyName: string;
+  supportEmail: string | undefined;
+  supportUrl: string | undefined;
+}
+
+export interface SendDependencies {
+  repo: Repository;
+  mailer: Mailer;
+  clock: Clock;
+  logger: Logger;
+  settings: EmailSettings;
+  random?: RandomBytes;
+  /** How long a claimed email stays ours; after it, a crashed sender's email is retried. */
+  leaseMillis?: number;
+  maxAttempts?: number;
+}
+
+export interface DrainResult {
+  sent: number;
+  retrying: number;
+  failed: number;
+}
+
+const DEFAULT_LEASE_MILLIS = 60_000;
+const DEFAULT_MAX_ATTEMPTS = 15;
+const BASE_DELAY_MILLIS = 2_000;
+const MAX_DELAY_MILLIS = 15 * 60_000;
+
+/** Exponential backoff with jitter (half fixed, half random), never sooner than the provider asked. */
+export function retryDelayMillis(
+  attempt: number,
+  retryAfterSeconds: number | undefined,
+  random = Math.random,
+): number {
+  const exponential = Math.min(MAX_DELAY_MILLIS, BASE_DELAY_MILLIS * 2 ** Math.max(0, attempt - 1));
+  const jittered = exponential / 2 + random() * (exponential / 2);
+  return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
+}
+
+/** Sends every email that is due, concurrently, and reports what happened. */
+export async function drainOutbox(deps: SendDependencies, batchSize = 100): Promise<DrainResult> {
+  const now = deps.clock.now();
+  const leaseUntil = new Date(now.getTime() + (deps.leaseMillis ?? DEFAULT_LEASE_MILLIS));
+  const claimed = await deps.repo.outbox.claimDue(now, leaseUntil, batchSize);
+  const outcomes = await Promise.all(claimed.map((email) => sendOne(deps, email)));
+  return {
+    sent: outcomes.filter((outcome) => outcome === "sent").length,
+    retrying: outcomes.filter((outcome) => outcome === "retrying").length,
+    failed: outcomes.filter((outcome) => outcome === "failed").length,
+  };
+}
+
+/**
+ * The ticket is issued here, at send time, so its token never has to be stored for a retry:
+ * when a send fails, the ticket is revoked and the next attempt issues a fresh one.
+ */
+async function sendOne(
+  deps: SendDependencies,
+  email: OutboxEmail,
+): Promise<"sent" | "retrying" | "failed"> {
+  const { repo, clock, settings } = deps;
+  const user = email.userId === null ? undefined : await repo.users.findById(email.userId);
+  if (!user || user.blocked) {
+    return fail(deps, email, {
+      outcome: user ? "blocked" : "unknown_user",
+      reason: user ? "user is blocked" : "user no longer exists",
+    });
+  }
+  const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
+  if (!template.enabled)
+    return fail(deps, email, { outcome: "template_disabled", reason: "template disabled" });
+  const connection = await repo.connections.findById(user.connectionId);
+  const request =
+    email.requestId === null ? undefined : await repo.resetRequests.findById(email.requestId);
+  const client = request?.clientId
+    ? await repo.clients.findByClientId(request.clientId)
+    : undefined;
+
+  const now = clock.now();
+  const token = createTicketToken(deps.random);
+  const ticket = await repo.tickets.issue(
+    {
+      tokenHash: hashTicketToken(token),
+      userId: user.id,
+      requestId: email.requestId,
+      expiresAt: new Date(now.getTime() + template.urlLifetimeSeconds * 1000),
+      resultUrl: template.resultUrl,
+      includeEmailInRedirect: template.includeEmailInRedirect,
+    },
+    now,
+  );
+
+  try {
+    const rendered = await renderChangePasswordEmail(
+      template,
+      {
+        url: `${settings.publicUrl}/lo/reset?ticket=${token}`,
+        user: {
+          email: user.email,
+          name: user.name ?? "",
+          given_name: user.givenName ?? "",
+          family_name: user.familyName ?? "",
+          nickname: user.nickname ?? "",
+          email_verified: user.emailVerified,
+        },
+        application: { name: client?.name ?? "", clientID: client?.clientId ?? "" },
+        connection: { name: connection?.name ?? "" },
+        tenant: settings.tenant,
+        friendly_name: settings.friendlyName,
+        support_email: settings.supportEmail ?? "",
+        support_url: settings.supportUrl ?? "",
+      },
+      { defaultFrom: settings.defaultFrom },
+    );
+    // The stored address, never one taken from the request: no email reaches anyone else.
+    const sent = await deps.mailer.send({ ...rendered, to: user.email, ref: email.messageRef });
+    await repo.outbox.markSent(email.id, sent.providerMessageId ?? null, clock.now());
+    await audit(deps, email, user.email, connection?.name ?? null, "sent", {
+      attempts: email.attempts,
+    });
+    return "sent";
+  } catch (error) {
+    await repo.tickets.revoke(ticket.id, clock.now());
+    if (
+      error instanceof MailerError &&
+      error.failure === "retryable" &&
+      email.attempts < (deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS)
+    ) {
+      const delay = retryDelayMillis(email.attempts, error.details.retryAfterSeconds);
+      await repo.outbox.scheduleRetry(
+        email.id,
+        new Date(clock.now().getTime() + delay),
+        error.message,
+      );
+      deps.logger.warn(
+        {
+          messageRef: email.messageRef,
+          attempt: email.attempts,
+          delayMillis: Math.round(delay),
+          reason: error.message,
+        },
+        "email send failed; will retry",
+      );
+      return "retrying";
+    }
+    if (error instanceof MailerError || error instanceof TemplateRenderError) {
+      const outcome = error instanceof MailerError ? "provider_failure" : "template_error";
+      return fail(deps, email, {
+        outcome,
+        reason: error.message,
+        connection: connection?.name ?? null,
+      });
+    }
+    throw error;
+  }
+}
+
+async function fail(
+  deps: SendDependencies,
+  email: OutboxEmail,
+  {
+    outcome,
+    reason,
+    connection = null,
+  }: { outcome: string; reason: string; connection?: string | null },
+): Promise<"failed"> {
+  await deps.repo.outbox.markFailed(email.id, reason);
+  await audit(deps, email, email.toAddress, connection, outcome, {
+    reason,
+    attempts: email.attempts,
+  });
+  deps.logger.error({ messageRef: email.messageRef, reason }, "email not sent");
+  return "failed";
+}
+
+async function audit(
+  deps: SendDependencies,
+  email: OutboxEmail,
+  targetEmail: string,
+  connection: string | null,
+  outcome: string,
+  details: Record<string, unknown>,
+): Promise<void> {
+  const request =
+    email.requestId === null ? undefined : await deps.repo.resetRequests.findById(email.requestId);
+  await deps.repo.audit.record({
+    actorType: "system",
+    action: "password_reset.email",
+    outcome,
+    targetEmail,
+    connection,
+    requestId: request?.publicId ?? null,
+    details: { messageRef: email.messageRef, ...details },
+  });
+}

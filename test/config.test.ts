@@ -1,0 +1,227 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, describeDatabase, loadConfig, parseConfig } from "../src/config.ts";
+
+function configErrorOf(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error("parseConfig accepted the environment");
+}
+
+describe("parseConfig defaults", () => {
+  const config = parseConfig({});
+
+  it("listens on 0.0.0.0:3000", () => {
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe("0.0.0.0");
+  });
+
+  it("builds links on http://localhost:$PORT when PUBLIC_URL is unset", () => {
+    expect(config.publicUrl).toBe("http://localhost:3000");
+    expect(parseConfig({ PORT: "8080" }).publicUrl).toBe("http://localhost:8080");
+  });
+
+  it("uses embedded PGlite in ./.data/pglite when DATABASE_URL is unset", () => {
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.pgliteDataDir).toBe("./.data/pglite");
+  });
+
+  it("logs at info and adds users to Username-Password-Authentication", () => {
+    expect(config.logLevel).toBe("info");
+    expect(config.defaultConnection).toBe("Username-Password-Authentication");
+  });
+});
+
+describe("parseConfig values", () => {
+  it("reads every variable owned by the foundation", () => {
+    const config = parseConfig({
+      PORT: "8443",
+      HOST: "127.0.0.1",
+      PUBLIC_URL: "https://passdesk.example.com/",
+      DATABASE_URL: "postgres://passdesk@db.internal:5432/passdesk",
+      PGLITE_DATA_DIR: "memory://",
+      LOG_LEVEL: "debug",
+      DEFAULT_CONNECTION: "Staff",
+    });
+    expect(config).toMatchObject({
+      port: 8443,
+      host: "127.0.0.1",
+      publicUrl: "https://passdesk.example.com",
+      databaseUrl: "postgres://passdesk@db.internal:5432/passdesk",
+      pgliteDataDir: "memory://",
+      logLevel: "debug",
+      defaultConnection: "Staff",
+    });
+  });
+
+  it("accepts PORT 0, which lets the system choose a free port", () => {
+    expect(parseConfig({ PORT: "0" }).port).toBe(0);
+  });
+
+  it("treats an empty or blank variable as unset", () => {
+    const config = parseConfig({
+      PORT: "",
+      HOST: "  ",
+      PUBLIC_URL: "",
+      DATABASE_URL: "",
+      PGLITE_DATA_DIR: " ",
+      LOG_LEVEL: "",
+      DEFAULT_CONNECTION: "",
+    });
+    expect(config).toEqual(parseConfig({}));
+  });
+
+  it("returns a deeply frozen object", () => {
+    const config = parseConfig({});
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.rateLimits)).toBe(true);
+    expect(Object.isFrozen(config.rateLimits.perEmail)).toBe(true);
+    expect(Object.isFrozen(config.email)).toBe(true);
+    expect(() => {
+      (config as { port: number }).port = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      (config.rateLimits.perIp as { burst: number }).burst = 1;
+    }).toThrow(TypeError);
+  });
+});
+
+describe("parseConfig errors", () => {
+  it("lists every bad variable in one ConfigError on one line", () => {
+    const error = configErrorOf({
+      PORT: "abc",
+      PUBLIC_URL: "passdesk.example.com",
+      LOG_LEVEL: "loud",
+      DATABASE_URL: "mysql://db.internal/passdesk",
+    });
+    expect(error.problems).toHaveLength(4);
+    expect(error.message).not.toContain("\n");
+    for (const name of ["PORT", "PUBLIC_URL", "LOG_LEVEL", "DATABASE_URL"]) {
+      expect(error.message).toContain(`${name}: `);
+    }
+    expect(error.message).toContain('PORT: must be a whole number from 0 to 65535 (got "abc")');
+    expect(error.message).toContain("LOG_LEVEL: must be one of fatal, error, warn, info");
+  });
+
+  it.each([
+    ["-1"],
+    ["65536"],
+    ["1.5"],
+    ["0x10"],
+    ["1e3"],
+  ])("refuses PORT=%s", (port) => {
+    expect(configErrorOf({ PORT: port }).problems).toEqual([
+      `PORT: must be a whole number from 0 to 65535 (got "${port}")`,
+    ]);
+  });
+
+  it("refuses a PUBLIC_URL that is not http or https", () => {
+    expect(configErrorOf({ PUBLIC_URL: "ftp://files.example.com" }).problems).toEqual([
+      'PUBLIC_URL: must be an absolute http:// or https:// URL (got "ftp://files.example.com")',
+    ]);
+  });
+
+  it("keeps a value with a newline on the message's one line", () => {
+    const error = configErrorOf({ PORT: "3000\nHOST=evil" });
+    expect(error.message).not.toContain("\n");
+    expect(error.message).toContain(String.raw`(got "3000\nHOST=evil")`);
+  });
+
+  it("never echoes the value of DATABASE_URL or of a secret", () => {
+    const error = configErrorOf({
+      DATABASE_URL: "mysql://admin:hunter2@db.internal/passdesk",
+      SENDGRID_API_URL: "not a url",
+    });
+    expect(error.message).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");
+    expect(error.message).not.toContain("hunter2");
+    expect(error.message).not.toContain("db.internal");
+  });
+});
+
+describe("loadConfig", () => {
+  let dir: string;
+  let envFile: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "passdesk-config-"));
+    envFile = join(dir, ".env");
+    await writeFile(
+      envFile,
+      [
+        "# a comment",
+        "PORT=4000",
+        "HOST=127.0.0.1",
+        'DEFAULT_CONNECTION="From-Dotenv"',
+        "LOG_LEVEL=warn",
+      ].join("\n"),
+    );
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads variables from the .env file", () => {
+    const config = loadConfig({}, envFile);
+    expect(config.port).toBe(4000);
+    expect(config.host).toBe("127.0.0.1");
+    expect(config.defaultConnection).toBe("From-Dotenv");
+  });
+
+  it("lets the real environment win over the .env file", () => {
+    const config = loadConfig({ PORT: "5000", LOG_LEVEL: "error" }, envFile);
+    expect(config.port).toBe(5000);
+    expect(config.logLevel).toBe("error");
+    expect(config.host).toBe("127.0.0.1");
+  });
+
+  it("works without a .env file", () => {
+    expect(loadConfig({ PORT: "5001" }, join(dir, "missing.env")).port).toBe(5001);
+  });
+
+  it("reports a .env path that cannot be read as a ConfigError", () => {
+    expect(() => loadConfig({}, dir)).toThrow(ConfigError);
+    expect(() => loadConfig({}, dir)).toThrow(`${dir}: cannot be read`);
+  });
+
+  it("validates values read from the .env file like any other", () => {
+    expect(() => loadConfig({ PORT: "" }, envFile)).not.toThrow();
+    expect(() => loadConfig({ LOG_LEVEL: "loud" }, envFile)).toThrow("LOG_LEVEL: must be one of");
+  });
+});
+
+describe("describeDatabase", () => {
+  it("names the PostgreSQL host, port and database but never the password", () => {
+    const description = describeDatabase(
+      parseConfig({
+        DATABASE_URL: "postgres://admin:hunter2@db.internal:6543/passdesk?sslmode=require",
+      }),
+    );
+    expect(description).toBe("PostgreSQL db.internal:6543/passdesk");
+    expect(description).not.toContain("hunter2");
+    expect(description).not.toContain("admin");
+  });
+
+  it("hides a password that looks like part of the URL's structure", () => {
+    const description = describeDatabase(
+      parseConfig({ DATABASE_URL: "postgresql://u:p%40ss%2Fw0rd@db.internal/passdesk" }),
+    );
+    expect(description).toBe("PostgreSQL db.internal:5432/passdesk");
+    expect(description).not.toMatch(/p%40ss|p@ss|w0rd/);
+  });
+
+  it("names the embedded data directory, or says it lives in memory", () => {
+    expect(describeDatabase(parseConfig({ PGLITE_DATA_DIR: "/var/lib/passdesk" }))).toBe(
+      "embedded PGlite at /var/lib/passdesk",
+    );
+    expect(describeDatabase(parseConfig({ PGLITE_DATA_DIR: "memory://" }))).toBe(
+      "embedded PGlite (in memory)",
+    );
+  });
+});

@@ -1,0 +1,73 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { DatabaseEnv } from "./database.ts";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Written to the process's standard input, which is then closed. */
+  input?: string;
+  /** Extra variables; `undefined` removes one inherited from the test process. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Runs the real `passdesk` binary from the repository root, as an operator would, against the
+ * test database (see `runProcess` for the rest of its environment).
+ */
+export function runCli(
+  database: DatabaseEnv | undefined,
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  return runProcess(process.execPath, ["bin/passdesk.js", ...args], {
+    ...options,
+    env: { ...database, ...options.env },
+  });
+}
+
+/**
+ * Runs `command` in the repository root with the test process's environment plus `options.env`.
+ * Database and connection settings are blanked first (an empty variable counts as unset and
+ * beats `.env`), so neither the caller's shell nor a developer's `.env` can redirect a test.
+ */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<CliResult> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: "",
+    PGLITE_DATA_DIR: "",
+    DEFAULT_CONNECTION: "",
+    LOG_LEVEL: "silent",
+    ...options.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** The non-empty lines of an output stream. */
+export function linesOf(output: string): string[] {
+  return output.split("\n").filter((line) => line.trim() !== "");
+}
