@@ -74,6 +74,8 @@ const schema = z
     port: env.PORT,
     host: env.HOST,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ""),
+    /** False when PUBLIC_URL was defaulted: with PORT=0 the real port is only known once listening. */
+    publicUrlExplicit: env.PUBLIC_URL !== undefined,
     databaseUrl: env.DATABASE_URL,
     pgliteDataDir: env.PGLITE_DATA_DIR,
     logLevel: env.LOG_LEVEL,

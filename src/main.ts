@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
@@ -55,6 +56,25 @@ export async function startPassdesk(
     options.mailer ??
     (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
 
+  // Listen first: with PORT=0 and no PUBLIC_URL, links can only be built once the port is known.
+  let app: Hono | undefined;
+  const server = serve({
+    fetch: (request, env) => app?.fetch(request, env) ?? new Response("starting", { status: 503 }),
+    port: config.port,
+    hostname: config.host,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = config.publicUrlExplicit ? config.publicUrl : `http://localhost:${port}`;
+
   const worker = startWorker(
     {
       repo,
@@ -63,7 +83,7 @@ export async function startPassdesk(
       logger,
       leaseMillis: config.email.sendLeaseSeconds * 1000,
       settings: {
-        publicUrl: config.publicUrl,
+        publicUrl,
         defaultFrom: config.email.from,
         tenant: config.email.tenant,
         friendlyName: config.email.friendlyName,
@@ -79,7 +99,7 @@ export async function startPassdesk(
     },
   );
 
-  const app = createHttpApp({
+  app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),
     routes: [
@@ -96,27 +116,14 @@ export async function startPassdesk(
         hasher,
         clock,
         logger,
-        publicUrl: config.publicUrl,
+        publicUrl,
         friendlyName: config.email.friendlyName,
         supportEmail: config.email.supportEmail,
         supportUrl: config.email.supportUrl,
       }),
     ],
   });
-
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("listening", resolve);
-      server.once("error", reject);
-    });
-  } catch (error) {
-    await worker.stop();
-    await handle.close();
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
-  for (const line of banner(config, port, mailer)) logger.info(line);
+  for (const line of banner(config, port, publicUrl, mailer)) logger.info(line);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -137,9 +144,9 @@ export async function startPassdesk(
   };
 }
 
-function banner(config: Config, port: number, mailer: Mailer): string[] {
+function banner(config: Config, port: number, publicUrl: string, mailer: Mailer): string[] {
   return [
-    `Passdesk listening on ${config.host}:${port}; links point to ${config.publicUrl}`,
+    `Passdesk listening on ${config.host}:${port}; links point to ${publicUrl}`,
     `Database: ${describeDatabase(config)}`,
     mailer.name === "console"
       ? "Email: console — emails are logged, not sent (set SENDGRID_API_KEY to send through SendGrid)"

@@ -109,13 +109,7 @@ describe("parseConfig errors", () => {
     expect(error.message).toContain("LOG_LEVEL: must be one of fatal, error, warn, info");
   });
 
-  it.each([
-    ["-1"],
-    ["65536"],
-    ["1.5"],
-    ["0x10"],
-    ["1e3"],
-  ])("refuses PORT=%s", (port) => {
+  it.each([["-1"], ["65536"], ["1.5"], ["0x10"], ["1e3"]])("refuses PORT=%s", (port) => {
     expect(configErrorOf({ PORT: port }).problems).toEqual([
       `PORT: must be a whole number from 0 to 65535 (got "${port}")`,
     ]);

@@ -50,12 +50,19 @@ export function retryDelayMillis(
   return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
 }
 
-/** Sends every email that is due, concurrently, and reports what happened. */
-export async function drainOutbox(deps: SendDependencies, batchSize = 100): Promise<DrainResult> {
+export type SendOutcome = "sent" | "retrying" | "failed";
+
+/** Leases up to `limit` due emails for this process (see OutboxStore.claimDue). */
+export function claimDueEmails(deps: SendDependencies, limit: number): Promise<OutboxEmail[]> {
   const now = deps.clock.now();
   const leaseUntil = new Date(now.getTime() + (deps.leaseMillis ?? DEFAULT_LEASE_MILLIS));
-  const claimed = await deps.repo.outbox.claimDue(now, leaseUntil, batchSize);
-  const outcomes = await Promise.all(claimed.map((email) => sendOne(deps, email)));
+  return deps.repo.outbox.claimDue(now, leaseUntil, limit);
+}
+
+/** Sends every email that is due, concurrently, and reports what happened. */
+export async function drainOutbox(deps: SendDependencies, batchSize = 100): Promise<DrainResult> {
+  const claimed = await claimDueEmails(deps, batchSize);
+  const outcomes = await Promise.all(claimed.map((email) => sendEmail(deps, email)));
   return {
     sent: outcomes.filter((outcome) => outcome === "sent").length,
     retrying: outcomes.filter((outcome) => outcome === "retrying").length,
@@ -67,10 +74,7 @@ export async function drainOutbox(deps: SendDependencies, batchSize = 100): Prom
  * The ticket is issued here, at send time, so its token never has to be stored for a retry:
  * when a send fails, the ticket is revoked and the next attempt issues a fresh one.
  */
-async function sendOne(
-  deps: SendDependencies,
-  email: OutboxEmail,
-): Promise<"sent" | "retrying" | "failed"> {
+export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Promise<SendOutcome> {
   const { repo, clock, settings } = deps;
   const user = email.userId === null ? undefined : await repo.users.findById(email.userId);
   if (!user || user.blocked) {

@@ -1,71 +1,110 @@
 import type { Logger } from "../logger.ts";
 import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requests.ts";
-import { drainOutbox, type SendDependencies } from "./send-emails.ts";
+import { claimDueEmails, type SendDependencies, sendEmail } from "./send-emails.ts";
 
 export interface Worker {
   /** Asks for a pass now rather than at the next poll (called after recording a request). */
   wake(): void;
-  /** Finishes the pass in progress, then stops. */
+  /** Stops claiming work and waits (briefly) for sends in flight; unfinished ones are retried later. */
   stop(): Promise<void>;
 }
 
 export interface WorkerOptions {
-  pollIntervalMillis?: number;
   logger: Logger;
+  pollIntervalMillis?: number;
+  /** Sends in flight at once; a slow or hanging provider holds only these slots. */
+  maxConcurrentSends?: number;
+  stopGraceMillis?: number;
 }
 
 /**
- * Resolves recorded requests and drains the outbox until both are empty, then waits for a
- * wake-up or the next poll. Every instance runs one; Postgres row locks keep them apart.
+ * Resolves recorded requests and keeps up to `maxConcurrentSends` emails in flight, refilling a
+ * slot as soon as a send ends. Every instance runs one; Postgres row locks keep them apart.
  */
 export function startWorker(
   deps: ResolveDependencies & SendDependencies,
-  { pollIntervalMillis = 500, logger }: WorkerOptions,
+  {
+    logger,
+    pollIntervalMillis = 500,
+    maxConcurrentSends = 32,
+    stopGraceMillis = 5_000,
+  }: WorkerOptions,
 ): Worker {
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let wakeRequested = false;
-  let running: Promise<void> | undefined;
-
-  async function runPass(): Promise<void> {
-    do {
-      wakeRequested = false;
-      while (!stopped && (await resolvePendingRequests(deps)) > 0) {}
-      while (!stopped) {
-        const result = await drainOutbox(deps);
-        if (result.sent + result.retrying + result.failed === 0) break;
+  const inFlight = new Set<Promise<unknown>>();
+  const resolver = createSerialTask(async () => {
+    let resolved = 0;
+    for (
+      let batch = await resolvePendingRequests(deps);
+      batch > 0 && !stopped;
+      batch = await resolvePendingRequests(deps)
+    ) {
+      resolved += batch;
+      sender.run();
+    }
+    if (resolved > 0) sender.run();
+  }, logger);
+  const sender = createSerialTask(async () => {
+    while (!stopped) {
+      const free = maxConcurrentSends - inFlight.size;
+      if (free <= 0) return;
+      const claimed = await claimDueEmails(deps, free);
+      for (const email of claimed) {
+        const sending = sendEmail(deps, email)
+          .catch((error) =>
+            logger.error({ err: error, messageRef: email.messageRef }, "send failed unexpectedly"),
+          )
+          .finally(() => {
+            inFlight.delete(sending);
+            sender.run();
+          });
+        inFlight.add(sending);
       }
-    } while (wakeRequested && !stopped);
-  }
+      if (claimed.length < free) return;
+    }
+  }, logger);
 
-  function schedule(delayMillis: number): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, delayMillis);
-  }
+  const poll = setInterval(() => {
+    resolver.run();
+    sender.run();
+  }, pollIntervalMillis);
+  resolver.run();
+  sender.run();
 
-  function tick(): void {
-    if (running || stopped) return;
-    running = runPass()
+  return {
+    wake: () => resolver.run(),
+    async stop() {
+      stopped = true;
+      clearInterval(poll);
+      await Promise.all([resolver.idle(), sender.idle()]);
+      await Promise.race([
+        Promise.all(inFlight),
+        new Promise((resolve) => setTimeout(resolve, stopGraceMillis).unref()),
+      ]);
+    },
+  };
+}
+
+/** Runs `task` one at a time; a run requested meanwhile happens once, right after. */
+function createSerialTask(task: () => Promise<void>, logger: Logger) {
+  let running: Promise<void> | undefined;
+  let again = false;
+  function run(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = task()
       .catch((error) =>
-        logger.error({ err: error }, "worker pass failed; retrying at the next poll"),
+        logger.error({ err: error }, "worker task failed; retrying at the next poll"),
       )
       .finally(() => {
         running = undefined;
-        schedule(wakeRequested ? 0 : pollIntervalMillis);
+        if (again) {
+          again = false;
+          run();
+        }
       });
   }
-
-  schedule(0);
-  return {
-    wake() {
-      wakeRequested = true;
-      if (!running) schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { run, idle: async () => void (await running) };
 }

@@ -90,13 +90,13 @@ describe.each(backends)("passdesk roles and audit on %s", (backend) => {
       "users",
       "add",
       "--email",
-      "audited@example.com",
+      "oscar@example.com",
       "--password",
       PASSWORD,
     );
-    expect(added.code).toBe(0);
-    const blocked = await passdesk("users", "block", "audited@example.com");
-    expect(blocked.code).toBe(0);
+    expect(added).toMatchObject({ code: 0, stderr: "" });
+    const blocked = await passdesk("users", "block", "oscar@example.com");
+    expect(blocked).toMatchObject({ code: 0, stderr: "" });
 
     const result = await passdesk("audit", "tail", "-n", "5");
     expect(result.code).toBe(0);
@@ -108,9 +108,9 @@ describe.each(backends)("passdesk roles and audit on %s", (backend) => {
       expect.stringMatching(/\brole\.granted\s+success\s.*"teamId":"T0TEAM1"/),
       expect.stringMatching(/\brole\.revoked\s+success\s.*"slackUserId":"U123ABC"/),
       expect.stringMatching(
-        /\buser\.created\s+success\s+audited@example\.com\s+Username-Password-Authentication$/,
+        /\buser\.created\s+success\s+oscar@example\.com\s+Username-Password-Authentication$/,
       ),
-      expect.stringMatching(/\buser\.blocked\s+success\s+audited@example\.com\s/),
+      expect.stringMatching(/\buser\.blocked\s+success\s+oscar@example\.com\s/),
     ]);
     for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z {2}cli/);
     expect(result.stdout).not.toContain(PASSWORD);

@@ -9,7 +9,7 @@ import { acquireDataDirLock, type DataDirLock } from "../../src/db/data-dir-lock
 import { DatabaseOpenError } from "../../src/db/errors.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 import { connections } from "../../src/db/schema.ts";
-import { linesOf, runCli } from "../support/cli.ts";
+import { linesOf, runCli, runProcess } from "../support/cli.ts";
 import { startServerProcess } from "../support/server-process.ts";
 
 // The lock guards PGlite only: PostgreSQL serves many processes by design.
@@ -137,7 +137,7 @@ describe("acquireDataDirLock", () => {
 });
 
 describe("a PGlite data directory in use", () => {
-  it("refuses a second process with one line naming the holder; the data survives", async () => {
+  it("refuses a second process (CLI or server) with one line naming the holder; the data survives", async () => {
     const { dataDir, lockFile } = await migratedDataDir();
     const handle = await openPglite(dataDir);
     await handle.db.insert(connections).values({ name: "written-before", strategy: "samlp" });
@@ -149,6 +149,11 @@ describe("a PGlite data directory in use", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(linesOf(result.stderr)).toEqual([`passdesk: ${inUseMessage(dataDir, process.pid)}`]);
+    const server = await runProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: { PGLITE_DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" },
+    });
+    expect(server.code).toBe(1);
+    expect(linesOf(server.stderr)).toEqual([`passdesk: ${inUseMessage(dataDir, process.pid)}`]);
     expect(await readFile(lockFile, "utf8")).toBe(String(process.pid));
 
     await handle.db.insert(connections).values({ name: "written-after", strategy: "samlp" });
