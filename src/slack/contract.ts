@@ -1,0 +1,42 @@
+/**
+ * Everything Passdesk's Slack app asks of Slack, in one place: the listeners register these and
+ * a test checks slack-manifest.yml declares exactly them.
+ */
+export const COMMANDS = {
+  resetPassword: "/reset-password",
+  setPassword: "/set-password",
+} as const;
+
+export const CALLBACK_IDS = {
+  setPasswordModal: "set_password",
+  manageRolesModal: "manage_roles",
+} as const;
+
+export const ACTION_IDS = {
+  setPasswordMode: "set_password_mode",
+  openManageRoles: "open_manage_roles",
+} as const;
+
+export const EVENTS = ["app_home_opened"] as const;
+
+/** Bot scopes, each for the Web API methods named beside it. */
+export const BOT_SCOPES = {
+  commands: "slash commands",
+  "chat:write": "chat.postMessage, chat.postEphemeral, chat.update (audit channel, replies)",
+  "users:read": "users.info",
+  "users:read.email": "users.info profile.email for @user targets",
+  "usergroups:read": "usergroups.users.list for role groups",
+} as const;
+
+/** Block IDs of the set-password modal, which view_submission errors are keyed to. */
+export const SET_PASSWORD_BLOCKS = {
+  mode: "mode",
+  password: "password",
+  confirmation: "confirmation",
+  notify: "notify",
+} as const;
+
+export const MANAGE_ROLES_BLOCKS = {
+  admins: "admins",
+  support: "support",
+} as const;
