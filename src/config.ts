@@ -69,6 +69,44 @@ const schema = z
     FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
     SUPPORT_EMAIL: optionalString,
     SUPPORT_URL: httpUrl.optional(),
+    SLACK_SIGNING_SECRET: optionalString,
+    SLACK_BOT_TOKEN: z
+      .string()
+      .trim()
+      .regex(/^xoxb-/, { message: "must be a bot token (xoxb-…)" })
+      .optional(),
+    SLACK_APP_TOKEN: z
+      .string()
+      .trim()
+      .regex(/^xapp-/, { message: "must be an app-level token (xapp-…)" })
+      .optional(),
+    SLACK_API_URL: httpUrl.default("https://slack.com/api/"),
+    SLACK_AUDIT_CHANNEL: z
+      .string()
+      .trim()
+      .regex(/^[CGD][A-Z0-9]{2,}$/, { message: "must be a channel ID like C0123ABCD" })
+      .optional(),
+    SLACK_ADMIN_USERS: z
+      .string()
+      .trim()
+      .regex(/^([UW][A-Z0-9]{2,})(\s*,\s*[UW][A-Z0-9]{2,})*$/, {
+        message: "must be comma-separated Slack user IDs like U0123ABCD",
+      })
+      .optional(),
+    SLACK_SUPPORT_USERGROUP: z
+      .string()
+      .trim()
+      .regex(/^S[A-Z0-9]{2,}$/, { message: "must be a user-group ID like S0123ABCD" })
+      .optional(),
+    SLACK_ADMIN_USERGROUP: z
+      .string()
+      .trim()
+      .regex(/^S[A-Z0-9]{2,}$/, { message: "must be a user-group ID like S0123ABCD" })
+      .optional(),
+    SLACK_AUDIT_PUBLIC_REQUESTS: z
+      .enum(["true", "false", "1", "0"], { message: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true" || value === "1"),
   })
   .transform((env) => ({
     port: env.PORT,
@@ -95,6 +133,7 @@ const schema = z
           timeoutMillis: env.SENDGRID_TIMEOUT_MILLIS,
         }
       : undefined,
+    slack: describeSlack(env),
     email: {
       sendLeaseSeconds: env.EMAIL_SEND_LEASE_SECONDS,
       from: env.EMAIL_FROM,
@@ -106,6 +145,46 @@ const schema = z
   }));
 
 export type Config = Readonly<z.output<typeof schema>>;
+
+export type SlackConfig = NonNullable<Config["slack"]["settings"]>;
+
+interface SlackEnv {
+  SLACK_SIGNING_SECRET?: string | undefined;
+  SLACK_BOT_TOKEN?: string | undefined;
+  SLACK_APP_TOKEN?: string | undefined;
+  SLACK_API_URL: string;
+  SLACK_AUDIT_CHANNEL?: string | undefined;
+  SLACK_ADMIN_USERS?: string | undefined;
+  SLACK_SUPPORT_USERGROUP?: string | undefined;
+  SLACK_ADMIN_USERGROUP?: string | undefined;
+  SLACK_AUDIT_PUBLIC_REQUESTS: boolean;
+}
+
+/** Slack is on with a bot token plus a signing secret (HTTP) or an app token (Socket Mode). */
+function describeSlack(env: SlackEnv) {
+  const missing = [
+    !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN && "SLACK_SIGNING_SECRET",
+    !env.SLACK_BOT_TOKEN && "SLACK_BOT_TOKEN",
+  ].filter((name): name is string => Boolean(name));
+  if (missing.length > 0 || !env.SLACK_BOT_TOKEN) return { settings: undefined, missing };
+  return {
+    missing,
+    settings: {
+      signingSecret: env.SLACK_SIGNING_SECRET,
+      botToken: env.SLACK_BOT_TOKEN,
+      appToken: env.SLACK_APP_TOKEN,
+      apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
+      auditChannel: env.SLACK_AUDIT_CHANNEL,
+      auditPublicRequests: env.SLACK_AUDIT_PUBLIC_REQUESTS,
+      bootstrapAdmins: (env.SLACK_ADMIN_USERS ?? "")
+        .split(",")
+        .map((id) => id.trim())
+        .filter(Boolean),
+      supportUsergroup: env.SLACK_SUPPORT_USERGROUP,
+      adminUsergroup: env.SLACK_ADMIN_USERGROUP,
+    },
+  };
+}
 
 /** Thrown with every invalid variable listed, so one start-up attempt reveals all of them. */
 export class ConfigError extends Error {

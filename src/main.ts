@@ -1,7 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
+import type { webApi } from "@slack/bolt";
 import type { Hono } from "hono";
+import { startAuditPoster } from "./audit/slack-audit-poster.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
@@ -17,6 +19,7 @@ import { createResetPageRoutes } from "./http/reset-page/routes.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
+import { startSlack } from "./slack/app.ts";
 
 export interface RunningPassdesk {
   url: string;
@@ -50,7 +53,16 @@ export async function startPassdesk(
     await handle.close();
     throw error;
   }
-  const repo = createRepository(handle.db);
+  const slackSettings = config.slack.settings;
+  const auditChannel = slackSettings?.auditChannel;
+  const repo = createRepository(handle.db, {
+    // Slack actions and completed resets go to the audit channel; public requests only on request.
+    shouldPostAudit: (entry) =>
+      auditChannel !== undefined &&
+      (entry.actorType === "slack" ||
+        entry.action === "password_reset.completed" ||
+        (slackSettings?.auditPublicRequests === true && entry.actorType === "public")),
+  });
   const hasher = createArgon2Hasher(options.argon2);
   const mailer =
     options.mailer ??
@@ -99,6 +111,33 @@ export async function startPassdesk(
     },
   );
 
+  const slack = slackSettings
+    ? await startSlack(slackSettings, {
+        repo,
+        hasher,
+        clock,
+        logger,
+        limits: config.rateLimits,
+        defaultConnection: config.defaultConnection,
+        wakeWorker: () => worker.wake(),
+      })
+    : undefined;
+  const auditPoster =
+    slack && auditChannel
+      ? startAuditPoster({
+          queue: repo.auditPosts,
+          channel: auditChannel,
+          clock,
+          logger,
+          post: async (message) => {
+            const result = await slack.client.chat.postMessage(
+              message as webApi.ChatPostMessageArguments,
+            );
+            return { ts: result.ts ?? "" };
+          },
+        })
+      : undefined;
+
   app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),
@@ -121,9 +160,10 @@ export async function startPassdesk(
         supportEmail: config.email.supportEmail,
         supportUrl: config.email.supportUrl,
       }),
+      ...(slack?.routes ? [slack.routes] : []),
     ],
   });
-  for (const line of banner(config, port, publicUrl, mailer)) logger.info(line);
+  for (const line of banner(config, port, publicUrl, mailer, slack?.mode)) logger.info(line);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -136,6 +176,8 @@ export async function startPassdesk(
           if ("closeIdleConnections" in server) server.closeIdleConnections();
         });
         await worker.stop();
+        await auditPoster?.stop();
+        await slack?.stop();
         await handle.close();
         logger.info("Passdesk stopped");
       })();
@@ -144,14 +186,30 @@ export async function startPassdesk(
   };
 }
 
-function banner(config: Config, port: number, publicUrl: string, mailer: Mailer): string[] {
+function describeSlackMode(
+  config: Config,
+  publicUrl: string,
+  mode: "http" | "socket" | undefined,
+): string {
+  if (mode === "socket") return "Slack: on — Socket Mode";
+  if (mode === "http") return `Slack: on — requests at ${publicUrl}/slack/events`;
+  return `Slack: off — set ${config.slack.missing.join(" and ")}`;
+}
+
+function banner(
+  config: Config,
+  port: number,
+  publicUrl: string,
+  mailer: Mailer,
+  slackMode: "http" | "socket" | undefined,
+): string[] {
   return [
     `Passdesk listening on ${config.host}:${port}; links point to ${publicUrl}`,
     `Database: ${describeDatabase(config)}`,
     mailer.name === "console"
       ? "Email: console — emails are logged, not sent (set SENDGRID_API_KEY to send through SendGrid)"
       : `Email: ${mailer.name}`,
-    "Slack: off — set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN",
+    describeSlackMode(config, publicUrl, slackMode),
   ];
 }
 

@@ -20,6 +20,8 @@ export interface AuditRecord extends Required<Omit<AuditEntry, "details">> {
   id: number;
   at: Date;
   details: Record<string, unknown>;
+  /** Attempts so far to post it to the Slack audit channel. */
+  slackAttempts: number;
 }
 
 export interface AuditLog {

@@ -1,29 +1,96 @@
-import { desc } from "drizzle-orm";
-import type { AuditLog, AuditRecord } from "../audit/audit.ts";
+import { and, asc, desc, eq, inArray, lte } from "drizzle-orm";
+import type { AuditEntry, AuditLog, AuditRecord } from "../audit/audit.ts";
 import type { Executor } from "./client.ts";
 import { auditLog } from "./schema.ts";
 
-export function createDrizzleAuditLog(db: Executor): AuditLog {
+/** Audit rows waiting to be posted to the Slack audit channel. */
+export interface AuditPostQueue {
+  /** Leases due rows until `leaseUntil`; other instances skip them. */
+  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<AuditRecord[]>;
+  markPosted(id: number, channel: string, ts: string): Promise<void>;
+  scheduleRetry(id: number, nextAttemptAt: Date): Promise<void>;
+  /** Gives up on a row after too many attempts; it stays in the database. */
+  markAbandoned(id: number): Promise<void>;
+}
+
+type Row = typeof auditLog.$inferSelect;
+
+function toRecord(row: Row): AuditRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    actorType: row.actorType as AuditRecord["actorType"],
+    actorId: row.actorId,
+    action: row.action,
+    outcome: row.outcome,
+    targetEmail: row.targetEmail,
+    connection: row.connection,
+    requestId: row.requestId,
+    details: row.details,
+    slackAttempts: row.slackAttempts,
+  };
+}
+
+/** `shouldPost` decides which entries also go to the Slack audit channel. */
+export function createDrizzleAuditLog(
+  db: Executor,
+  shouldPost: (entry: AuditEntry) => boolean = () => false,
+): AuditLog {
   return {
     async record(entry) {
-      await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
+      const post = shouldPost(entry);
+      await db.insert(auditLog).values({
+        ...entry,
+        details: entry.details ?? {},
+        slackState: post ? "pending" : null,
+        slackNextAttemptAt: post ? new Date() : null,
+      });
     },
     async tail(count) {
       const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);
-      return rows.reverse().map(
-        (row): AuditRecord => ({
-          id: row.id,
-          at: row.at,
-          actorType: row.actorType as AuditRecord["actorType"],
-          actorId: row.actorId,
-          action: row.action,
-          outcome: row.outcome,
-          targetEmail: row.targetEmail,
-          connection: row.connection,
-          requestId: row.requestId,
-          details: row.details,
-        }),
-      );
+      return rows.reverse().map(toRecord);
+    },
+  };
+}
+
+export function createDrizzleAuditPostQueue(db: Executor): AuditPostQueue {
+  return {
+    async claimDue(at, leaseUntil, limit) {
+      const due = db
+        .select({ id: auditLog.id })
+        .from(auditLog)
+        .where(and(eq(auditLog.slackState, "pending"), lte(auditLog.slackNextAttemptAt, at)))
+        .orderBy(asc(auditLog.id))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      const rows = await db
+        .update(auditLog)
+        .set({ slackNextAttemptAt: leaseUntil })
+        .where(inArray(auditLog.id, due))
+        .returning();
+      return rows.sort((a, b) => a.id - b.id).map(toRecord);
+    },
+    async markPosted(id, channel, ts) {
+      await db
+        .update(auditLog)
+        .set({ slackState: "posted", slackChannel: channel, slackTs: ts, slackNextAttemptAt: null })
+        .where(eq(auditLog.id, id));
+    },
+    async scheduleRetry(id, nextAttemptAt) {
+      const [row] = await db
+        .select({ attempts: auditLog.slackAttempts })
+        .from(auditLog)
+        .where(eq(auditLog.id, id));
+      await db
+        .update(auditLog)
+        .set({ slackNextAttemptAt: nextAttemptAt, slackAttempts: (row?.attempts ?? 0) + 1 })
+        .where(eq(auditLog.id, id));
+    },
+    async markAbandoned(id) {
+      await db
+        .update(auditLog)
+        .set({ slackState: "abandoned", slackNextAttemptAt: null })
+        .where(eq(auditLog.id, id));
     },
   };
 }

@@ -6,7 +6,7 @@ export type OutboxEmail = typeof emailOutbox.$inferSelect;
 
 export interface NewOutboxEmail {
   messageRef: string;
-  kind: "change_password";
+  kind: "change_password" | "password_changed";
   requestId: number | null;
   userId: number;
   toAddress: string;

@@ -1,5 +1,9 @@
-import type { AuditLog } from "../audit/audit.ts";
-import { createDrizzleAuditLog } from "./audit-store.ts";
+import type { AuditEntry, AuditLog } from "../audit/audit.ts";
+import {
+  type AuditPostQueue,
+  createDrizzleAuditLog,
+  createDrizzleAuditPostQueue,
+} from "./audit-store.ts";
 import type { Database, Executor } from "./client.ts";
 import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
 import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
@@ -26,17 +30,23 @@ export interface Stores {
 }
 
 export interface Repository extends Stores {
+  auditPosts: AuditPostQueue;
   /** Runs `work` with stores bound to one transaction: all of it commits, or none. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
 }
 
-export function createStores(db: Executor): Stores {
+export interface RepositoryOptions {
+  /** Which audit entries are also posted to the Slack audit channel (none by default). */
+  shouldPostAudit?: (entry: AuditEntry) => boolean;
+}
+
+export function createStores(db: Executor, options: RepositoryOptions = {}): Stores {
   return {
     connections: createDrizzleConnectionStore(db),
     clients: createDrizzleClientStore(db),
     users: createDrizzleUserStore(db),
     roles: createDrizzleRoleStore(db),
-    audit: createDrizzleAuditLog(db),
+    audit: createDrizzleAuditLog(db, options.shouldPostAudit),
     resetRequests: createDrizzleResetRequestStore(db),
     tickets: createDrizzleTicketStore(db),
     outbox: createDrizzleOutboxStore(db),
@@ -45,9 +55,10 @@ export function createStores(db: Executor): Stores {
   };
 }
 
-export function createRepository(db: Database): Repository {
+export function createRepository(db: Database, options: RepositoryOptions = {}): Repository {
   return {
-    ...createStores(db),
-    transaction: (work) => db.transaction((tx) => work(createStores(tx))),
+    ...createStores(db, options),
+    auditPosts: createDrizzleAuditPostQueue(db),
+    transaction: (work) => db.transaction((tx) => work(createStores(tx, options))),
   };
 }

@@ -10,6 +10,8 @@ const HISTORY_KEPT = 24;
 export interface UserStore {
   findByEmail(connectionId: number, email: string): Promise<User | undefined>;
   findById(id: number): Promise<User | undefined>;
+  /** The user with that email in every connection that has one. */
+  findAllByEmail(email: string): Promise<User[]>;
   /** Returns undefined when the email is already taken in that connection. */
   add(connectionId: number, user: NewUser): Promise<User | undefined>;
   setBlocked(id: number, blocked: boolean): Promise<void>;
@@ -27,6 +29,12 @@ export function createDrizzleUserStore(db: Executor): UserStore {
         .from(users)
         .where(and(eq(users.connectionId, connectionId), eq(users.email, normalizeEmail(email))));
       return row;
+    },
+    findAllByEmail(email) {
+      return db
+        .select()
+        .from(users)
+        .where(eq(users.email, normalizeEmail(email)));
     },
     async findById(id) {
       const [row] = await db.select().from(users).where(eq(users.id, id));

@@ -1,28 +1,14 @@
-import type { Clock } from "../clock.ts";
 import type { OutboxEmail } from "../db/outbox-store.ts";
-import type { Repository } from "../db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
 import { type Mailer, MailerError } from "../email/mailer.ts";
-import { renderChangePasswordEmail, TemplateRenderError } from "../email/render.ts";
+import { TemplateRenderError } from "../email/render.ts";
 import type { Logger } from "../logger.ts";
-import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
+import { type ComposeDependencies, composeEmail, type EmailSettings } from "./compose-email.ts";
 
-export interface EmailSettings {
-  publicUrl: string;
-  defaultFrom: string;
-  tenant: string;
-  friendlyName: string;
-  supportEmail: string | undefined;
-  supportUrl: string | undefined;
-}
+export type { EmailSettings };
 
-export interface SendDependencies {
-  repo: Repository;
+export interface SendDependencies extends ComposeDependencies {
   mailer: Mailer;
-  clock: Clock;
   logger: Logger;
-  settings: EmailSettings;
-  random?: RandomBytes;
   /** How long a claimed email stays ours; after it, a crashed sender's email is retried. */
   leaseMillis?: number;
   maxAttempts?: number;
@@ -70,12 +56,9 @@ export async function drainOutbox(deps: SendDependencies, batchSize = 100): Prom
   };
 }
 
-/**
- * The ticket is issued here, at send time, so its token never has to be stored for a retry:
- * when a send fails, the ticket is revoked and the next attempt issues a fresh one.
- */
+/** Sends one leased email and records the result: sent, retry later, or failed for good. */
 export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Promise<SendOutcome> {
-  const { repo, clock, settings } = deps;
+  const { repo, clock } = deps;
   const user = email.userId === null ? undefined : await repo.users.findById(email.userId);
   if (!user || user.blocked) {
     return fail(deps, email, {
@@ -83,61 +66,18 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
       reason: user ? "user is blocked" : "user no longer exists",
     });
   }
-  const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  if (!template.enabled)
-    return fail(deps, email, { outcome: "template_disabled", reason: "template disabled" });
-  const connection = await repo.connections.findById(user.connectionId);
-  const request =
-    email.requestId === null ? undefined : await repo.resetRequests.findById(email.requestId);
-  const client = request?.clientId
-    ? await repo.clients.findByClientId(request.clientId)
-    : undefined;
-
-  const now = clock.now();
-  const token = createTicketToken(deps.random);
-  const ticket = await repo.tickets.issue(
-    {
-      tokenHash: hashTicketToken(token),
-      userId: user.id,
-      requestId: email.requestId,
-      expiresAt: new Date(now.getTime() + template.urlLifetimeSeconds * 1000),
-      resultUrl: template.resultUrl,
-      includeEmailInRedirect: template.includeEmailInRedirect,
-    },
-    now,
-  );
+  const composed = await composeEmail(deps, email, user);
+  if (!composed.ok) return fail(deps, email, composed);
 
   try {
-    const rendered = await renderChangePasswordEmail(
-      template,
-      {
-        url: `${settings.publicUrl}/lo/reset?ticket=${token}`,
-        user: {
-          email: user.email,
-          name: user.name ?? "",
-          given_name: user.givenName ?? "",
-          family_name: user.familyName ?? "",
-          nickname: user.nickname ?? "",
-          email_verified: user.emailVerified,
-        },
-        application: { name: client?.name ?? "", clientID: client?.clientId ?? "" },
-        connection: { name: connection?.name ?? "" },
-        tenant: settings.tenant,
-        friendly_name: settings.friendlyName,
-        support_email: settings.supportEmail ?? "",
-        support_url: settings.supportUrl ?? "",
-      },
-      { defaultFrom: settings.defaultFrom },
-    );
+    const rendered = await composed.render();
     // The stored address, never one taken from the request: no email reaches anyone else.
     const sent = await deps.mailer.send({ ...rendered, to: user.email, ref: email.messageRef });
     await repo.outbox.markSent(email.id, sent.providerMessageId ?? null, clock.now());
-    await audit(deps, email, user.email, connection?.name ?? null, "sent", {
-      attempts: email.attempts,
-    });
+    await audit(deps, email, user.email, composed.connection, "sent", { attempts: email.attempts });
     return "sent";
   } catch (error) {
-    await repo.tickets.revoke(ticket.id, clock.now());
+    await composed.undo();
     if (
       error instanceof MailerError &&
       error.failure === "retryable" &&
@@ -162,11 +102,7 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
     }
     if (error instanceof MailerError || error instanceof TemplateRenderError) {
       const outcome = error instanceof MailerError ? "provider_failure" : "template_error";
-      return fail(deps, email, {
-        outcome,
-        reason: error.message,
-        connection: connection?.name ?? null,
-      });
+      return fail(deps, email, { outcome, reason: error.message, connection: composed.connection });
     }
     throw error;
   }
@@ -202,7 +138,7 @@ async function audit(
     email.requestId === null ? undefined : await deps.repo.resetRequests.findById(email.requestId);
   await deps.repo.audit.record({
     actorType: "system",
-    action: "password_reset.email",
+    action: email.kind === "password_changed" ? "password.notice_email" : "password_reset.email",
     outcome,
     targetEmail,
     connection,

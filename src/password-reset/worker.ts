@@ -1,3 +1,4 @@
+import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requests.ts";
 import { claimDueEmails, type SendDependencies, sendEmail } from "./send-emails.ts";
@@ -83,28 +84,4 @@ export function startWorker(
       ]);
     },
   };
-}
-
-/** Runs `task` one at a time; a run requested meanwhile happens once, right after. */
-function createSerialTask(task: () => Promise<void>, logger: Logger) {
-  let running: Promise<void> | undefined;
-  let again = false;
-  function run(): void {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = task()
-      .catch((error) =>
-        logger.error({ err: error }, "worker task failed; retrying at the next poll"),
-      )
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          run();
-        }
-      });
-  }
-  return { run, idle: async () => void (await running) };
 }

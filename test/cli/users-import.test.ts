@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linesOf, runCli } from "../support/cli.ts";
+import { fieldsOf, linesOf, runCli } from "../support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 function argon2Hash(password: string): Promise<string> {
@@ -17,15 +17,6 @@ function inAuth0Order(hash: string): string {
 
 function withHash(value: string, algorithm = "argon2") {
   return { custom_password_hash: { algorithm, hash: { value } } };
-}
-
-function fieldsOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    linesOf(stdout).map((line) => [
-      line.slice(0, line.indexOf(": ")),
-      line.slice(line.indexOf(": ") + 2),
-    ]),
-  );
 }
 
 describe.each(backends)("passdesk users import on %s", (backend) => {

@@ -1,20 +1,10 @@
 import argon2 from "argon2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linesOf, runCli } from "../support/cli.ts";
+import { fieldsOf, linesOf, runCli } from "../support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
 
 const JANE_PASSWORD = "correct horse battery staple";
 const STDIN_PASSWORD = "a passphrase that stays out of shell history";
-
-/** `users show` output as a key → value map. */
-function fieldsOf(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    linesOf(stdout).map((line) => {
-      const colon = line.indexOf(": ");
-      return [line.slice(0, colon), line.slice(colon + 2)];
-    }),
-  );
-}
 
 describe.each(backends)("passdesk users on %s", (backend) => {
   let database: TestDatabase;

@@ -71,3 +71,13 @@ export function runProcess(
 export function linesOf(output: string): string[] {
   return output.split("\n").filter((line) => line.trim() !== "");
 }
+
+/** `key: value` lines (as `users show` prints them) as an object. */
+export function fieldsOf(stdout: string): Record<string, string> {
+  return Object.fromEntries(
+    linesOf(stdout).map((line) => {
+      const colon = line.indexOf(": ");
+      return [line.slice(0, colon), line.slice(colon + 2)];
+    }),
+  );
+}

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { onTestFinished } from "vitest";
 import { repoRoot } from "./cli.ts";
 import type { DatabaseEnv } from "./database.ts";
 
@@ -15,7 +16,8 @@ export interface ServerProcess {
 
 /**
  * Starts `src/main.ts` as `npm start` would, on a port the system picks (PORT=0), and resolves
- * once the start-up banner names that port.
+ * once the start-up banner names that port. Call it inside a test: the process is killed when
+ * the test finishes, if it is still running.
  */
 export async function startServerProcess(
   database: DatabaseEnv,
@@ -27,6 +29,7 @@ export async function startServerProcess(
       ...process.env,
       DATABASE_URL: "",
       PGLITE_DATA_DIR: "",
+      DEFAULT_CONNECTION: "",
       ...database,
       PORT: "0",
       HOST: "127.0.0.1",
@@ -44,6 +47,11 @@ export async function startServerProcess(
     stderr += chunk;
   });
   const exited = once(child, "exit").then(([code]) => code as number | null);
+  // A failed assertion must not leave a server running (and holding a data directory).
+  onTestFinished(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  });
 
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -1,0 +1,109 @@
+import type { Clock } from "../clock.ts";
+import type { OutboxEmail } from "../db/outbox-store.ts";
+import type { Repository } from "../db/stores.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import { renderPasswordChangedNotice } from "../email/notice.ts";
+import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
+import type { User } from "../users/user.ts";
+import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
+
+export interface EmailSettings {
+  publicUrl: string;
+  defaultFrom: string;
+  tenant: string;
+  friendlyName: string;
+  supportEmail: string | undefined;
+  supportUrl: string | undefined;
+}
+
+export interface ComposeDependencies {
+  repo: Repository;
+  clock: Clock;
+  settings: EmailSettings;
+  random?: RandomBytes;
+}
+
+/** An email ready to render, and how to undo what preparing it did if the send fails. */
+export type ComposedEmail =
+  | { ok: true; connection: string | null; render(): Promise<RenderedEmail>; undo(): Promise<void> }
+  | { ok: false; outcome: string; reason: string };
+
+/** Builds the email an outbox row stands for, for a user who may still receive it. */
+export async function composeEmail(
+  deps: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+): Promise<ComposedEmail> {
+  const connection = await deps.repo.connections.findById(user.connectionId);
+  if (email.kind === "password_changed") {
+    return {
+      ok: true,
+      connection: connection?.name ?? null,
+      render: async () =>
+        renderPasswordChangedNotice({ email: user.email, at: email.createdAt, ...deps.settings }),
+      undo: async () => {},
+    };
+  }
+  return composeResetEmail(deps, email, user, connection?.name ?? null);
+}
+
+/**
+ * The ticket is issued here, at send time, so its token never has to be stored for a retry:
+ * when a send fails, `undo` revokes it and the next attempt issues a fresh one.
+ */
+async function composeResetEmail(
+  { repo, clock, settings, random }: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+  connection: string | null,
+): Promise<ComposedEmail> {
+  const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
+  if (!template.enabled)
+    return { ok: false, outcome: "template_disabled", reason: "template disabled" };
+  const request =
+    email.requestId === null ? undefined : await repo.resetRequests.findById(email.requestId);
+  const client = request?.clientId
+    ? await repo.clients.findByClientId(request.clientId)
+    : undefined;
+
+  const now = clock.now();
+  const token = createTicketToken(random);
+  const ticket = await repo.tickets.issue(
+    {
+      tokenHash: hashTicketToken(token),
+      userId: user.id,
+      requestId: email.requestId,
+      expiresAt: new Date(now.getTime() + template.urlLifetimeSeconds * 1000),
+      resultUrl: template.resultUrl,
+      includeEmailInRedirect: template.includeEmailInRedirect,
+    },
+    now,
+  );
+  return {
+    ok: true,
+    connection,
+    undo: () => repo.tickets.revoke(ticket.id, clock.now()),
+    render: () =>
+      renderChangePasswordEmail(
+        template,
+        {
+          url: `${settings.publicUrl}/lo/reset?ticket=${token}`,
+          user: {
+            email: user.email,
+            name: user.name ?? "",
+            given_name: user.givenName ?? "",
+            family_name: user.familyName ?? "",
+            nickname: user.nickname ?? "",
+            email_verified: user.emailVerified,
+          },
+          application: { name: client?.name ?? "", clientID: client?.clientId ?? "" },
+          connection: { name: connection ?? "" },
+          tenant: settings.tenant,
+          friendly_name: settings.friendlyName,
+          support_email: settings.supportEmail ?? "",
+          support_url: settings.supportUrl ?? "",
+        },
+        { defaultFrom: settings.defaultFrom },
+      ),
+  };
+}

@@ -1,0 +1,87 @@
+import type { Clock } from "../clock.ts";
+import type { Repository } from "../db/stores.ts";
+import { isDatabaseConnection } from "../users/connection.ts";
+import { normalizeEmail } from "../users/email.ts";
+import { type ResetLimits, summarizeBuckets, targetBucket } from "./rate-limit.ts";
+import { type RequestOutcome, resolveRequest } from "./resolve-requests.ts";
+import { createOpaqueId } from "./tokens.ts";
+
+export type StaffResetResult =
+  | { outcome: RequestOutcome; requestId: string; socialConnection?: string }
+  | { outcome: "connection_not_found" }
+  | { outcome: "rate_limited"; retryAfterSeconds: number };
+
+export interface StaffResetDependencies {
+  repo: Repository;
+  clock: Clock;
+  limits: ResetLimits;
+}
+
+/**
+ * A reset asked for by support staff. Unlike the public endpoint it answers truthfully (staff
+ * are authorised to know) and at once: the request is recorded and resolved in one transaction,
+ * then the email goes through the same outbox. A per-target limit stops mail-bombing a user.
+ */
+export async function requestStaffReset(
+  { repo, clock, limits }: StaffResetDependencies,
+  input: { email: string; connection: string; requestedBy: { teamId: string; userId: string } },
+): Promise<StaffResetResult> {
+  const email = normalizeEmail(input.email);
+  const actor = { actorType: "slack" as const, actorId: input.requestedBy.userId };
+  const connection = await repo.connections.findByName(input.connection);
+  if (!connection) {
+    await repo.audit.record({
+      ...actor,
+      action: "password_reset.requested",
+      outcome: "connection_not_found",
+      targetEmail: email,
+      connection: input.connection,
+    });
+    return { outcome: "connection_not_found" };
+  }
+
+  const now = clock.now();
+  const limit = summarizeBuckets(
+    await repo.rateLimits.take([targetBucket(limits, email)], now),
+    now,
+  );
+  if (!limit.allowed) {
+    await repo.audit.record({
+      ...actor,
+      action: "password_reset.requested",
+      outcome: "rate_limited",
+      targetEmail: email,
+      connection: connection.name,
+    });
+    return { outcome: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
+  }
+
+  const { outcome, requestId } = await repo.transaction(async (stores) => {
+    const request = await stores.resetRequests.record({
+      publicId: createOpaqueId("req"),
+      email,
+      connection: connection.name,
+      clientId: null,
+      organization: null,
+      source: "slack",
+      requestedBy: input.requestedBy,
+      clientIp: null,
+    });
+    return { outcome: await resolveRequest(stores, request, now), requestId: request.publicId };
+  });
+
+  if (outcome === "unknown_user") {
+    const elsewhere = await findSocialConnection(repo, email);
+    if (elsewhere) return { outcome, requestId, socialConnection: elsewhere };
+  }
+  return { outcome, requestId };
+}
+
+/** The name of a non-database connection where this email signs in, if any. */
+async function findSocialConnection(repo: Repository, email: string): Promise<string | undefined> {
+  for (const user of await repo.users.findAllByEmail(email)) {
+    const connection = await repo.connections.findById(user.connectionId);
+    if (connection && !isDatabaseConnection(connection)) return connection.name;
+  }
+  return undefined;
+}

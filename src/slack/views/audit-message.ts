@@ -1,0 +1,113 @@
+import { maskEmail } from "../../users/email.ts";
+import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "./block-kit.ts";
+
+export interface AuditMessageEntry {
+  at: Date;
+  actorSlackUserId?: string | null;
+  /** Who acted when it was not a Slack user: "public API", "CLI"… */
+  actorLabel?: string;
+  action: string;
+  outcome: string;
+  targetEmail?: string | null;
+  connection?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditMessage {
+  text: string;
+  blocks: KnownBlock[];
+}
+
+// An allow-list, not a deny-list: a detail is posted only when it is known to be harmless, so
+// a password, token, link or API key added to `details` by a future caller is never posted.
+const POSTED_DETAILS: Record<string, string> = {
+  role: "Role",
+  slackUserId: "User",
+  teamId: "Team",
+  reason: "Reason",
+  count: "Count",
+};
+
+// Even an allowed key shows only a short identifier-like value: no "@" (an unmasked email),
+// no "://" (a link), nothing long.
+const POSTABLE_VALUE = /^[\p{L}\p{N} ._:/+-]{1,80}$/u;
+
+type PostedDetails = Record<string, string | number>;
+
+const ACTIONS: Record<string, (details: PostedDetails) => string> = {
+  "password_reset.requested": () => "requested a password reset",
+  "password_reset.completed": () => "completed a password reset",
+  "password.set": () => "set a password",
+  "role.granted": (details) => `granted ${roleAndUser(details, "to")}`,
+  "role.revoked": (details) => `revoked ${roleAndUser(details, "from")}`,
+  "access.denied": () => "was denied access",
+};
+
+/**
+ * The audit-channel message for one audited event: who, what, outcome, masked target,
+ * connection, time and request ID. Never carries a secret: the target's local part is masked
+ * and only allow-listed `details` are shown.
+ */
+export function buildAuditMessage(entry: AuditMessageEntry): AuditMessage {
+  const details = postableDetails(entry.details ?? {});
+  const actor = describeActor(entry);
+  const phrase = Object.hasOwn(ACTIONS, entry.action) ? ACTIONS[entry.action] : undefined;
+  const what = phrase ? phrase(details) : `\`${escapeMrkdwn(entry.action)}\``;
+  const target = entry.targetEmail ? escapeMrkdwn(maskEmail(entry.targetEmail)) : null;
+  const headline = `${actor} ${what}${target ? ` for ${target}` : ""}`;
+  const fields = [
+    mrkdwn(`*Outcome*\n\`${escapeMrkdwn(entry.outcome)}\``),
+    ...(entry.connection ? [mrkdwn(`*Connection*\n${escapeMrkdwn(entry.connection)}`)] : []),
+    ...(entry.requestId ? [mrkdwn(`*Request ID*\n\`${escapeMrkdwn(entry.requestId)}\``)] : []),
+    ...Object.entries(details).map(([key, value]) =>
+      mrkdwn(`*${POSTED_DETAILS[key]}*\n${formatDetail(key, value)}`),
+    ),
+  ];
+  return {
+    text: `${headline} (${escapeMrkdwn(entry.outcome)})`,
+    blocks: [
+      { type: "section", text: mrkdwn(headline), fields },
+      { type: "context", elements: [mrkdwn(formatTime(entry.at))] },
+    ],
+  };
+}
+
+function describeActor(entry: AuditMessageEntry): string {
+  if (entry.actorSlackUserId) return mentionUser(entry.actorSlackUserId);
+  return entry.actorLabel ? escapeMrkdwn(entry.actorLabel) : "An unknown actor";
+}
+
+function postableDetails(details: Record<string, unknown>): PostedDetails {
+  const kept: PostedDetails = {};
+  for (const key of Object.keys(POSTED_DETAILS)) {
+    if (!Object.hasOwn(details, key)) continue;
+    const value = details[key];
+    if (typeof value === "number" && Number.isFinite(value)) kept[key] = value;
+    if (typeof value === "string" && POSTABLE_VALUE.test(value) && !value.includes("://")) {
+      kept[key] = value;
+    }
+  }
+  return kept;
+}
+
+function formatDetail(key: string, value: string | number): string {
+  if (key === "slackUserId" && typeof value === "string") return mentionUser(value);
+  return escapeMrkdwn(String(value));
+}
+
+function roleAndUser(details: PostedDetails, preposition: string): string {
+  const role =
+    typeof details.role === "string" ? `the *${escapeMrkdwn(details.role)}* role` : "a role";
+  const user =
+    typeof details.slackUserId === "string"
+      ? ` ${preposition} ${mentionUser(details.slackUserId)}`
+      : "";
+  return `${role}${user}`;
+}
+
+/** Slack shows `<!date^…>` in the reader's time zone, and the ISO fallback where it cannot. */
+function formatTime(at: Date): string {
+  const epochSeconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${epochSeconds}^{date_short_pretty} {time}|${at.toISOString()}>`;
+}

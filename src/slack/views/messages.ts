@@ -1,0 +1,76 @@
+import { COMMANDS } from "../contract.ts";
+import { escapeMrkdwn, mentionUser } from "./block-kit.ts";
+
+export type SlashCommand = (typeof COMMANDS)[keyof typeof COMMANDS];
+
+/** Everything `/reset-password` can end in, as the requester is told. */
+export type ResetOutcome =
+  | {
+      reason:
+        | "queued"
+        | "unknown_user"
+        | "not_database_connection"
+        | "blocked"
+        | "template_disabled"
+        | "invalid_email"
+        | "connection_not_found"
+        | "denied";
+    }
+  | { reason: "rate_limited"; retryAfterSeconds: number }
+  | { reason: "user_not_found_in_slack"; slackUserId: string };
+
+export interface ResetTarget {
+  /** The email as resolved, or as typed when it is not a valid one. */
+  email: string;
+  connection: string;
+}
+
+/** The usage help a command answers with when it is run without arguments. */
+export function usageMessage(command: SlashCommand, defaultConnection?: string): string {
+  const syntax = `\`${escapeMrkdwn(`${command} <email | @user> [connection]`)}\``;
+  const what =
+    command === COMMANDS.resetPassword
+      ? "emails the user a link to choose a new password."
+      : "opens a form to type or generate the user's new password (admins only).";
+  const connection = defaultConnection
+    ? `The connection defaults to \`${escapeMrkdwn(defaultConnection)}\`.`
+    : "The connection defaults to the configured one.";
+  return `Usage: ${syntax} ${what}\n${connection}`;
+}
+
+/**
+ * The ephemeral reply to `/reset-password`. Unlike the public endpoint it tells the truth about
+ * the account (the requester is authorised staff), so it shows the email in full.
+ */
+export function describeResetOutcome(outcome: ResetOutcome, target: ResetTarget): string {
+  const email = `*${escapeMrkdwn(target.email)}*`;
+  const connection = `\`${escapeMrkdwn(target.connection)}\``;
+  switch (outcome.reason) {
+    case "queued":
+      return `:email: Password reset email queued for ${email} in ${connection}.`;
+    case "unknown_user":
+      return `There is no user ${email} in ${connection}: no email was sent.`;
+    case "not_database_connection":
+      return `${connection} is a social or enterprise connection: ${email} signs in there and must reset their password with that provider. No email was sent.`;
+    case "blocked":
+      return `${email} is blocked in ${connection}: no email was sent.`;
+    case "template_disabled":
+      return `The password reset email template is disabled, so no email was sent to ${email}. An admin can enable it.`;
+    case "rate_limited":
+      return `Too many reset emails for ${email} recently: try again in ${formatWait(outcome.retryAfterSeconds)}.`;
+    case "invalid_email":
+      return `${email} is not a valid email address. Give an email or an @mention.`;
+    case "connection_not_found":
+      return `There is no connection named ${connection}. Leave it out to use the default one.`;
+    case "user_not_found_in_slack":
+      return `${mentionUser(outcome.slackUserId)} has no email address in their Slack profile: use their email instead.`;
+    case "denied":
+      return "You need the *support* or *admin* role to reset passwords: ask a Passdesk admin.";
+  }
+}
+
+function formatWait(seconds: number): string {
+  const whole = Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 60;
+  if (whole < 90) return whole === 1 ? "1 second" : `${whole} seconds`;
+  return `${Math.ceil(whole / 60)} minutes`;
+}

@@ -1,0 +1,88 @@
+import type { PasswordRule, RuleResult } from "../../passwords/policy.ts";
+import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
+import { INPUT_ACTION_ID } from "./block-kit.ts";
+import { readSelectedOption, readSelectedOptions, readTextValue } from "./view-state.ts";
+
+export type SetPasswordMode = "type" | "generate";
+
+export const NOTIFY_OPTION_VALUE = "notify";
+
+export interface SetPasswordSubmission {
+  mode: SetPasswordMode;
+  password?: string;
+  confirmation?: string;
+  notify: boolean;
+}
+
+/**
+ * Reads the set-password modal's `view.state.values`. Any shape is accepted: missing or forged
+ * fields read as absent. A missing or unknown mode reads as "type", so a malformed submission
+ * fails validation for want of a password instead of silently generating one.
+ */
+export function readSetPasswordSubmission(values: unknown): SetPasswordSubmission {
+  const mode =
+    readSelectedOption(values, SET_PASSWORD_BLOCKS.mode, ACTION_IDS.setPasswordMode) === "generate"
+      ? "generate"
+      : "type";
+  const notify = readSelectedOptions(values, SET_PASSWORD_BLOCKS.notify, INPUT_ACTION_ID).includes(
+    NOTIFY_OPTION_VALUE,
+  );
+  const submission: SetPasswordSubmission = { mode, notify };
+  if (mode === "generate") return submission;
+  const password = readTextValue(values, SET_PASSWORD_BLOCKS.password, INPUT_ACTION_ID);
+  const confirmation = readTextValue(values, SET_PASSWORD_BLOCKS.confirmation, INPUT_ACTION_ID);
+  if (password !== undefined) submission.password = password;
+  if (confirmation !== undefined) submission.confirmation = confirmation;
+  return submission;
+}
+
+// Slack documents no length limit for these messages, but shows them in a line or two under
+// the input: keep each short, and let the policy checklist in the modal give the details.
+export const MAX_ERROR_MESSAGE_CHARS = 150;
+
+const RULE_MESSAGES: Record<PasswordRule, (result: RuleResult) => string> = {
+  min_length: (result) => `too short (${result.message.toLowerCase()})`,
+  max_length: (result) => `too long (${result.message.toLowerCase()})`,
+  lower_case: () => "needs a lower case letter",
+  upper_case: () => "needs an upper case letter",
+  digit: () => "needs a digit",
+  character_classes: () => "needs 3 of: lower case, upper case, digit, symbol",
+  identical_chars: () => "has 3 identical characters in a row",
+  dictionary: () => "too common",
+  personal_data: () => "contains the user's name or email",
+  history: () => "reused: the user had it recently",
+};
+
+/**
+ * The `errors` object of a `response_action: "errors"` answer, keyed by block ID: every policy
+ * failure in one message on the password input, a mismatch on the confirmation input. Empty when
+ * there is nothing to report.
+ */
+export function setPasswordErrors(
+  failures: RuleResult[],
+  mismatch: boolean,
+): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const phrases = failures
+    .filter((result) => !result.ok)
+    .map((result) => RULE_MESSAGES[result.rule](result));
+  if (phrases.length > 0) errors[SET_PASSWORD_BLOCKS.password] = combinePhrases(phrases);
+  if (mismatch) errors[SET_PASSWORD_BLOCKS.confirmation] = "Does not match the new password.";
+  return errors;
+}
+
+const MORE = "; and more: see the list below.";
+
+/** "Too short (…); too common." — whole phrases only, within MAX_ERROR_MESSAGE_CHARS. */
+function combinePhrases(phrases: string[]): string {
+  let text = `${phrases.join("; ")}.`;
+  if (text.length > MAX_ERROR_MESSAGE_CHARS) {
+    text = phrases[0] ?? "";
+    for (const phrase of phrases.slice(1)) {
+      if (`${text}; ${phrase}${MORE}`.length > MAX_ERROR_MESSAGE_CHARS) break;
+      text = `${text}; ${phrase}`;
+    }
+    text += MORE;
+  }
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
+}

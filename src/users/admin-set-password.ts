@@ -1,0 +1,105 @@
+import type { Clock } from "../clock.ts";
+import type { Repository } from "../db/stores.ts";
+import { createOpaqueId } from "../password-reset/tokens.ts";
+import { generatePassword } from "../passwords/generate.ts";
+import type { PasswordHasher } from "../passwords/hasher.ts";
+import { checkPassword, type RuleResult } from "../passwords/policy.ts";
+import { type Connection, isDatabaseConnection } from "./connection.ts";
+import { evaluateNewPassword, storeNewPassword } from "./set-password.ts";
+import type { User } from "./user.ts";
+
+export type AdminPasswordInput =
+  | { mode: "type"; password: string; confirmation: string }
+  | { mode: "generate" };
+
+export type AdminSetPasswordResult =
+  | { ok: true; user: User; connection: Connection; generatedPassword?: string; notified: boolean }
+  | { ok: false; reason: "user_not_found" | "not_database_connection" }
+  | { ok: false; reason: "rejected"; failures: RuleResult[]; mismatch: boolean };
+
+export interface AdminSetPasswordDependencies {
+  repo: Repository;
+  hasher: PasswordHasher;
+  clock: Clock;
+}
+
+/** A strong password that passes the whole policy for this user (personal data included). */
+function generateFor(user: User, connection: Connection): string {
+  const personal = {
+    email: user.email,
+    name: user.name,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    nickname: user.nickname,
+  };
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const candidate = generatePassword(connection.policy);
+    if (checkPassword(candidate, connection.policy, { personal }).ok) return candidate;
+  }
+  throw new Error("could not generate a password that passes the policy");
+}
+
+/**
+ * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
+ * asks for a notice; every outstanding reset link is revoked either way.
+ */
+export async function setPasswordByAdmin(
+  { repo, hasher, clock }: AdminSetPasswordDependencies,
+  input: AdminPasswordInput & {
+    userId: number;
+    notify: boolean;
+    actor: { teamId: string; userId: string };
+  },
+): Promise<AdminSetPasswordResult> {
+  const user = await repo.users.findById(input.userId);
+  if (!user) return { ok: false, reason: "user_not_found" };
+  const connection = await repo.connections.findById(user.connectionId);
+  if (!connection) return { ok: false, reason: "user_not_found" };
+  if (!isDatabaseConnection(connection)) return { ok: false, reason: "not_database_connection" };
+
+  const password = input.mode === "generate" ? generateFor(user, connection) : input.password;
+  const mismatch = input.mode === "type" && input.password !== input.confirmation;
+  const check = await evaluateNewPassword(repo, hasher, user, connection, password);
+  if (!check.ok || mismatch) {
+    return {
+      ok: false,
+      reason: "rejected",
+      failures: check.rules.filter((rule) => !rule.ok),
+      mismatch,
+    };
+  }
+  const hash = await hasher.hash(check.password);
+
+  await repo.transaction(async (stores) => {
+    const at = clock.now();
+    await storeNewPassword(stores, user.id, hash, at);
+    if (input.notify) {
+      await stores.outbox.enqueue(
+        {
+          messageRef: createOpaqueId("msg"),
+          kind: "password_changed",
+          requestId: null,
+          userId: user.id,
+          toAddress: user.email,
+        },
+        at,
+      );
+    }
+    await stores.audit.record({
+      actorType: "slack",
+      actorId: input.actor.userId,
+      action: "password.set",
+      outcome: "success",
+      targetEmail: user.email,
+      connection: connection.name,
+      details: { mode: input.mode, notified: input.notify, teamId: input.actor.teamId },
+    });
+  });
+  return {
+    ok: true,
+    user,
+    connection,
+    notified: input.notify,
+    ...(input.mode === "generate" && { generatedPassword: password }),
+  };
+}
