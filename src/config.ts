@@ -64,6 +64,7 @@ const schema = z
     SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
     SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
     EMAIL_SEND_LEASE_SECONDS: positiveInt(60),
+    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString,
     EMAIL_FROM: emailSender.default("Passdesk <no-reply@passdesk.local>"),
     TENANT_NAME: z.string().trim().min(1).default("passdesk"),
     FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
@@ -134,6 +135,7 @@ const schema = z
         }
       : undefined,
     slack: describeSlack(env),
+    sendgridWebhookPublicKey: env.SENDGRID_WEBHOOK_PUBLIC_KEY,
     email: {
       sendLeaseSeconds: env.EMAIL_SEND_LEASE_SECONDS,
       from: env.EMAIL_FROM,

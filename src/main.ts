@@ -8,7 +8,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
 import { DatabaseOpenError } from "./db/errors.ts";
-import { migrateDatabase } from "./db/migrate.ts";
+import { MigrationError, migrateDatabase } from "./db/migrate.ts";
 import { createRepository } from "./db/stores.ts";
 import { createConsoleMailer } from "./email/console-mailer.ts";
 import type { Mailer } from "./email/mailer.ts";
@@ -16,10 +16,12 @@ import { createSendGridMailer } from "./email/sendgrid-mailer.ts";
 import { createHttpApp } from "./http/app.ts";
 import { createChangePasswordRoute } from "./http/change-password/route.ts";
 import { createResetPageRoutes } from "./http/reset-page/routes.ts";
+import { createSendGridWebhookRoute } from "./http/sendgrid-webhook/route.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
 import { startSlack } from "./slack/app.ts";
+import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
 
 export interface RunningPassdesk {
   url: string;
@@ -138,6 +140,10 @@ export async function startPassdesk(
         })
       : undefined;
 
+  const slackDelivery = slack
+    ? createSlackDeliveryNotifier({ repo, client: slack.client, logger })
+    : undefined;
+
   app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),
@@ -160,6 +166,18 @@ export async function startPassdesk(
         supportEmail: config.email.supportEmail,
         supportUrl: config.email.supportUrl,
       }),
+      ...(config.sendgridWebhookPublicKey
+        ? [
+            createSendGridWebhookRoute({
+              repo,
+              logger,
+              publicKey: config.sendgridWebhookPublicKey,
+              onApplied: async (applied) => {
+                await slackDelivery?.onApplied(applied);
+              },
+            }),
+          ]
+        : []),
       ...(slack?.routes ? [slack.routes] : []),
     ],
   });
@@ -231,6 +249,7 @@ async function main(): Promise<void> {
   } catch (error) {
     if (
       error instanceof DatabaseOpenError ||
+      error instanceof MigrationError ||
       (error as NodeJS.ErrnoException).code === "EADDRINUSE"
     ) {
       process.stderr.write(`passdesk: ${(error as Error).message}\n`);

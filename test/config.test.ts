@@ -136,6 +136,18 @@ describe("parseConfig errors", () => {
     expect(error.message).not.toContain("hunter2");
     expect(error.message).not.toContain("db.internal");
   });
+
+  it("never echoes a malformed Slack token", () => {
+    const error = configErrorOf({
+      SLACK_BOT_TOKEN: "xoxp-user-token-secret",
+      SLACK_APP_TOKEN: "xoxb-wrong-kind-secret",
+    });
+    expect(error.problems).toEqual([
+      "SLACK_BOT_TOKEN: must be a bot token (xoxb-…)",
+      "SLACK_APP_TOKEN: must be an app-level token (xapp-…)",
+    ]);
+    expect(error.message).not.toContain("secret");
+  });
 });
 
 describe("loadConfig", () => {

@@ -33,8 +33,13 @@ const ACTOR_LABELS: Record<string, string> = {
   system: "Passdesk",
 };
 
-function toMessage(record: AuditRecord) {
+/** The channel message for an audit row, with the reset email's delivery status when known. */
+export function toAuditMessage(
+  record: AuditRecord,
+  delivery?: { status: string; reason: string | null },
+) {
   return buildAuditMessage({
+    ...(delivery && { delivery }),
     at: record.at,
     ...(record.actorType === "slack" && record.actorId
       ? { actorSlackUserId: record.actorId }
@@ -63,7 +68,7 @@ export function startAuditPoster(options: AuditPosterOptions): AuditChannelPoste
       if (due.length === 0) return;
       for (const [index, record] of due.entries()) {
         try {
-          const { ts } = await post({ channel, ...toMessage(record) });
+          const { ts } = await post({ channel, ...toAuditMessage(record) });
           await queue.markPosted(record.id, channel, ts);
         } catch (error) {
           const retryAfter = (error as { retryAfter?: number }).retryAfter;

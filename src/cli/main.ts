@@ -1,10 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { DatabaseOpenError } from "../db/errors.ts";
+import { MigrationError } from "../db/migrate.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
 import { registerConnectionCommands } from "./commands/connections.ts";
 import { registerRoleCommands } from "./commands/roles.ts";
+import { registerTemplateCommands } from "./commands/templates.ts";
 import { registerUserCommands } from "./commands/users.ts";
 import { CliError, withContext } from "./context.ts";
 
@@ -36,6 +38,7 @@ function createProgram(): Command {
   registerUserCommands(program);
   registerRoleCommands(program);
   registerAuditCommands(program);
+  registerTemplateCommands(program);
   return program;
 }
 
@@ -51,7 +54,8 @@ export async function runCli(argv: string[]): Promise<void> {
     if (
       error instanceof CliError ||
       error instanceof ConfigError ||
-      error instanceof DatabaseOpenError
+      error instanceof DatabaseOpenError ||
+      error instanceof MigrationError
     ) {
       process.stderr.write(`passdesk: ${error.message}\n`);
       process.exitCode = 1;

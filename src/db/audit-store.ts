@@ -11,6 +11,14 @@ export interface AuditPostQueue {
   scheduleRetry(id: number, nextAttemptAt: Date): Promise<void>;
   /** Gives up on a row after too many attempts; it stays in the database. */
   markAbandoned(id: number): Promise<void>;
+  /** The posted audit message of a request's `action`, to update it in place. */
+  findPosted(action: string, requestId: string): Promise<PostedAudit | undefined>;
+}
+
+export interface PostedAudit {
+  record: AuditRecord;
+  channel: string;
+  ts: string;
 }
 
 type Row = typeof auditLog.$inferSelect;
@@ -85,6 +93,23 @@ export function createDrizzleAuditPostQueue(db: Executor): AuditPostQueue {
         .update(auditLog)
         .set({ slackNextAttemptAt: nextAttemptAt, slackAttempts: (row?.attempts ?? 0) + 1 })
         .where(eq(auditLog.id, id));
+    },
+    async findPosted(action, requestId) {
+      const [row] = await db
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            eq(auditLog.action, action),
+            eq(auditLog.requestId, requestId),
+            eq(auditLog.slackState, "posted"),
+          ),
+        )
+        .orderBy(desc(auditLog.id))
+        .limit(1);
+      return row?.slackChannel && row.slackTs
+        ? { record: toRecord(row), channel: row.slackChannel, ts: row.slackTs }
+        : undefined;
     },
     async markAbandoned(id) {
       await db

@@ -10,8 +10,28 @@ export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.me
 /** Arbitrary but fixed: every Passdesk process agrees on it, so concurrent starts migrate once. */
 const MIGRATION_LOCK_KEY = 7_310_245_001;
 
+/** The database could not be brought up to date; the message is one readable line. */
+export class MigrationError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "MigrationError";
+  }
+}
+
 /** Applies pending migrations; safe when several processes start at once. */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  try {
+    await applyMigrations(handle);
+  } catch (error) {
+    const cause =
+      (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw new MigrationError(`database migration failed: ${cause.split("\n")[0]}`, {
+      cause: error,
+    });
+  }
+}
+
+async function applyMigrations(handle: DatabaseHandle): Promise<void> {
   await handle.withAdvisoryLock(MIGRATION_LOCK_KEY, async (db) => {
     if (handle.kind === "pglite") {
       await migratePglite(db as unknown as PgliteDatabase, { migrationsFolder });

@@ -23,6 +23,13 @@ export interface OutboxStore {
   scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
+  /** Reads and locks the row for this transaction (delivery events for one email apply in turn). */
+  lockByRef(messageRef: string): Promise<OutboxEmail | undefined>;
+  setDeliveryStatus(
+    id: number,
+    status: string,
+    detail: string | null,
+  ): Promise<OutboxEmail | undefined>;
 }
 
 export function createDrizzleOutboxStore(db: Executor): OutboxStore {
@@ -70,6 +77,22 @@ export function createDrizzleOutboxStore(db: Executor): OutboxStore {
         .update(emailOutbox)
         .set({ status: "failed", lockedUntil: null, lastError: error })
         .where(eq(emailOutbox.id, id));
+    },
+    async lockByRef(messageRef) {
+      const [row] = await db
+        .select()
+        .from(emailOutbox)
+        .where(eq(emailOutbox.messageRef, messageRef))
+        .for("update");
+      return row;
+    },
+    async setDeliveryStatus(id, status, detail) {
+      const [row] = await db
+        .update(emailOutbox)
+        .set({ deliveryStatus: status, deliveryDetail: detail })
+        .where(eq(emailOutbox.id, id))
+        .returning();
+      return row;
     },
     async findByRef(messageRef) {
       const [row] = await db

@@ -7,6 +7,7 @@ import {
 import type { Database, Executor } from "./client.ts";
 import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
 import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
+import { createDrizzleEmailEventStore, type EmailEventStore } from "./email-event-store.ts";
 import { createDrizzleOutboxStore, type OutboxStore } from "./outbox-store.ts";
 import { createDrizzleRateLimitStore, type RateLimitStore } from "./rate-limit-store.ts";
 import { createDrizzleResetRequestStore, type ResetRequestStore } from "./reset-request-store.ts";
@@ -25,6 +26,7 @@ export interface Stores {
   resetRequests: ResetRequestStore;
   tickets: TicketStore;
   outbox: OutboxStore;
+  emailEvents: EmailEventStore;
   templates: TemplateStore;
   rateLimits: RateLimitStore;
 }
@@ -50,6 +52,7 @@ export function createStores(db: Executor, options: RepositoryOptions = {}): Sto
     resetRequests: createDrizzleResetRequestStore(db),
     tickets: createDrizzleTicketStore(db),
     outbox: createDrizzleOutboxStore(db),
+    emailEvents: createDrizzleEmailEventStore(db),
     templates: createDrizzleTemplateStore(db),
     rateLimits: createDrizzleRateLimitStore(db),
   };

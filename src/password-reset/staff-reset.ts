@@ -24,7 +24,12 @@ export interface StaffResetDependencies {
  */
 export async function requestStaffReset(
   { repo, clock, limits }: StaffResetDependencies,
-  input: { email: string; connection: string; requestedBy: { teamId: string; userId: string } },
+  input: {
+    email: string;
+    connection: string;
+    /** Slack team, user and the channel the command came from (to reach them later). */
+    requestedBy: { teamId: string; userId: string; channelId?: string };
+  },
 ): Promise<StaffResetResult> {
   const email = normalizeEmail(input.email);
   const actor = { actorType: "slack" as const, actorId: input.requestedBy.userId };

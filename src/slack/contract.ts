@@ -26,6 +26,7 @@ export const BOT_SCOPES = {
   "users:read": "users.info",
   "users:read.email": "users.info profile.email for @user targets",
   "usergroups:read": "usergroups.users.list for role groups",
+  "im:write": "conversations.open to DM a requester whose reset email bounced",
 } as const;
 
 /** Block IDs of the set-password modal, which view_submission errors are keyed to. */

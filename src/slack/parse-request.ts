@@ -48,5 +48,5 @@ export function parseSlackRequest(contentType: string, rawBody: string): SlackRe
     }
     return { kind: "event", body: parsed };
   }
-  return { kind: "invalid", reason: `unsupported content type ${mediaType ?? "(none)"}` };
+  return { kind: "invalid", reason: `unsupported content type ${mediaType || "(none)"}` };
 }

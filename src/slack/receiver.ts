@@ -9,6 +9,7 @@ import { parseSlackRequest } from "./parse-request.ts";
 /** Slack waits 3 s for an answer; answer a little before that when no listener acked. */
 const ACK_TIMEOUT_MILLIS = 2_800;
 const MAX_BODY_BYTES = 1024 * 1024;
+const SIGNATURE_WINDOW_MILLIS = 5 * 60_000;
 
 export interface HonoReceiver extends Receiver {
   /** `POST /slack/events`, mounted on Passdesk's own Hono server. */
@@ -51,15 +52,20 @@ export function createHonoReceiver({
       const request = parseSlackRequest(c.req.header("content-type") ?? "", rawBody);
       if (request.kind === "ssl_check") return c.body(null, 200);
 
+      const timestampSeconds = Number(c.req.header("x-slack-request-timestamp"));
+      const nowMillis = clock.now().getTime();
       try {
+        // Bolt's verifier refuses only old timestamps; Slack's window is five minutes either way.
+        if (timestampSeconds * 1000 > nowMillis + SIGNATURE_WINDOW_MILLIS)
+          throw new Error("future");
         verifySlackRequest({
           signingSecret,
           body: rawBody,
           headers: {
             "x-slack-signature": c.req.header("x-slack-signature") ?? "",
-            "x-slack-request-timestamp": Number(c.req.header("x-slack-request-timestamp")),
+            "x-slack-request-timestamp": timestampSeconds,
           },
-          nowMilliseconds: clock.now().getTime(),
+          nowMilliseconds: nowMillis,
         });
       } catch {
         logger.warn({ path: c.req.path }, "rejected a Slack request with a bad or stale signature");

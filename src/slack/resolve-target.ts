@@ -1,4 +1,5 @@
 import type { webApi } from "@slack/bolt";
+import { normalizeEmail } from "../users/email.ts";
 import type { CommandTarget } from "./command-text.ts";
 
 export type ResolvedTarget =
@@ -14,7 +15,7 @@ export async function resolveTargetEmail(
   try {
     const { user } = await client.users.info({ user: target.userId });
     const email = user?.profile?.email;
-    if (email && !user?.deleted && !user?.is_bot) return { ok: true, email };
+    if (email && !user?.deleted && !user?.is_bot) return { ok: true, email: normalizeEmail(email) };
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code !== "user_not_found") throw error;

@@ -24,3 +24,10 @@ export function maskEmail(email: string): string {
   if (at <= 0) return "•••";
   return `${Array.from(email)[0]}•••${email.slice(at)}`;
 }
+
+/** Masks every address inside free text (bounce reasons quote the recipient), capped in length. */
+export function maskEmailsIn(text: string, maxLength = 200): string {
+  return text
+    .replace(/[^\s<>()"']+@[^\s<>()"']+/g, (address) => maskEmail(address))
+    .slice(0, maxLength);
+}

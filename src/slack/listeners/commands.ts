@@ -1,4 +1,10 @@
-import type { App, RespondFn, SlashCommand } from "@slack/bolt";
+import type {
+  App,
+  Middleware,
+  RespondFn,
+  SlackCommandMiddlewareArgs,
+  SlashCommand,
+} from "@slack/bolt";
 import { requestStaffReset } from "../../password-reset/staff-reset.ts";
 import { isDatabaseConnection } from "../../users/connection.ts";
 import { parseCommandText } from "../command-text.ts";
@@ -16,9 +22,31 @@ function actorOf(command: SlashCommand): SlackActor {
 
 const reply = (respond: RespondFn, text: string) => respond({ response_type: "ephemeral", text });
 
+const FAILED =
+  "Sorry, that did not work: Slack or Passdesk did not answer. The error has been logged; try again in a minute.";
+
+/**
+ * Listener middleware for a command. The listener acks first, so an error it throws afterwards
+ * (Slack's API failing or rate limiting, the database unreachable) would reach no one: tell the
+ * requester, and log it.
+ */
+function answerFailures(deps: SlackDependencies): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ next, respond, command }) => {
+    try {
+      await next();
+    } catch (error) {
+      deps.logger.error({ err: error, command: command.command }, "Slack command failed");
+      await reply(respond, FAILED).catch((replyError: unknown) =>
+        deps.logger.warn({ err: replyError }, "could not tell the requester the command failed"),
+      );
+    }
+  };
+}
+
 /** `/reset-password` and `/set-password`. Both ack at once and answer through response_url. */
 export function registerCommands(app: App, deps: SlackDependencies): void {
-  app.command(COMMANDS.resetPassword, async ({ command, ack, respond, client }) => {
+  const reportFailures = answerFailures(deps);
+  app.command(COMMANDS.resetPassword, reportFailures, async ({ command, ack, respond, client }) => {
     await ack();
     const actor = actorOf(command);
     if (!canRequestReset(await deps.roles.rolesOf(actor))) {
@@ -47,7 +75,11 @@ export function registerCommands(app: App, deps: SlackDependencies): void {
     }
     const result = await requestStaffReset(
       { repo: deps.repo, clock: deps.clock, limits: deps.limits },
-      { email: resolved.email, connection, requestedBy: actor },
+      {
+        email: resolved.email,
+        connection,
+        requestedBy: { ...actor, channelId: command.channel_id },
+      },
     );
     if (result.outcome === "queued") deps.wakeWorker();
     const outcome: ResetOutcome =
@@ -69,7 +101,7 @@ export function registerCommands(app: App, deps: SlackDependencies): void {
     );
   });
 
-  app.command(COMMANDS.setPassword, async ({ command, ack, respond, client }) => {
+  app.command(COMMANDS.setPassword, reportFailures, async ({ command, ack, respond, client }) => {
     await ack();
     const actor = actorOf(command);
     if (!canAdminister(await deps.roles.rolesOf(actor))) {

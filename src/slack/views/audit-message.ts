@@ -1,4 +1,4 @@
-import { maskEmail } from "../../users/email.ts";
+import { maskEmail, maskEmailsIn } from "../../users/email.ts";
 import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "./block-kit.ts";
 
 export interface AuditMessageEntry {
@@ -12,6 +12,8 @@ export interface AuditMessageEntry {
   connection?: string | null;
   requestId?: string | null;
   details?: Record<string, unknown>;
+  /** The reset email's delivery status, as SendGrid's events report it. */
+  delivery?: { status: string; reason?: string | null };
 }
 
 export interface AuditMessage {
@@ -63,6 +65,7 @@ export function buildAuditMessage(entry: AuditMessageEntry): AuditMessage {
     ...Object.entries(details).map(([key, value]) =>
       mrkdwn(`*${POSTED_DETAILS[key]}*\n${formatDetail(key, value)}`),
     ),
+    ...(entry.delivery ? [mrkdwn(`*Email*\n${describeDelivery(entry.delivery)}`)] : []),
   ];
   return {
     text: `${headline} (${escapeMrkdwn(entry.outcome)})`,
@@ -71,6 +74,21 @@ export function buildAuditMessage(entry: AuditMessageEntry): AuditMessage {
       { type: "context", elements: [mrkdwn(formatTime(entry.at))] },
     ],
   };
+}
+
+const DELIVERY_LABELS: Record<string, string> = {
+  processed: ":outbox_tray: accepted by SendGrid",
+  deferred: ":hourglass: deferred, retrying",
+  delivered: ":white_check_mark: delivered",
+  bounce: ":x: bounced",
+  dropped: ":x: dropped",
+};
+
+// Providers quote the recipient in bounce reasons: mask any address, cap the length.
+function describeDelivery(delivery: { status: string; reason?: string | null }): string {
+  const label = DELIVERY_LABELS[delivery.status] ?? escapeMrkdwn(delivery.status);
+  if (!delivery.reason) return label;
+  return `${label}: ${escapeMrkdwn(maskEmailsIn(delivery.reason))}`;
 }
 
 function describeActor(entry: AuditMessageEntry): string {

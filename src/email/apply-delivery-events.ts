@@ -1,0 +1,33 @@
+import type { OutboxEmail } from "../db/outbox-store.ts";
+import type { Repository } from "../db/stores.ts";
+import { type DeliveryEvent, supersedes } from "./delivery-events.ts";
+
+export interface AppliedEvent {
+  email: OutboxEmail;
+  event: DeliveryEvent;
+  /** False when an earlier event already showed a later state (the status did not change). */
+  statusChanged: boolean;
+}
+
+/**
+ * Records each event once (SendGrid retries deliveries, so duplicates are normal) against the
+ * email it is about, ignoring events for emails Passdesk did not send.
+ */
+export async function applyDeliveryEvents(
+  repo: Repository,
+  events: DeliveryEvent[],
+): Promise<AppliedEvent[]> {
+  const applied: AppliedEvent[] = [];
+  for (const event of events) {
+    const result = await repo.transaction(async (stores) => {
+      const email = await stores.outbox.lockByRef(event.ref);
+      if (!email || !(await stores.emailEvents.recordIfNew(email.id, event))) return undefined;
+      if (!supersedes(event.event, email.deliveryStatus))
+        return { email, event, statusChanged: false };
+      const updated = await stores.outbox.setDeliveryStatus(email.id, event.event, event.reason);
+      return { email: updated ?? email, event, statusChanged: true };
+    });
+    if (result) applied.push(result);
+  }
+  return applied;
+}
