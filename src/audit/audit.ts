@@ -1,5 +1,8 @@
-/** Who did something: the public API (by client IP), a Slack user, the CLI, or Passdesk itself. */
-export type ActorType = "public" | "slack" | "cli" | "system";
+/**
+ * Who did something: the public API (by client IP), an end user on the reset page, a Slack user,
+ * the CLI, or Passdesk itself.
+ */
+export type ActorType = "public" | "user" | "slack" | "cli" | "system";
 
 /**
  * One audited event. Never holds a password, ticket token, link or API key: callers pass only

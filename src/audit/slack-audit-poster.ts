@@ -29,6 +29,7 @@ export interface AuditPosterOptions {
 
 const ACTOR_LABELS: Record<string, string> = {
   public: "The public API",
+  user: "The user",
   cli: "The CLI",
   system: "Passdesk",
 };

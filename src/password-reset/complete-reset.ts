@@ -74,7 +74,7 @@ export async function completePasswordReset(
     if (!ticket) return undefined;
     await storeNewPassword(stores, user.id, hash, at);
     await stores.audit.record({
-      actorType: "public",
+      actorType: "user",
       action: "password_reset.completed",
       outcome: "success",
       targetEmail: user.email,

@@ -31,6 +31,10 @@ export function parseSlackRequest(contentType: string, rawBody: string): SlackRe
       }
     }
     if (!form.has("command")) return { kind: "invalid", reason: "neither a command nor a payload" };
+    // Every check downstream keys on who asked and where to answer: a command without them is malformed.
+    for (const field of ["user_id", "team_id", "response_url"]) {
+      if (!form.get(field)) return { kind: "invalid", reason: `command without ${field}` };
+    }
     return { kind: "event", body: Object.fromEntries(form) };
   }
   if (mediaType === "application/json") {

@@ -4,14 +4,14 @@ import { CALLBACK_IDS } from "../../src/slack/contract.ts";
 import { backends } from "../support/database.ts";
 import { tokenIn } from "../support/memory-mailer.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
-import { SLACK, STAFF, type SlackPassdesk, startSlackPassdesk } from "../support/slack-passdesk.ts";
-import { createTriggerId } from "../support/slack-requests.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
 import {
   generatedPasswordState,
   manageRolesState,
+  openSetPasswordModal,
   shownPassword,
+  submitSetPassword,
   typedPasswordState,
-  viewOf,
 } from "../support/slack-views.ts";
 
 const TYPED_PASSWORD = "quiet orchards glow amber";
@@ -41,19 +41,14 @@ describe.each(backends)("the Slack audit channel on %s", (backend) => {
     return (await (await slack.command(userId, "/reset-password", email)).reply()).text;
   }
 
-  async function setPassword(email: string, values: Parameters<typeof typedPasswordState>[0] | null) {
-    const triggerId = createTriggerId();
-    await slack.command(STAFF.admin, "/set-password", email, triggerId);
-    const view = viewOf(
-      await slack.fake.waitForCall("views.open", (call) => call.args.trigger_id === triggerId),
+  /** Sets a typed password, or a generated one when `password` is null; returns the done view. */
+  async function setPassword(email: string, password: string | null) {
+    const view = await openSetPasswordModal(slack, email);
+    const submitted = await submitSetPassword(
+      slack,
+      view,
+      password === null ? generatedPasswordState() : typedPasswordState(password),
     );
-    const submitted = await slack.submitView({
-      userId: STAFF.admin,
-      teamId: SLACK.teamId,
-      callbackId: CALLBACK_IDS.setPasswordModal,
-      privateMetadata: view.private_metadata,
-      values: values === null ? generatedPasswordState() : typedPasswordState(values),
-    });
     expect(submitted.body).toMatchObject({ response_action: "update" });
     return submitted.body as { view: { blocks: Array<Record<string, unknown>> } };
   }

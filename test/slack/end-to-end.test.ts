@@ -6,7 +6,7 @@ import { backends } from "../support/database.ts";
 import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
-import { SLACK, STAFF, type SlackPassdesk, startSlackPassdesk } from "../support/slack-passdesk.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
 
 const PUBLIC_URL = "https://passdesk.example.com";
 const NEW_PASSWORD = "copper kettles whistle at noon";
@@ -57,7 +57,7 @@ describe.each(backends)("a reset from Slack to the reset page on %s", (backend) 
 
     const completed = await slack.waitForAuditMessage("completed a password reset");
     expect(completed.args.text).toBe(
-      "The public API completed a password reset for e•••@example.com (success)",
+      "The user completed a password reset for e•••@example.com (success)",
     );
     const ticket = new URL(sentLink).searchParams.get("ticket") ?? "";
     const everything = JSON.stringify([slack.fake.calls(), slack.fake.responses()]);
@@ -66,7 +66,7 @@ describe.each(backends)("a reset from Slack to the reset page on %s", (backend) 
     }
     expect(slack.auditMessages().map((call) => call.args.text)).toEqual([
       "<@U0SUPPORT> requested a password reset for e•••@example.com (queued)",
-      "The public API completed a password reset for e•••@example.com (success)",
+      "The user completed a password reset for e•••@example.com (success)",
     ]);
     const hash = await slack.inspect(async (_repo, db) => {
       const [erin] = await db.select().from(users).where(eq(users.email, "erin@example.com"));

@@ -35,9 +35,9 @@ describe("parseSlackRequest", () => {
   });
 
   it("reads the media type case-insensitively and ignores its parameters", () => {
-    expect(parseSlackRequest("Application/X-WWW-Form-Urlencoded; charset=utf-8", command).kind).toBe(
-      "event",
-    );
+    expect(
+      parseSlackRequest("Application/X-WWW-Form-Urlencoded; charset=utf-8", command).kind,
+    ).toBe("event");
     expect(parseSlackRequest("application/json; charset=utf-8", "{}").kind).toBe("event");
   });
 
@@ -61,9 +61,9 @@ describe("parseSlackRequest", () => {
   });
 
   it("answers the url_verification handshake's challenge", () => {
-    expect(parseSlackRequest(JSON_TYPE, urlVerificationBody("3eZbrw1aBm2rZgRNFdxV2595E9CY3g"))).toEqual(
-      { kind: "url_verification", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3g" },
-    );
+    expect(
+      parseSlackRequest(JSON_TYPE, urlVerificationBody("3eZbrw1aBm2rZgRNFdxV2595E9CY3g")),
+    ).toEqual({ kind: "url_verification", challenge: "3eZbrw1aBm2rZgRNFdxV2595E9CY3g" });
   });
 
   it("decodes a JSON event envelope", () => {
@@ -86,7 +86,11 @@ describe("parseSlackRequest", () => {
     [JSON_TYPE, "[1,2]", "body is not an object"],
     [JSON_TYPE, "null", "body is not an object"],
     [JSON_TYPE, '{"type":"url_verification"}', "url_verification without a challenge"],
-    [JSON_TYPE, '{"type":"url_verification","challenge":42}', "url_verification without a challenge"],
+    [
+      JSON_TYPE,
+      '{"type":"url_verification","challenge":42}',
+      "url_verification without a challenge",
+    ],
     ["text/plain", "command=%2Freset-password", "unsupported content type text/plain"],
     ["", "command=%2Freset-password", "unsupported content type (none)"],
   ])("calls a %j body %j invalid", (contentType, body, reason) => {

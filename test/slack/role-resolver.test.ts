@@ -20,8 +20,7 @@ function createMemoryGrants(grants: Grant[] = []) {
       lookups.push([teamId, slackUserId]);
       return grants
         .filter(
-          (grant) =>
-            grant.slackUserId === slackUserId && [teamId, ANY_TEAM].includes(grant.teamId),
+          (grant) => grant.slackUserId === slackUserId && [teamId, ANY_TEAM].includes(grant.teamId),
         )
         .map((grant) => grant.role);
     },
@@ -151,10 +150,9 @@ describe("createRoleResolver", () => {
   });
 
   it("grants nothing from a group Slack cannot list, keeps the other sources, and retries next time", async () => {
-    const { rolesOf, usergroups } = setUp(
-      { usergroups: { admin: "S0ADMINS" } },
-      [{ teamId: "T0001", slackUserId: "U0GROUPADMIN", role: "support" }],
-    );
+    const { rolesOf, usergroups } = setUp({ usergroups: { admin: "S0ADMINS" } }, [
+      { teamId: "T0001", slackUserId: "U0GROUPADMIN", role: "support" },
+    ]);
     usergroups.state.failing = true;
 
     expect(await rolesOf("U0GROUPADMIN")).toEqual(["support"]);

@@ -4,7 +4,7 @@ import { auditLog } from "../../src/db/schema.ts";
 import { ACTION_IDS, CALLBACK_IDS, MANAGE_ROLES_BLOCKS } from "../../src/slack/contract.ts";
 import { backends } from "../support/database.ts";
 import { createTestUser } from "../support/reset-fixture.ts";
-import { SLACK, STAFF, type SlackPassdesk, startSlackPassdesk } from "../support/slack-passdesk.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
 import { appHomeOpenedEvent, createTriggerId } from "../support/slack-requests.ts";
 import { blockIds, manageRolesState, type OpenedView, viewOf } from "../support/slack-views.ts";
 
@@ -54,7 +54,10 @@ describe.each(backends)("roles in Slack on %s", (backend) => {
     });
   }
 
-  function submitRoles(roles: { admins: string[]; support: string[] }, userId: string = STAFF.admin) {
+  function submitRoles(
+    roles: { admins: string[]; support: string[] },
+    userId: string = STAFF.admin,
+  ) {
     return slack.submitView({
       userId,
       teamId: SLACK.teamId,
@@ -64,7 +67,8 @@ describe.each(backends)("roles in Slack on %s", (backend) => {
   }
 
   async function resetReply(userId: string): Promise<string> {
-    return (await (await slack.command(userId, "/reset-password", "jane@example.com")).reply()).text;
+    return (await (await slack.command(userId, "/reset-password", "jane@example.com")).reply())
+      .text;
   }
 
   describe("the App Home tab", () => {
@@ -130,12 +134,14 @@ describe.each(backends)("roles in Slack on %s", (backend) => {
       await slack.waitForAuditMessage(`granted the *support* role to <@${NEW_SUPPORT}>`);
       expect(await resetReply(NEW_SUPPORT)).toContain("queued");
       const roles = await slack.inspect((repo) => repo.roles.list());
-      expect(roles.map(({ slackUserId, role, teamId, grantedBy }) => ({
-        slackUserId,
-        role,
-        teamId,
-        grantedBy,
-      }))).toEqual([
+      expect(
+        roles.map(({ slackUserId, role, teamId, grantedBy }) => ({
+          slackUserId,
+          role,
+          teamId,
+          grantedBy,
+        })),
+      ).toEqual([
         { slackUserId: NEW_ADMIN, role: "admin", teamId: SLACK.teamId, grantedBy: STAFF.admin },
         { slackUserId: NEW_SUPPORT, role: "support", teamId: SLACK.teamId, grantedBy: STAFF.admin },
         { slackUserId: STAFF.support, role: "support", teamId: SLACK.teamId, grantedBy: null },

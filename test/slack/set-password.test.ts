@@ -1,45 +1,44 @@
 import argon2 from "argon2";
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, tickets, users } from "../../src/db/schema.ts";
 import { ACTION_IDS, CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../../src/slack/contract.ts";
+import { escapeMrkdwn } from "../../src/slack/views/block-kit.ts";
 import { backends } from "../support/database.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
-import { SLACK, STAFF, type SlackPassdesk, startSlackPassdesk } from "../support/slack-passdesk.ts";
-import { createTriggerId, type StateValues } from "../support/slack-requests.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
+import type { StateValues } from "../support/slack-requests.ts";
 import {
   blockIds,
   generatedPasswordState,
   type OpenedView,
+  openSetPasswordModal,
   shownPassword,
+  submitSetPassword,
   typedPasswordState,
   viewOf,
 } from "../support/slack-views.ts";
 
-const SET = "/set-password";
 const OLD_PASSWORD = "correct horse battery staple";
 const NEW_PASSWORD = "violet lanterns drift upstream";
 
 describe.each(backends)("/set-password on %s", (backend) => {
   let slack: SlackPassdesk;
-  let socialUserId: number | undefined;
 
   beforeAll(async () => {
     slack = await startSlackPassdesk(backend, {
-      slackUsers: [{ id: "U0JANE", teamId: SLACK.teamId, email: "jane@example.com", realName: "J" }],
+      slackUsers: [
+        { id: "U0JANE", teamId: SLACK.teamId, email: "jane@example.com", realName: "J" },
+      ],
       async seed(repo) {
         for (const [email, name] of [
           ["jane@example.com", "Jane Doe"],
           ["wendy@example.com", "Wendy Weak"],
           ["gen@example.com", "Gene Rated"],
           ["notify@example.com", null],
-          ["forged@example.com", null],
         ] as const) {
           await createTestUser(repo, email, { name: name ?? undefined, password: OLD_PASSWORD });
         }
-        const google = await repo.connections.add({ name: "google", strategy: "google-oauth2" });
-        if (!google) throw new Error("could not add the google connection");
-        socialUserId = (await repo.users.add(google.id, { email: "social@example.com" }))?.id;
       },
     });
   });
@@ -48,36 +47,8 @@ describe.each(backends)("/set-password on %s", (backend) => {
   });
   beforeEach(() => slack.fake.reset());
 
-  /** Runs /set-password and returns the modal the fake Slack opened with the command's trigger. */
-  async function openModal(target: string, userId: string = STAFF.admin): Promise<OpenedView> {
-    const triggerId = createTriggerId();
-    const command = await slack.command(userId, SET, target, triggerId);
-    expect(command.response.status).toBe(200);
-    expect(command.ackBody).toBe("");
-    const opened = await slack.fake.waitForCall(
-      "views.open",
-      (call) => call.args.trigger_id === triggerId,
-    );
-    expect(opened.token).toBe(SLACK.botToken);
-    return viewOf(opened);
-  }
-
-  function submit(view: OpenedView, values: StateValues, userId: string = STAFF.admin) {
-    return slack.submitView({
-      userId,
-      teamId: SLACK.teamId,
-      callbackId: CALLBACK_IDS.setPasswordModal,
-      privateMetadata: view.private_metadata,
-      viewId: view.id,
-      hash: view.hash,
-      values,
-    });
-  }
-
-  async function replyTo(userId: string, text: string): Promise<string> {
-    const command = await slack.command(userId, SET, text, createTriggerId());
-    return (await command.reply()).text;
-  }
+  const openModal = (target: string) => openSetPasswordModal(slack, target);
+  const submit = (view: OpenedView, values: StateValues) => submitSetPassword(slack, view, values);
 
   function readUser(email: string) {
     return slack.inspect(async (_repo, db) => {
@@ -243,6 +214,13 @@ describe.each(backends)("/set-password on %s", (backend) => {
     });
   });
 
+  it("changed nothing for any refused password", async () => {
+    const wendy = await readUser("wendy@example.com");
+
+    expect(await argon2.verify(wendy.hash, OLD_PASSWORD)).toBe(true);
+    expect(wendy.audit.filter((row) => row.action === "password.set")).toEqual([]);
+  });
+
   it("shows a generated password once, in the ack, and nowhere else", async () => {
     const view = await openModal("gen@example.com");
 
@@ -257,7 +235,10 @@ describe.each(backends)("/set-password on %s", (backend) => {
     const after = await readUser("gen@example.com");
     expect(await argon2.verify(after.hash, generated)).toBe(true);
     expect(after.audit).toContainEqual(
-      expect.objectContaining({ action: "password.set", details: expect.objectContaining({ mode: "generate" }) }),
+      expect.objectContaining({
+        action: "password.set",
+        details: expect.objectContaining({ mode: "generate" }),
+      }),
     );
     const elsewhere = [
       JSON.stringify(slack.fake.calls()),
@@ -266,108 +247,8 @@ describe.each(backends)("/set-password on %s", (backend) => {
       JSON.stringify(slack.emails),
       ...slack.logLines,
     ];
-    expect(elsewhere.filter((text) => text.includes(generated))).toEqual([]);
-    expect(submitted.raw).toContain(JSON.stringify(generated).slice(1, -1).replaceAll("&", "&amp;"));
-  });
-
-  it.each([
-    ["an unknown user", "nobody@example.com", /^There is no user \*nobody@example\.com\*/],
-    ["a user of a social connection", "social@example.com google", /^`google` is a social/],
-    ["an unknown connection", "jane@example.com nope", /^There is no connection named `nope`/],
-    ["a malformed email", "jane@", /^That is not a valid email address/],
-    ["no target", "", /^Usage: `\/set-password &lt;email \| @user&gt; \[connection\]`/],
-  ])("answers %s with an ephemeral error and no modal", async (_what, text, expected) => {
-    expect(await replyTo(STAFF.admin, text)).toMatch(expected);
-    expect(slack.fake.calls("views.open")).toEqual([]);
-  });
-
-  describe("for someone who is not an admin", () => {
-    it("refuses support staff, audits it and posts it, opening no modal", async () => {
-      expect(await replyTo(STAFF.support, "jane@example.com")).toBe(
-        "Only Passdesk *admins* can set passwords.",
-      );
-      await slack.waitForAuditMessage("<@U0SUPPORT> was denied access");
-      expect(slack.fake.calls("views.open")).toEqual([]);
-      expect(slack.fake.calls("users.info")).toEqual([]);
-    });
-
-    it("changes nothing on a forged submission, and audits each as denied", async () => {
-      const view = await openModal("forged@example.com");
-
-      for (const forger of [STAFF.support, STAFF.nobody]) {
-        const forged = await submit(view, typedPasswordState("forged but strong passphrase"), forger);
-        expect(forged.body).toEqual({
-          response_action: "errors",
-          errors: { [SET_PASSWORD_BLOCKS.mode]: "Only Passdesk admins can set passwords." },
-        });
-      }
-      const generated = await submit(view, generatedPasswordState(), STAFF.nobody);
-      expect(generated.raw).not.toContain("Password set");
-
-      await slack.waitForAuditMessage("<@U0NOBODY> was denied access");
-      const after = await slack.inspect(async (_repo, db) => ({
-        hashes: await db
-          .select({ email: users.email, hash: users.passwordHash })
-          .from(users)
-          .where(inArray(users.email, ["forged@example.com", "wendy@example.com"])),
-        sets: await db.select().from(auditLog).where(eq(auditLog.action, "password.set")),
-        denials: await db.select().from(auditLog).where(eq(auditLog.action, "access.denied")),
-      }));
-      // Neither the forged submissions nor the refused passwords above changed anything.
-      expect(after.hashes).toHaveLength(2);
-      for (const { hash } of after.hashes) {
-        expect(await argon2.verify(hash ?? "", OLD_PASSWORD)).toBe(true);
-      }
-      const setFor = after.sets.map((row) => row.targetEmail);
-      expect(setFor).not.toContain("forged@example.com");
-      expect(setFor).not.toContain("wendy@example.com");
-      const attempts = after.denials
-        .filter((row) => row.details.attempted === CALLBACK_IDS.setPasswordModal)
-        .map((row) => row.actorId);
-      expect(attempts).toEqual([STAFF.support, STAFF.nobody, STAFF.nobody]);
-    });
-
-    it("does not switch the mode of a modal for them", async () => {
-      const view = await openModal("forged@example.com");
-
-      await slack.action({
-        userId: STAFF.support,
-        teamId: SLACK.teamId,
-        actionId: ACTION_IDS.setPasswordMode,
-        blockId: SET_PASSWORD_BLOCKS.mode,
-        selectedOption: { value: "generate" },
-        view: { viewId: view.id, hash: view.hash, privateMetadata: view.private_metadata },
-      });
-
-      await slack.waitForAuditMessage("<@U0SUPPORT> was denied access");
-      expect(slack.fake.calls("views.update")).toEqual([]);
-    });
-  });
-
-  it("refuses a modal whose metadata Passdesk did not write, or whose user cannot have a password", async () => {
-    const view = await openModal("jane@example.com");
-    const forged = (privateMetadata: string) =>
-      submit({ ...view, private_metadata: privateMetadata }, typedPasswordState(NEW_PASSWORD));
-
-    const garbage = await forged("{not json");
-    const socialUser = await forged(
-      JSON.stringify({ userId: socialUserId, email: "social@example.com", name: null, connection: "google" }),
-    );
-    const missing = await forged(
-      JSON.stringify({ userId: 999_999, email: "x@example.com", name: null, connection: "x" }),
-    );
-
-    expect(garbage.body).toEqual({
-      response_action: "errors",
-      errors: { [SET_PASSWORD_BLOCKS.mode]: "This form is out of date: run /set-password again." },
-    });
-    for (const refused of [socialUser, missing]) {
-      expect(refused.body).toEqual({
-        response_action: "errors",
-        errors: {
-          [SET_PASSWORD_BLOCKS.mode]: expect.stringContaining("can no longer get a password here"),
-        },
-      });
-    }
+    // The generator uses no quote or backslash, so JSON shows it as is; mrkdwn would escape "&".
+    const forms = [generated, escapeMrkdwn(generated)];
+    expect(elsewhere.filter((text) => forms.some((form) => text.includes(form)))).toEqual([]);
   });
 });

@@ -3,8 +3,8 @@ import pino from "pino";
 import type { Clock } from "../../src/clock.ts";
 import type { Database } from "../../src/db/client.ts";
 import type { Repository } from "../../src/db/stores.ts";
-import { type RunningPassdesk, type StartOptions, startPassdesk } from "../../src/main.ts";
 import type { OutgoingEmail } from "../../src/email/mailer.ts";
+import { type RunningPassdesk, type StartOptions, startPassdesk } from "../../src/main.ts";
 import type { BackendName } from "./database.ts";
 import {
   type FakeSlack,
@@ -18,8 +18,8 @@ import {
   blockActionsPayload,
   createSignedRequest,
   interactivityBody,
-  type ViewSubmissionPayload,
   slashCommandBody,
+  type ViewSubmissionPayload,
   viewSubmissionPayload,
 } from "./slack-requests.ts";
 
@@ -67,7 +67,9 @@ export interface CommandResult {
 }
 
 export interface SlackPassdesk {
+  /** Where Passdesk listens now (an inspection on PGlite restarts it at a new port). */
   readonly url: string;
+  /** Its config and database; its own `url` is stale after an inspection on PGlite. */
   readonly passdesk: TestPassdesk;
   fake: FakeSlack;
   clock: OffsetClock;
@@ -84,7 +86,12 @@ export interface SlackPassdesk {
     body: string,
     options?: { secret?: string; timestampSeconds?: number; headers?: Record<string, string> },
   ): Promise<Response>;
-  command(userId: string, command: string, text: string, triggerId?: string): Promise<CommandResult>;
+  command(
+    userId: string,
+    command: string,
+    text: string,
+    triggerId?: string,
+  ): Promise<CommandResult>;
   /** Sends a view_submission and returns the ack's JSON (or null when the ack was empty). */
   submitView(
     payload: Parameters<typeof viewSubmissionPayload>[0],

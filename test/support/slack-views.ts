@@ -1,8 +1,15 @@
 import type { ViewStateSelectedOption } from "@slack/bolt";
-import { ACTION_IDS, MANAGE_ROLES_BLOCKS, SET_PASSWORD_BLOCKS } from "../../src/slack/contract.ts";
+import {
+  ACTION_IDS,
+  CALLBACK_IDS,
+  COMMANDS,
+  MANAGE_ROLES_BLOCKS,
+  SET_PASSWORD_BLOCKS,
+} from "../../src/slack/contract.ts";
 import { INPUT_ACTION_ID } from "../../src/slack/views/block-kit.ts";
 import type { RecordedCall } from "./fake-slack.ts";
-import type { StateValues } from "./slack-requests.ts";
+import { SLACK, type SlackPassdesk, STAFF } from "./slack-passdesk.ts";
+import { createTriggerId, type StateValues } from "./slack-requests.ts";
 
 /** A view as the fake Slack stored it: what the next interaction payload refers to. */
 export interface OpenedView {
@@ -89,4 +96,43 @@ export function shownPassword(view: { blocks: Array<Record<string, unknown>> }):
     }
   }
   throw new Error("the view shows no password");
+}
+
+/**
+ * Runs /set-password as `userId` and returns the modal the fake Slack opened with the command's
+ * trigger_id (it times out when no modal opens).
+ */
+export async function openSetPasswordModal(
+  slack: SlackPassdesk,
+  target: string,
+  userId: string = STAFF.admin,
+): Promise<OpenedView> {
+  const triggerId = createTriggerId();
+  const command = await slack.command(userId, COMMANDS.setPassword, target, triggerId);
+  if (command.response.status !== 200 || command.ackBody !== "") {
+    throw new Error(`/set-password answered ${command.response.status} ${command.ackBody}`);
+  }
+  const opened = await slack.fake.waitForCall(
+    "views.open",
+    (call) => call.args.trigger_id === triggerId,
+  );
+  return viewOf(opened);
+}
+
+/** Submits the set-password modal as `userId`, as Slack would. */
+export function submitSetPassword(
+  slack: SlackPassdesk,
+  view: OpenedView,
+  values: StateValues,
+  userId: string = STAFF.admin,
+) {
+  return slack.submitView({
+    userId,
+    teamId: SLACK.teamId,
+    callbackId: CALLBACK_IDS.setPasswordModal,
+    privateMetadata: view.private_metadata,
+    viewId: view.id,
+    hash: view.hash,
+    values,
+  });
 }

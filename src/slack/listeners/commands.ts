@@ -13,6 +13,7 @@ import { recordDenial, type SlackDependencies } from "../dependencies.ts";
 import { resolveTargetEmail } from "../resolve-target.ts";
 import { canAdminister, canRequestReset, type SlackActor } from "../roles.ts";
 import { encodeTarget } from "../set-password-target.ts";
+import { escapeMrkdwn } from "../views/block-kit.ts";
 import { describeResetOutcome, type ResetOutcome, usageMessage } from "../views/messages.ts";
 import { buildSetPasswordModal } from "../views/set-password-modal.ts";
 
@@ -138,20 +139,14 @@ export function registerCommands(app: App, deps: SlackDependencies): void {
     if (!isDatabaseConnection(connection)) {
       return void (await reply(
         respond,
-        describeResetOutcome(
-          { reason: "not_database_connection" },
-          { email: resolved.email, connection: connectionName },
-        ),
+        `\`${escapeMrkdwn(connectionName)}\` is a social or enterprise connection: its users sign in there and have no password Passdesk can set.`,
       ));
     }
     const user = await deps.repo.users.findByEmail(connection.id, resolved.email);
     if (!user) {
       return void (await reply(
         respond,
-        describeResetOutcome(
-          { reason: "unknown_user" },
-          { email: resolved.email, connection: connectionName },
-        ),
+        `There is no user *${escapeMrkdwn(resolved.email)}* in \`${escapeMrkdwn(connectionName)}\`: no password was set.`,
       ));
     }
     await client.views.open({

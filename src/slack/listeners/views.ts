@@ -90,9 +90,9 @@ export function registerViews(app: App, deps: SlackDependencies): void {
         errors: { [MANAGE_ROLES_BLOCKS.admins]: "Only Passdesk admins can manage roles." },
       }));
     }
-    await ack();
     const wanted = readManageRolesSubmission(view.state.values);
     await applyRoleChanges(deps, actor, { admin: wanted.admins, support: wanted.support });
+    await ack();
   });
 }
 
@@ -122,6 +122,8 @@ async function applyRoleChanges(
     }
     for (const grant of grants) {
       if (grant.role !== role || desired.has(grant.slackUserId)) continue;
+      // Bootstrap admins are not in the admin picker, so their absence there is not a removal.
+      if (role === "admin" && deps.bootstrapAdmins.includes(grant.slackUserId)) continue;
       await deps.repo.roles.revoke({ teamId: grant.teamId, slackUserId: grant.slackUserId, role });
       await audit(deps, actor, "role.revoked", { role, slackUserId: grant.slackUserId });
     }
