@@ -24,40 +24,47 @@ export interface RateLimitStore {
   prune(idleSince: Date): Promise<number>;
 }
 
+/**
+ * The token-taking upsert, as a builder so that another statement can embed it (see
+ * ResetRequestStore.recordIfAllowed): one round trip for limit and insert.
+ */
+export function takeTokensQuery(db: Executor, buckets: Bucket[], at: Date) {
+  // Refilled level: what the bucket held, plus what flowed in since, capped at capacity.
+  const refilled = sql`least(excluded.capacity, ${rateLimits.tokens} + greatest(0, extract(epoch from (excluded.updated_at - ${rateLimits.updatedAt}))) / 60.0 * excluded.per_minute)`;
+  return db
+    .insert(rateLimits)
+    .values(
+      buckets.map((bucket) => ({
+        ...bucket,
+        tokens: bucket.capacity - 1,
+        allowed: true,
+        updatedAt: at,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      set: {
+        capacity: sql`excluded.capacity`,
+        perMinute: sql`excluded.per_minute`,
+        tokens: sql`case when ${refilled} >= 1 then ${refilled} - 1 else ${refilled} end`,
+        allowed: sql`${refilled} >= 1`,
+        updatedAt: sql`greatest(excluded.updated_at, ${rateLimits.updatedAt})`,
+      },
+    })
+    .returning({
+      key: rateLimits.key,
+      capacity: rateLimits.capacity,
+      perMinute: rateLimits.perMinute,
+      tokens: rateLimits.tokens,
+      allowed: rateLimits.allowed,
+    });
+}
+
 export function createDrizzleRateLimitStore(db: Executor): RateLimitStore {
   return {
     async take(buckets, at) {
       if (buckets.length === 0) return [];
-      // Refilled level: what the bucket held, plus what flowed in since, capped at capacity.
-      const refilled = sql`least(excluded.capacity, ${rateLimits.tokens} + greatest(0, extract(epoch from (excluded.updated_at - ${rateLimits.updatedAt}))) / 60.0 * excluded.per_minute)`;
-      const rows = await db
-        .insert(rateLimits)
-        .values(
-          buckets.map((bucket) => ({
-            ...bucket,
-            tokens: bucket.capacity - 1,
-            allowed: true,
-            updatedAt: at,
-          })),
-        )
-        .onConflictDoUpdate({
-          target: rateLimits.key,
-          set: {
-            capacity: sql`excluded.capacity`,
-            perMinute: sql`excluded.per_minute`,
-            tokens: sql`case when ${refilled} >= 1 then ${refilled} - 1 else ${refilled} end`,
-            allowed: sql`${refilled} >= 1`,
-            updatedAt: sql`greatest(excluded.updated_at, ${rateLimits.updatedAt})`,
-          },
-        })
-        .returning();
-      return rows.map(({ key, capacity, perMinute, tokens, allowed }) => ({
-        key,
-        capacity,
-        perMinute,
-        tokens,
-        allowed,
-      }));
+      return takeTokensQuery(db, buckets, at);
     },
     async prune(idleSince) {
       const rows = await db

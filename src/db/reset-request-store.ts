@@ -1,5 +1,7 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
+import { type Bucket, type BucketState, takeTokensQuery } from "./rate-limit-store.ts";
+import { rowsOf } from "./rows.ts";
 import { resetRequests } from "./schema.ts";
 
 export type ResetRequestSource = "api" | "slack" | "cli";
@@ -19,6 +21,15 @@ export type ResetRequest = typeof resetRequests.$inferSelect;
 
 export interface ResetRequestStore {
   record(request: NewResetRequest): Promise<ResetRequest>;
+  /**
+   * Takes a token from each bucket and, only if every one allowed it, records the request — in
+   * one statement, so the public endpoint makes a single round trip to the database.
+   */
+  recordIfAllowed(
+    request: NewResetRequest,
+    buckets: Bucket[],
+    at: Date,
+  ): Promise<{ buckets: BucketState[]; recorded: boolean }>;
   findById(id: number): Promise<ResetRequest | undefined>;
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
   /** Locks up to `limit` pending requests for this transaction; other workers skip them. */
@@ -35,6 +46,37 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
       const [row] = await db.insert(resetRequests).values(request).returning();
       if (!row) throw new Error("insert returned no row");
       return row;
+    },
+    async recordIfAllowed(request, buckets, at) {
+      const requestedBy = request.requestedBy === null ? null : JSON.stringify(request.requestedBy);
+      const result = await db.execute(sql`
+        with taken as (${takeTokensQuery(db, buckets, at).getSQL()}),
+        recorded as (
+          insert into ${resetRequests} (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
+          select ${request.publicId}, ${request.email}, ${request.connection}, ${request.clientId}, ${request.organization},
+                 ${request.source}, ${requestedBy}::jsonb, ${request.clientIp}, ${at.toISOString()}::timestamptz
+          where (select bool_and(allowed) from taken)
+          returning public_id
+        )
+        select key, capacity, per_minute, tokens, allowed, (select count(*) from recorded) as recorded from taken`);
+      const rows = rowsOf<{
+        key: string;
+        capacity: number;
+        per_minute: number;
+        tokens: number;
+        allowed: boolean;
+        recorded: number | string;
+      }>(result);
+      return {
+        buckets: rows.map((row) => ({
+          key: row.key,
+          capacity: Number(row.capacity),
+          perMinute: Number(row.per_minute),
+          tokens: Number(row.tokens),
+          allowed: row.allowed,
+        })),
+        recorded: rows.length > 0 && Number(rows[0]?.recorded) > 0,
+      };
     },
     async findById(id) {
       const [row] = await db.select().from(resetRequests).where(eq(resetRequests.id, id));

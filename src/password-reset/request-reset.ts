@@ -25,7 +25,7 @@ export type PublicResetResult =
   | { ok: false; reason: "rate_limited"; rateLimit: RateLimitStatus };
 
 export interface RequestResetDependencies {
-  stores: Pick<Stores, "connections" | "clients" | "rateLimits" | "resetRequests" | "audit">;
+  stores: Pick<Stores, "connections" | "clients" | "resetRequests" | "audit">;
   clock: Clock;
   limits: ResetLimits;
 }
@@ -48,31 +48,31 @@ export async function requestPasswordReset(
 
   const email = normalizeEmail(input.email);
   const now = clock.now();
-  const rateLimit = summarizeBuckets(
-    await stores.rateLimits.take(resetRequestBuckets(limits, input.clientIp, email), now),
+  const publicId = createOpaqueId("req");
+  const { buckets, recorded } = await stores.resetRequests.recordIfAllowed(
+    {
+      publicId,
+      email,
+      connection: connection.name,
+      clientId: input.clientId,
+      organization: input.organization,
+      source: "api",
+      requestedBy: null,
+      clientIp: input.clientIp,
+    },
+    resetRequestBuckets(limits, input.clientIp, email),
     now,
   );
-  if (!rateLimit.allowed) {
-    await stores.audit.record({
-      actorType: "public",
-      actorId: input.clientIp,
-      action: "password_reset.requested",
-      outcome: "rate_limited",
-      targetEmail: email,
-      connection: connection.name,
-    });
-    return { ok: false, reason: "rate_limited", rateLimit };
-  }
+  const rateLimit = summarizeBuckets(buckets, now);
+  if (recorded) return { ok: true, requestId: publicId, rateLimit };
 
-  const request = await stores.resetRequests.record({
-    publicId: createOpaqueId("req"),
-    email,
+  await stores.audit.record({
+    actorType: "public",
+    actorId: input.clientIp,
+    action: "password_reset.requested",
+    outcome: "rate_limited",
+    targetEmail: email,
     connection: connection.name,
-    clientId: input.clientId,
-    organization: input.organization,
-    source: "api",
-    requestedBy: null,
-    clientIp: input.clientIp,
   });
-  return { ok: true, requestId: request.publicId, rateLimit };
+  return { ok: false, reason: "rate_limited", rateLimit };
 }

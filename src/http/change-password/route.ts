@@ -8,6 +8,7 @@ import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-lim
 import { requestPasswordReset } from "../../password-reset/request-reset.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
+import { withCachedLookups } from "./cached-lookups.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
@@ -61,6 +62,7 @@ function createOriginCheck(repo: Repository, clock: Clock) {
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
   const allowedOrigin = createOriginCheck(deps.repo, deps.clock);
+  const stores = withCachedLookups(deps.repo, deps.clock);
 
   route.use(
     "/dbconnections/change_password",
@@ -105,7 +107,7 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
       let result: Awaited<ReturnType<typeof requestPasswordReset>>;
       try {
         result = await requestPasswordReset(
-          { stores: deps.repo, clock: deps.clock, limits: deps.limits },
+          { stores, clock: deps.clock, limits: deps.limits },
           { ...parsed.body, clientIp: clientIp(c, deps.trustedProxies) },
         );
       } catch (error) {

@@ -1,0 +1,41 @@
+import type { Clock } from "../../clock.ts";
+import type { Stores } from "../../db/stores.ts";
+
+const CACHE_MILLIS = 30_000;
+
+/**
+ * Remembers found values for a while. Misses are not remembered, so a connection or client added
+ * a moment ago is seen at once; nothing Passdesk offers renames or deletes them.
+ */
+function cacheFound<V>(lookup: (key: string) => Promise<V | undefined>, clock: Clock) {
+  const cache = new Map<string, { value: V; until: number }>();
+  return async (key: string): Promise<V | undefined> => {
+    const now = clock.now().getTime();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.value;
+    const value = await lookup(key);
+    if (value !== undefined) {
+      if (cache.size > 1_000) cache.clear();
+      cache.set(key, { value, until: now + CACHE_MILLIS });
+    }
+    return value;
+  };
+}
+
+/** The stores the public endpoint reads on every request, with connections and clients cached. */
+export function withCachedLookups<S extends Pick<Stores, "connections" | "clients">>(
+  stores: S,
+  clock: Clock,
+): S {
+  return {
+    ...stores,
+    connections: {
+      ...stores.connections,
+      findByName: cacheFound((name) => stores.connections.findByName(name), clock),
+    },
+    clients: {
+      ...stores.clients,
+      findByClientId: cacheFound((id) => stores.clients.findByClientId(id), clock),
+    },
+  };
+}
