@@ -1,8 +1,8 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
 import { type Bucket, type BucketState, takeTokensQuery } from "./rate-limit-store.ts";
 import { rowsOf } from "./rows.ts";
-import { resetRequests } from "./schema.ts";
+import { emailOutbox, resetRequests } from "./schema.ts";
 
 export type ResetRequestSource = "api" | "slack" | "cli";
 
@@ -38,6 +38,19 @@ export interface ResetRequestStore {
     id: number,
     outcome: { status: string; userId: number | null; at: Date },
   ): Promise<void>;
+  /** A Slack user's latest requests, newest first, with their email's delivery state. */
+  listRecentBySlackUser(slackUserId: string, limit: number): Promise<RecentRequest[]>;
+}
+
+export interface RecentRequest {
+  publicId: string;
+  email: string;
+  connection: string;
+  status: string;
+  createdAt: Date;
+  /** The outbox state (pending, sending, sent, failed) and SendGrid's delivery status, if any. */
+  emailStatus: string | null;
+  deliveryStatus: string | null;
 }
 
 export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore {
@@ -97,6 +110,29 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
         .orderBy(asc(resetRequests.id))
         .limit(limit)
         .for("update", { skipLocked: true });
+    },
+    async listRecentBySlackUser(slackUserId, limit) {
+      const rows = await db
+        .select({
+          publicId: resetRequests.publicId,
+          email: resetRequests.email,
+          connection: resetRequests.connection,
+          status: resetRequests.status,
+          createdAt: resetRequests.createdAt,
+          emailStatus: emailOutbox.status,
+          deliveryStatus: emailOutbox.deliveryStatus,
+        })
+        .from(resetRequests)
+        .leftJoin(emailOutbox, eq(emailOutbox.requestId, resetRequests.id))
+        .where(
+          and(
+            eq(resetRequests.source, "slack"),
+            sql`${resetRequests.requestedBy}->>'userId' = ${slackUserId}`,
+          ),
+        )
+        .orderBy(desc(resetRequests.id))
+        .limit(limit);
+      return rows;
     },
     async markProcessed(id, { status, userId, at }) {
       await db

@@ -13,8 +13,9 @@ import { recordDenial, type SlackDependencies } from "../dependencies.ts";
 import { resolveTargetEmail } from "../resolve-target.ts";
 import { canAdminister, canRequestReset, type SlackActor } from "../roles.ts";
 import { encodeTarget } from "../set-password-target.ts";
+import { describeStaffReset } from "../staff-reset-reply.ts";
 import { escapeMrkdwn } from "../views/block-kit.ts";
-import { describeResetOutcome, type ResetOutcome, usageMessage } from "../views/messages.ts";
+import { describeResetOutcome, usageMessage } from "../views/messages.ts";
 import { buildSetPasswordModal } from "../views/set-password-modal.ts";
 
 function actorOf(command: SlashCommand): SlackActor {
@@ -83,23 +84,7 @@ export function registerCommands(app: App, deps: SlackDependencies): void {
       },
     );
     if (result.outcome === "queued") deps.wakeWorker();
-    const outcome: ResetOutcome =
-      result.outcome === "rate_limited"
-        ? { reason: "rate_limited", retryAfterSeconds: result.retryAfterSeconds }
-        : "socialConnection" in result && result.socialConnection
-          ? { reason: "not_database_connection" }
-          : {
-              reason:
-                result.outcome === "connection_not_found" ? "connection_not_found" : result.outcome,
-            };
-    const shownConnection =
-      "socialConnection" in result && result.socialConnection
-        ? result.socialConnection
-        : connection;
-    await reply(
-      respond,
-      describeResetOutcome(outcome, { email: resolved.email, connection: shownConnection }),
-    );
+    await reply(respond, describeStaffReset(result, resolved.email, connection));
   });
 
   app.command(COMMANDS.setPassword, reportFailures, async ({ command, ack, respond, client }) => {
