@@ -89,6 +89,14 @@ export async function startPassdesk(
   const port = (server.address() as AddressInfo).port;
   const publicUrl = config.publicUrlExplicit ? config.publicUrl : `http://localhost:${port}`;
 
+  const emailSettings = {
+    publicUrl,
+    defaultFrom: config.email.from,
+    tenant: config.email.tenant,
+    friendlyName: config.email.friendlyName,
+    supportEmail: config.email.supportEmail,
+    supportUrl: config.email.supportUrl,
+  };
   const worker = startWorker(
     {
       repo,
@@ -96,14 +104,7 @@ export async function startPassdesk(
       mailer,
       logger,
       leaseMillis: config.email.sendLeaseSeconds * 1000,
-      settings: {
-        publicUrl,
-        defaultFrom: config.email.from,
-        tenant: config.email.tenant,
-        friendlyName: config.email.friendlyName,
-        supportEmail: config.email.supportEmail,
-        supportUrl: config.email.supportUrl,
-      },
+      settings: emailSettings,
     },
     {
       logger,
@@ -122,6 +123,8 @@ export async function startPassdesk(
         limits: config.rateLimits,
         defaultConnection: config.defaultConnection,
         wakeWorker: () => worker.wake(),
+        mailer,
+        email: emailSettings,
       })
     : undefined;
   const auditPoster =

@@ -7,14 +7,31 @@ export const COMMANDS = {
   setPassword: "/set-password",
 } as const;
 
+/** Global shortcuts, declared in the manifest under `features.shortcuts`. */
+export const SHORTCUTS = {
+  editPasswordEmail: {
+    callbackId: "edit_password_email",
+    name: "Edit password email",
+    description: "Edit the change-password email (admins)",
+  },
+} as const;
+
 export const CALLBACK_IDS = {
   setPasswordModal: "set_password",
   manageRolesModal: "manage_roles",
+  templateEditModal: "template_edit",
+  templatePreviewModal: "template_preview",
+  templateHistoryModal: "template_history",
 } as const;
 
 export const ACTION_IDS = {
   setPasswordMode: "set_password_mode",
   openManageRoles: "open_manage_roles",
+  openTemplateEdit: "open_template_edit",
+  openTemplatePreview: "open_template_preview",
+  sendTemplateTest: "send_template_test",
+  openTemplateHistory: "open_template_history",
+  revertTemplate: "revert_template",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;
@@ -40,4 +57,15 @@ export const SET_PASSWORD_BLOCKS = {
 export const MANAGE_ROLES_BLOCKS = {
   admins: "admins",
   support: "support",
+} as const;
+
+/** Block IDs of the change-password email's edit modal, which view_submission errors are keyed to. */
+export const TEMPLATE_EDIT_BLOCKS = {
+  from: "from",
+  subject: "subject",
+  body: "body",
+  urlLifetime: "url_lifetime",
+  redirect: "redirect",
+  includeEmail: "include_email",
+  enabled: "enabled",
 } as const;

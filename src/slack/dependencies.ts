@@ -1,6 +1,8 @@
 import type { Clock } from "../clock.ts";
 import type { Repository } from "../db/stores.ts";
+import type { Mailer } from "../email/mailer.ts";
 import type { Logger } from "../logger.ts";
+import type { EmailSettings } from "../password-reset/compose-email.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleResolver, SlackActor } from "./roles.ts";
@@ -17,6 +19,9 @@ export interface SlackDependencies {
   bootstrapAdmins: readonly string[];
   /** Asks the worker to send queued emails now. */
   wakeWorker(): void;
+  /** The outbox's Mailer and settings: the password email's test sends use the same path. */
+  mailer: Mailer;
+  email: EmailSettings;
 }
 
 /** Records a refused attempt: an audit row, which the audit channel also receives. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { BOT_SCOPES, CALLBACK_IDS, COMMANDS, EVENTS } from "../../src/slack/contract.ts";
+import { BOT_SCOPES, CALLBACK_IDS, COMMANDS, EVENTS, SHORTCUTS } from "../../src/slack/contract.ts";
 
 const MANIFEST_URL = new URL("../../slack-manifest.yml", import.meta.url);
 // Slack's official app manifest schema, shared by every Passdesk checkout: <repo>/../shared/slack/.
@@ -21,7 +21,7 @@ interface Manifest {
       url?: string;
       should_escape?: boolean;
     }>;
-    shortcuts?: Array<{ callback_id: string }>;
+    shortcuts?: Array<{ name: string; type: string; callback_id: string; description: string }>;
     workflow_steps?: Array<{ callback_id: string }>;
   };
   oauth_config: { scopes: { bot?: string[]; user?: string[] } };
@@ -61,6 +61,11 @@ const BREAKAGES: Array<[string, (copy: Manifest) => void]> = [
   [
     "a long description under 175 characters",
     (copy) => Object.assign(copy.display_information, { long_description: "Too short." }),
+  ],
+  [
+    "a shortcut name over Slack's 24 characters",
+    (copy) =>
+      Object.assign(copy.features.shortcuts?.[0] ?? {}, { name: "Edit the password email now" }),
   ],
   [
     "a background colour that is not #rgb or #rrggbb",
@@ -126,17 +131,37 @@ describe("slack-manifest.yml", () => {
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: REQUEST_URL });
   });
 
-  it("declares no callback IDs the code does not handle", () => {
-    const declared = [
-      ...(manifest.features.shortcuts ?? []),
-      ...(manifest.features.workflow_steps ?? []),
-    ].map((entry) => entry.callback_id);
-    const handled: string[] = Object.values(CALLBACK_IDS);
+  it("declares exactly the global shortcuts the code registers, with their names", () => {
+    const declared = (manifest.features.shortcuts ?? []).map((shortcut) => ({
+      name: shortcut.name,
+      type: shortcut.type,
+      callback_id: shortcut.callback_id,
+      description: shortcut.description,
+    }));
+    const registered = Object.values(SHORTCUTS).map((shortcut) => ({
+      name: shortcut.name,
+      type: "global",
+      callback_id: shortcut.callbackId,
+      description: shortcut.description,
+    }));
 
-    expect(declared.filter((callbackId) => !handled.includes(callbackId))).toEqual([]);
+    const byCallbackId = (a: { callback_id: string }, b: { callback_id: string }) =>
+      a.callback_id.localeCompare(b.callback_id);
+    expect(declared.sort(byCallbackId)).toEqual(registered.sort(byCallbackId));
   });
 
-  it("enables the App Home tab, where admins manage roles, and a bot user", () => {
+  it("declares no workflow steps, and no shortcut reuses a modal's callback ID", () => {
+    const modalCallbackIds: string[] = Object.values(CALLBACK_IDS);
+
+    expect(manifest.features.workflow_steps).toBeUndefined();
+    expect(
+      (manifest.features.shortcuts ?? []).filter((shortcut) =>
+        modalCallbackIds.includes(shortcut.callback_id),
+      ),
+    ).toEqual([]);
+  });
+
+  it("enables the App Home tab, where admins manage roles and the email, and a bot user", () => {
     expect(manifest.features.app_home?.home_tab_enabled).toBe(true);
     expect(manifest.features.bot_user?.display_name).toBe("Passdesk");
   });

@@ -493,7 +493,8 @@ describe("buildAuditMessage", () => {
     expect(phrase("password_reset.requested")).toContain("public API requested a password reset");
     expect(phrase("password_reset.completed", "CLI")).toContain("CLI completed a password reset");
     expect(phrase("access.denied")).toContain("was denied");
-    expect(phrase("template.updated")).toContain("`template.updated`");
+    expect(phrase("template.updated")).toContain("public API changed the password email");
+    expect(phrase("widget.frobbed")).toContain("`widget.frobbed`");
   });
 
   it("describes role changes from the allowed details", () => {

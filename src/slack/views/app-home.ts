@@ -7,6 +7,7 @@ import {
   mrkdwn,
   plainText,
 } from "./block-kit.ts";
+import { buildTemplateCard, type TemplateSummary } from "./template-card.ts";
 
 export interface AppHomeInput {
   userId: string;
@@ -14,6 +15,8 @@ export interface AppHomeInput {
   defaultConnection: string;
   /** Admins to name to a user without a role (for example the bootstrap admins). */
   adminUserIds?: string[];
+  /** The change-password email, for staff: a card admins can act on, read-only for support. */
+  template?: TemplateSummary;
 }
 
 /**
@@ -35,7 +38,11 @@ export function buildAppHome(input: AppHomeInput): HomeView {
     return { type: "home", blocks };
   }
   blocks.push({ type: "divider" }, resetPasswordSection(input.defaultConnection));
-  if (admin) blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections());
+  if (admin) {
+    blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.template));
+  } else if (input.template) {
+    blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
+  }
   return { type: "home", blocks };
 }
 
@@ -61,10 +68,14 @@ function setPasswordSection(): KnownBlock {
   };
 }
 
-// Admin tools, one section builder each. Issue 5's "Change Password email" card goes here as
-// its own builder beside manageRolesSection.
-function adminToolSections(): KnownBlock[] {
-  return [manageRolesSection()];
+// Admin tools, one section builder each.
+function adminToolSections(template: TemplateSummary | undefined): KnownBlock[] {
+  return [
+    manageRolesSection(),
+    ...(template
+      ? [{ type: "divider" } as const, ...buildTemplateCard(template, { editable: true })]
+      : []),
+  ];
 }
 
 function manageRolesSection(): KnownBlock {

@@ -1,5 +1,6 @@
 import { maskEmail, maskEmailsIn } from "../../users/email.ts";
 import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "./block-kit.ts";
+import { labelChangedFields } from "./template-fields.ts";
 
 export interface AuditMessageEntry {
   at: Date;
@@ -29,6 +30,8 @@ const POSTED_DETAILS: Record<string, string> = {
   teamId: "Team",
   reason: "Reason",
   count: "Count",
+  version: "Version",
+  attempted: "Attempted",
 };
 
 // Even an allowed key shows only a short identifier-like value: no "@" (an unmasked email),
@@ -37,13 +40,18 @@ const POSTABLE_VALUE = /^[\p{L}\p{N} ._:/+-]{1,80}$/u;
 
 type PostedDetails = Record<string, string | number>;
 
-const ACTIONS: Record<string, (details: PostedDetails) => string> = {
+// `raw` is the unfiltered details: a phrase reads from it only what it checks itself.
+const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unknown>) => string> = {
   "password_reset.requested": () => "requested a password reset",
   "password_reset.completed": () => "completed a password reset",
   "password.set": () => "set a password",
   "role.granted": (details) => `granted ${roleAndUser(details, "to")}`,
   "role.revoked": (details) => `revoked ${roleAndUser(details, "from")}`,
   "access.denied": () => "was denied access",
+  "template.updated": (_details, raw) => `changed the password email${templateFields(raw)}`,
+  "template.reverted": (_details, raw) =>
+    `reverted the password email${revertedTo(raw)}${templateFields(raw)}`,
+  "template.test_sent": () => "sent a test of the password email",
 };
 
 /**
@@ -55,7 +63,7 @@ export function buildAuditMessage(entry: AuditMessageEntry): AuditMessage {
   const details = postableDetails(entry.details ?? {});
   const actor = describeActor(entry);
   const phrase = Object.hasOwn(ACTIONS, entry.action) ? ACTIONS[entry.action] : undefined;
-  const what = phrase ? phrase(details) : `\`${escapeMrkdwn(entry.action)}\``;
+  const what = phrase ? phrase(details, entry.details ?? {}) : `\`${escapeMrkdwn(entry.action)}\``;
   const target = entry.targetEmail ? escapeMrkdwn(maskEmail(entry.targetEmail)) : null;
   const headline = `${actor} ${what}${target ? ` for ${target}` : ""}`;
   const fields = [
@@ -122,6 +130,18 @@ function roleAndUser(details: PostedDetails, preposition: string): string {
       ? ` ${preposition} ${mentionUser(details.slackUserId)}`
       : "";
   return `${role}${user}`;
+}
+
+// Field names only, and only known ones: never a value, so never the body.
+function templateFields(raw: Record<string, unknown>): string {
+  const fields = labelChangedFields(raw.changedFields);
+  return fields.length > 0 ? ` (fields: ${fields.join(", ")})` : "";
+}
+
+function revertedTo(raw: Record<string, unknown>): string {
+  const version = raw.revertedTo;
+  if (!Number.isInteger(version) || (version as number) < 0) return "";
+  return version === 0 ? " to the built-in default" : ` to version ${version}`;
 }
 
 /** Slack shows `<!date^…>` in the reader's time zone, and the ISO fallback where it cannot. */
