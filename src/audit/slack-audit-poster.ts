@@ -3,6 +3,7 @@ import type { AuditPostQueue } from "../db/audit-store.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import { retryDelayMillis } from "../password-reset/send-emails.ts";
+import { ACTION_IDS } from "../slack/contract.ts";
 import { buildAuditMessage } from "../slack/views/audit-message.ts";
 import type { AuditRecord } from "./audit.ts";
 
@@ -39,7 +40,7 @@ export function toAuditMessage(
   record: AuditRecord,
   delivery?: { status: string; reason: string | null },
 ) {
-  return buildAuditMessage({
+  const message = buildAuditMessage({
     ...(delivery && { delivery }),
     at: record.at,
     ...(record.actorType === "slack" && record.actorId
@@ -52,6 +53,29 @@ export function toAuditMessage(
     requestId: record.requestId,
     details: record.details,
   });
+  // A reset staff asked for can be sent again from the channel (role re-checked on click).
+  const resendable =
+    record.actorType === "slack" &&
+    record.action === "password_reset.requested" &&
+    record.outcome === "queued";
+  if (!resendable || !record.requestId) return message;
+  return {
+    ...message,
+    blocks: [
+      ...message.blocks,
+      {
+        type: "actions" as const,
+        elements: [
+          {
+            type: "button" as const,
+            action_id: ACTION_IDS.resendReset,
+            text: { type: "plain_text" as const, text: "Resend" },
+            value: record.requestId,
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { SlackDependencies } from "./dependencies.ts";
 import { registerActions } from "./listeners/actions.ts";
 import { registerCommands } from "./listeners/commands.ts";
 import { registerEvents } from "./listeners/events.ts";
+import { registerResend } from "./listeners/resend.ts";
 import { registerTemplates } from "./listeners/templates.ts";
 import { registerViews } from "./listeners/views.ts";
 import { createHonoReceiver } from "./receiver.ts";
@@ -82,6 +83,7 @@ export async function startSlack(
   registerViews(app, listenerDeps);
   registerActions(app, listenerDeps);
   registerEvents(app, listenerDeps);
+  registerResend(app, listenerDeps);
   registerTemplates(app, listenerDeps);
 
   authorize().catch((error) =>

@@ -32,6 +32,7 @@ export const ACTION_IDS = {
   sendTemplateTest: "send_template_test",
   openTemplateHistory: "open_template_history",
   revertTemplate: "revert_template",
+  resendReset: "resend_reset",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;

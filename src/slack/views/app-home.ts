@@ -1,3 +1,4 @@
+import type { RecentRequest } from "../../db/reset-request-store.ts";
 import { ACTION_IDS, COMMANDS } from "../contract.ts";
 import {
   escapeMrkdwn,
@@ -7,6 +8,7 @@ import {
   mrkdwn,
   plainText,
 } from "./block-kit.ts";
+import { buildRecentRequestsSection } from "./recent-requests.ts";
 import { buildTemplateCard, type TemplateSummary } from "./template-card.ts";
 
 export interface AppHomeInput {
@@ -17,6 +19,8 @@ export interface AppHomeInput {
   adminUserIds?: string[];
   /** The change-password email, for staff: a card admins can act on, read-only for support. */
   template?: TemplateSummary;
+  /** The viewer's own recent /reset-password requests, for staff. */
+  recentRequests?: RecentRequest[];
 }
 
 /**
@@ -42,6 +46,9 @@ export function buildAppHome(input: AppHomeInput): HomeView {
     blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.template));
   } else if (input.template) {
     blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
+  }
+  if (input.recentRequests) {
+    blocks.push({ type: "divider" }, ...buildRecentRequestsSection(input.recentRequests));
   }
   return { type: "home", blocks };
 }
