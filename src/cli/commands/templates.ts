@@ -1,7 +1,4 @@
-import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../../db/template-store.ts";
 import { describeDuration } from "../../email/describe-duration.ts";
@@ -11,18 +8,17 @@ import {
   TemplateRenderError,
 } from "../../email/render.ts";
 import type { ChangePasswordTemplate } from "../../email/template.ts";
+import { revertChangePasswordTemplate } from "../../email/template-edit.ts";
+import { CliError, parseIntegerOption, readStdin, withContext } from "../context.ts";
+import { editBody } from "./template-editor.ts";
 import {
-  type RevertTemplateOutcome,
-  revertChangePasswordTemplate,
-  saveChangePasswordTemplate,
-} from "../../email/template-edit.ts";
-import {
-  type CliContext,
-  CliError,
-  parseIntegerOption,
-  readStdin,
-  withContext,
-} from "../context.ts";
+  cliEditor,
+  describeRefusal,
+  describeSaved,
+  nameField,
+  refuse,
+  saveChanges,
+} from "./template-outcomes.ts";
 
 const SHOWN_FIELDS = [
   "from",
@@ -236,103 +232,4 @@ async function readBody(path: string): Promise<string> {
   } catch (error) {
     throw new CliError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? "error"}`);
   }
-}
-
-/**
- * The database is closed while the editor runs: a PGlite directory is locked while open, and an
- * edit can take minutes. Saving against the version read first catches a change made meanwhile.
- */
-async function editBody(editorOption: string | undefined): Promise<void> {
-  const editor = editorOption || process.env.VISUAL || process.env.EDITOR;
-  if (!editor) throw new CliError("no editor: set VISUAL or EDITOR, or pass --editor");
-  const before = await withContext(({ repo }) => repo.templates.get(CHANGE_PASSWORD_TEMPLATE));
-  const dir = await mkdtemp(join(tmpdir(), "passdesk-template-"));
-  const file = join(dir, "change-password-body.html");
-  let keepFile = false;
-  try {
-    await writeFile(file, before.body, { mode: 0o600 });
-    await runEditor(editor, file);
-    const body = await readFile(file, "utf8");
-    await withContext(async (context) => {
-      const outcome = await saveChanges(context, { body }, before.version);
-      if (outcome.ok) return context.print(describeSaved(outcome));
-      // A refused edit is kept, so the work is not lost: it can be fixed and saved with `set`.
-      keepFile = outcome.reason !== "unchanged";
-      const kept = `your edit is kept in ${file} (save it with: passdesk templates set --body-file ${file})`;
-      refuse([...describeRefusal(outcome, before.version), ...(keepFile ? [kept] : [])]);
-    });
-  } finally {
-    if (!keepFile) await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function runEditor(editor: string, file: string): Promise<void> {
-  const quoted = process.platform === "win32" ? `"${file}"` : `'${file.replaceAll("'", "'\\''")}'`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(`${editor} ${quoted}`, { shell: true, stdio: "inherit" });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (code === 0) return resolve();
-      const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
-      reject(new CliError(`the template was not saved: the editor ${how}`));
-    });
-  });
-}
-
-function saveChanges(
-  { repo }: CliContext,
-  changes: Partial<ChangePasswordTemplate>,
-  baseVersion: number,
-) {
-  return repo.transaction((stores) =>
-    saveChangePasswordTemplate(stores, { changes, baseVersion, ...cliEditor() }),
-  );
-}
-
-function cliEditor() {
-  const user = process.env.USER ?? null;
-  const actor = { actorType: "cli" as const, actorId: user };
-  return { editedBy: user ? `cli:${user}` : "cli", actor };
-}
-
-function describeSaved(saved: { template: StoredTemplate; changedFields: string[] }): string {
-  const changed = saved.changedFields.map(nameField).join(", ");
-  return `saved version ${saved.template.version} (changed: ${changed})`;
-}
-
-function describeRefusal(
-  outcome: Exclude<RevertTemplateOutcome, { ok: true }>,
-  baseVersion: number,
-): string[] {
-  const notSaved = "the template was not saved";
-  switch (outcome.reason) {
-    case "version_not_found":
-      return [`${notSaved}: there is no such version (0 to ${baseVersion})`];
-    case "unchanged":
-      return [`${notSaved}: nothing would change`];
-    case "version_conflict": {
-      const { version, updatedBy } = outcome.current;
-      return [
-        `${notSaved}: it was changed to version ${version} by ${updatedBy ?? "someone"} after version ${baseVersion}; look again with "passdesk templates show"`,
-      ];
-    }
-    case "invalid":
-      return [
-        `${notSaved}: ${outcome.problems.length === 1 ? "1 problem" : `${outcome.problems.length} problems`}`,
-        ...outcome.problems.map((problem) => `${nameField(problem.field)}: ${problem.message}`),
-      ];
-  }
-}
-
-/** `urlLifetimeSeconds` → `url_lifetime_seconds`, as `show` prints it. */
-function nameField(field: string): string {
-  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-}
-
-/** A refusal: the first line says what happened, any further lines say why; exit code 1. */
-function refuse(lines: string[]): void {
-  process.stderr.write(
-    lines.map((line, index) => (index === 0 ? `passdesk: ${line}\n` : `${line}\n`)).join(""),
-  );
-  process.exitCode = 1;
 }

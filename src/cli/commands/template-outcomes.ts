@@ -1,0 +1,68 @@
+import type { StoredTemplate } from "../../db/template-store.ts";
+import type { ChangePasswordTemplate } from "../../email/template.ts";
+import {
+  type RevertTemplateOutcome,
+  saveChangePasswordTemplate,
+} from "../../email/template-edit.ts";
+import type { CliContext } from "../context.ts";
+
+export function saveChanges(
+  { repo }: CliContext,
+  changes: Partial<ChangePasswordTemplate>,
+  baseVersion: number,
+) {
+  return repo.transaction((stores) =>
+    saveChangePasswordTemplate(stores, { changes, baseVersion, ...cliEditor() }),
+  );
+}
+
+export function cliEditor() {
+  const user = process.env.USER ?? null;
+  const actor = { actorType: "cli" as const, actorId: user };
+  return { editedBy: user ? `cli:${user}` : "cli", actor };
+}
+
+export function describeSaved(saved: {
+  template: StoredTemplate;
+  changedFields: string[];
+}): string {
+  const changed = saved.changedFields.map(nameField).join(", ");
+  return `saved version ${saved.template.version} (changed: ${changed})`;
+}
+
+export function describeRefusal(
+  outcome: Exclude<RevertTemplateOutcome, { ok: true }>,
+  baseVersion: number,
+): string[] {
+  const notSaved = "the template was not saved";
+  switch (outcome.reason) {
+    case "version_not_found":
+      return [`${notSaved}: there is no such version (0 to ${baseVersion})`];
+    case "unchanged":
+      return [`${notSaved}: nothing would change`];
+    case "version_conflict": {
+      const { version, updatedBy } = outcome.current;
+      return [
+        `${notSaved}: it was changed to version ${version} by ${updatedBy ?? "someone"} after version ${baseVersion}; look again with "passdesk templates show"`,
+      ];
+    }
+    case "invalid":
+      return [
+        `${notSaved}: ${outcome.problems.length === 1 ? "1 problem" : `${outcome.problems.length} problems`}`,
+        ...outcome.problems.map((problem) => `${nameField(problem.field)}: ${problem.message}`),
+      ];
+  }
+}
+
+/** `urlLifetimeSeconds` → `url_lifetime_seconds`, as `show` prints it. */
+export function nameField(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+/** A refusal: the first line says what happened, any further lines say why; exit code 1. */
+export function refuse(lines: string[]): void {
+  process.stderr.write(
+    lines.map((line, index) => (index === 0 ? `passdesk: ${line}\n` : `${line}\n`)).join(""),
+  );
+  process.exitCode = 1;
+}
