@@ -25,8 +25,7 @@ export function registerResend(app: App, deps: SlackDependencies): void {
         ));
       }
       const original = await deps.repo.resetRequests.findByPublicId(action.value ?? "");
-      if (!original || original.source !== "slack")
-        return void (await reply("That request no longer exists."));
+      if (original?.source !== "slack") return void (await reply("That request no longer exists."));
       const result = await requestStaffReset(
         { repo: deps.repo, clock: deps.clock, limits: deps.limits },
         {
