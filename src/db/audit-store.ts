@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray, lte } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuditEntry, AuditLog, AuditRecord } from "../audit/audit.ts";
 import type { Executor } from "./client.ts";
+import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
 
 /** Audit rows waiting to be posted to the Slack audit channel. */
@@ -64,19 +65,25 @@ export function createDrizzleAuditLog(
 export function createDrizzleAuditPostQueue(db: Executor): AuditPostQueue {
   return {
     async claimDue(at, leaseUntil, limit) {
-      const due = db
-        .select({ id: auditLog.id })
-        .from(auditLog)
-        .where(and(eq(auditLog.slackState, "pending"), lte(auditLog.slackNextAttemptAt, at)))
-        .orderBy(asc(auditLog.id))
-        .limit(limit)
-        .for("update", { skipLocked: true });
-      const rows = await db
-        .update(auditLog)
-        .set({ slackNextAttemptAt: leaseUntil })
-        .where(inArray(auditLog.id, due))
-        .returning();
-      return rows.sort((a, b) => a.id - b.id).map(toRecord);
+      // Head of line: the oldest pending rows, up to the first one not yet due. A row waiting
+      // for its retry holds back every later row, so the channel keeps the order of events.
+      // FOR UPDATE (not SKIP LOCKED): a second instance waits, then finds the head leased.
+      const rows = await db.execute(sql`
+        with head as (
+          select id, slack_next_attempt_at from audit_log
+          where slack_state = 'pending' order by id limit ${limit} for update
+        ), blocked as (
+          select min(id) as id from head where slack_next_attempt_at > ${at.toISOString()}::timestamptz
+        )
+        update audit_log set slack_next_attempt_at = ${leaseUntil.toISOString()}::timestamptz
+        where id in (
+          select head.id from head, blocked where blocked.id is null or head.id < blocked.id
+        )
+        returning id`);
+      const ids = rowsOf<{ id: number | string }>(rows).map((row) => Number(row.id));
+      if (ids.length === 0) return [];
+      const claimed = await db.select().from(auditLog).where(inArray(auditLog.id, ids));
+      return claimed.sort((a, b) => a.id - b.id).map(toRecord);
     },
     async markPosted(id, channel, ts) {
       await db

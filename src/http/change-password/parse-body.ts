@@ -16,6 +16,9 @@ export interface ParseFailure {
 
 export type ParseResult = { ok: true; body: ChangePasswordBody } | ParseFailure;
 
+/** PostgreSQL text cannot hold NUL; no name or id Passdesk stores has any control character. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
 const invalid = (description: string): ParseFailure => ({
   ok: false,
   status: 400,
@@ -69,6 +72,7 @@ function optionalString(
   if (value === undefined || value === null || value === "") return null;
   if (typeof value !== "string") return invalid(`${name} must be a string.`);
   if (value.length > maxLength) return invalid(`${name} is too long.`);
+  if (CONTROL_CHARACTER.test(value)) return invalid(`${name} must not contain control characters.`);
   return value;
 }
 
@@ -92,7 +96,11 @@ export function parseChangePasswordBody(fields: Record<string, unknown>): ParseR
   if (connection === undefined || connection === null || connection === "") {
     return invalid("Missing required parameter: connection");
   }
-  if (typeof connection !== "string" || connection.length > 128)
+  if (
+    typeof connection !== "string" ||
+    connection.length > 128 ||
+    CONTROL_CHARACTER.test(connection)
+  )
     return invalid("connection must be a connection name.");
   const clientId = optionalString(fields, "client_id", 128);
   if (isFailure(clientId)) return clientId;
