@@ -1,0 +1,213 @@
+/**
+ * `npm run bench [-- --only 1,3 --duration 10 --rounds 2 --cpu-prof]`: Passdesk's performance
+ * figures against floors measured in the same run, written to docs/performance.{json,md} and
+ * docs/timing-distribution.svg (full runs only). Needs a PostgreSQL at DATABASE_URL (default
+ * postgres://postgres@127.0.0.1:5432/postgres) where it may create and drop databases.
+ */
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createArgon2Hasher } from "../src/passwords/argon2-hasher.ts";
+import { startFakeSendGrid } from "../test/support/fake-sendgrid.ts";
+import { startFakeSlack } from "../test/support/fake-slack.ts";
+import { benchChangePassword } from "./change-password.ts";
+import { type BenchDatabase, createBenchDatabase, postmasterStartTime } from "./database.ts";
+import { benchDrain } from "./drain.ts";
+import { describeMachine } from "./machine.ts";
+import { BENCH_SLACK, startBenchPassdesk } from "./passdesk.ts";
+import { type ChildServer, repoRoot } from "./processes.ts";
+import { type BenchReport, renderTable, writeDocs } from "./report.ts";
+import { figure, type SectionResult } from "./report-types.ts";
+import { benchResetSubmit } from "./reset-submit.ts";
+import { benchSlackAck } from "./slack-ack.ts";
+import { benchStartup } from "./startup.ts";
+import { selfCheckKs } from "./stats.ts";
+import { benchTiming, type TimingSamples } from "./timing.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: "string" },
+    duration: { type: "string", default: "10" },
+    rounds: { type: "string", default: "2" },
+    "cpu-prof": { type: "boolean", default: false },
+  },
+});
+const only = new Set((args.only ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
+const durationSeconds = Math.max(10, Number(args.duration));
+const rounds = Math.max(1, Number(args.rounds));
+const adminUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const MB = 1024 * 1024;
+
+const startedAt = performance.now();
+// Every part is bounded on its own; this is the backstop (children die with the process).
+setTimeout(() => {
+  log("bench: over 20 minutes, giving up");
+  process.exit(2);
+}, 20 * 60_000).unref();
+
+const report: BenchReport = {
+  machine: await describeMachine(adminUrl),
+  figures: [],
+  notes: [],
+  sections: {},
+  errors: {},
+  ksSelfCheck: [],
+  durationSeconds: 0,
+};
+
+const ks = selfCheckKs();
+report.ksSelfCheck = ks.checks;
+log(`KS self-check: ${ks.ok ? "passed" : "FAILED"}\n  ${ks.checks.join("\n  ")}`);
+if (!ks.ok) process.exit(1);
+
+// Every seeded user has this OWASP-cost hash: verifying it costs what a real one does.
+const passwordHash = await createArgon2Hasher().hash("Bench-old-password-1");
+const databases: BenchDatabase[] = [];
+const main = await createBenchDatabase(adminUrl, "main");
+databases.push(main);
+const floorDatabase = await createBenchDatabase(adminUrl, "floor");
+databases.push(floorDatabase);
+const fakeSendGrid = await startFakeSendGrid();
+const fakeSlack = await startFakeSlack({ teamId: BENCH_SLACK.teamId });
+const profileDir = join(os.tmpdir(), `passdesk-bench-profile-${process.pid}`);
+let passdesk: ChildServer | undefined;
+let timingSamples: TimingSamples | undefined;
+
+async function section(
+  name: string,
+  key: string,
+  work: () => Promise<SectionResult>,
+): Promise<void> {
+  if (!only.has(key)) return;
+  log(`\n${name}`);
+  try {
+    const result = await work();
+    report.figures.push(...result.figures);
+    report.notes.push(...result.notes);
+    report.sections[name] = result.details;
+  } catch (error) {
+    report.errors[name] = (error as Error).message.split("\n")[0] ?? String(error);
+    log(`  FAILED: ${(error as Error).stack}`);
+  }
+}
+
+try {
+  passdesk = await startBenchPassdesk({
+    databaseUrl: main.url,
+    sendGridUrl: fakeSendGrid.url,
+    slackApiUrl: fakeSlack.url,
+    ...(args["cpu-prof"] && { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }),
+  });
+  const server = passdesk;
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const idleRssBytes = server.memory()?.rssBytes ?? Number.NaN;
+  log(
+    `Passdesk ready in ${server.readyMillis.toFixed(0)} ms, RSS idle ${(idleRssBytes / MB).toFixed(0)} MB`,
+  );
+
+  let underLoad: { passdesk: number; floor: number } | undefined;
+  await section("1. change_password throughput and latency", "1", async () => {
+    const result = await benchChangePassword({
+      passdesk: server,
+      mainDatabase: main,
+      floorDatabase,
+      durationSeconds,
+      rounds,
+      log,
+    });
+    underLoad = {
+      passdesk: result.details.passdeskMaxRssBytes as number,
+      floor: result.details.floorMaxRssBytes as number,
+    };
+    return result;
+  });
+  await section("2. Timing indistinguishability", "2", async () => {
+    const result = await benchTiming({
+      passdesk: server,
+      database: main,
+      passwordHash,
+      requestsPerKind: 2_000,
+      log,
+    });
+    timingSamples = result.samples;
+    return result;
+  });
+  await section("3. Outbox drain", "3", () =>
+    benchDrain({ database: main, fakeSendGrid, passwordHash, emails: 2_000, log }),
+  );
+  await section("4. Reset-page submit vs raw argon2", "4", () =>
+    benchResetSubmit({ passdesk: server, database: main, passwordHash, durationSeconds: 12, log }),
+  );
+  await section("5. Slack ack latency", "5", () =>
+    benchSlackAck({ passdesk: server, database: main, fakeSlack, passwordHash, log }),
+  );
+  const peakRssBytes = server.memory()?.peakRssBytes ?? Number.NaN;
+  await passdesk.stop();
+  passdesk = undefined;
+
+  let floorIdleRssBytes = Number.NaN;
+  await section("6. Start-up and memory", "6", async () => {
+    const result = await benchStartup({ adminUrl, floorDatabase, runs: 3, log });
+    floorIdleRssBytes = (result.details.idleRssBytes as Record<string, number>).floor ?? Number.NaN;
+    return result;
+  });
+  const memorySection = "6 memory";
+  if (only.has("6") && Number.isFinite(floorIdleRssBytes)) {
+    report.figures.push(
+      figure({
+        section: memorySection,
+        measure: "RSS idle (PostgreSQL, Slack on)",
+        unit: "MB",
+        value: idleRssBytes,
+        floor: floorIdleRssBytes,
+        floorLabel: "floor server idle",
+        target: "≤ 250 MB",
+        met: idleRssBytes <= 250 * MB,
+      }),
+    );
+  }
+  if (underLoad) {
+    report.figures.push(
+      figure({
+        section: memorySection,
+        measure: "RSS under load (1), highest sample",
+        unit: "MB",
+        value: underLoad.passdesk,
+        floor: underLoad.floor,
+        floorLabel: "floor under the same load",
+        target: "≤ 250 MB",
+        met: underLoad.passdesk <= 250 * MB,
+      }),
+    );
+  }
+  report.sections.memory = { idleRssBytes, peakRssBytesWholeRun: peakRssBytes, underLoad };
+} finally {
+  await passdesk?.stop();
+  await fakeSendGrid.close();
+  await fakeSlack.close();
+  for (const database of databases) {
+    await database
+      .drop()
+      .catch((error: Error) => log(`could not drop ${database.name}: ${error.message}`));
+  }
+}
+
+report.machine.loadAverageAtEnd = os.loadavg();
+const postgresStartedAtEnd = await postmasterStartTime(adminUrl).catch(() => "unreachable");
+if (postgresStartedAtEnd !== report.machine.postgresStartedAt) {
+  report.errors.postgres = `PostgreSQL restarted during the run (started ${report.machine.postgresStartedAt}, now ${postgresStartedAtEnd}): figures are suspect`;
+}
+report.durationSeconds = (performance.now() - startedAt) / 1000;
+log(`\n${renderTable(report.figures)}\n`);
+for (const note of report.notes) log(`note: ${note}`);
+for (const [name, error] of Object.entries(report.errors)) log(`FAILED ${name}: ${error}`);
+if (args["cpu-prof"]) log(`CPU profiles of Passdesk: ${profileDir}`);
+
+if (only.size === 6 && Object.keys(report.errors).length === 0) {
+  writeDocs(join(repoRoot, "docs"), report, timingSamples);
+  log("wrote docs/performance.json, docs/performance.md, docs/timing-distribution.svg");
+} else {
+  log("partial run or failed section: docs/ left unchanged");
+}
+log(`bench took ${report.durationSeconds.toFixed(0)} s`);
