@@ -202,9 +202,12 @@ describe.each(backends)("editing the password email from Slack on %s", (backend)
         `<@${STAFF.admin}> changed the password email (fields: subject, body) (success)`,
       );
       expect(JSON.stringify(message.args)).not.toContain(BODY_MARKER);
+      // Earlier tests published this user's Home too: wait for the one showing this save.
       const home = await slack.fake.waitForCall(
         "views.publish",
-        (call) => call.args.user_id === STAFF.admin,
+        (call) =>
+          call.args.user_id === STAFF.admin &&
+          JSON.stringify(viewOf(call).blocks).includes(`Version ${saved}, last edited by`),
       );
       expect(JSON.stringify(viewOf(home).blocks)).toContain(`Version ${saved}, last edited by`);
       const reopened = await driver.openEditor("shortcut");
@@ -449,7 +452,9 @@ describe.each(backends)("editing the password email from Slack on %s", (backend)
       );
       const home = await slack.fake.waitForCall(
         "views.publish",
-        (call) => call.args.user_id === STAFF.admin,
+        (call) =>
+          call.args.user_id === STAFF.admin &&
+          JSON.stringify(viewOf(call).blocks).includes("Revert target"),
       );
       expect(JSON.stringify(viewOf(home).blocks)).toContain("Revert target");
       const [current, versions] = await slack.inspect(
