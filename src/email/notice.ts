@@ -1,17 +1,6 @@
+import { escapeHtml } from "../html-escape.ts";
 import { sanitizeHeaderValue } from "./header-value.ts";
 import { convertToText, type RenderedEmail } from "./render.ts";
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
 
 export interface NoticeInput {
   email: string;

@@ -1,3 +1,7 @@
+import { escapeHtml } from "../../../html-escape.ts";
+
+export { escapeHtml };
+
 /** Markup that is already safe to emit: built by `html` or vouched for with `raw`. */
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -16,19 +20,6 @@ export type HtmlValue =
   | false
   | null
   | undefined;
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-/** Escapes text for element content and for quoted attribute values (always quote them). */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => ESCAPES[character] ?? character);
-}
 
 /** Trusts a constant of ours (a stylesheet, a script). Never pass it user or request data. */
 export function raw(trusted: string): SafeHtml {
