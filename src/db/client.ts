@@ -33,14 +33,49 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     : openPglite(options.pgliteDataDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
-  const client = postgres(url, {
-    max,
-    onnotice: () => {},
-    connect_timeout: 5,
-    // Prepared statements survive a server restart poorly; the service holds few distinct statements anyway.
-    prepare: true,
+type TransactionWork<T> = (sql: postgres.TransactionSql) => T | Promise<T>;
+
+/**
+ * drizzle's postgres-js driver passes `prepare: false` with every statement it is not given a
+ * name for, which overrides the client's `prepare: true`: postgres.js then parses and describes
+ * each parameterised statement in a round trip of its own before running it, and PostgreSQL plans
+ * it every time. This client prepares whatever drizzle sends, in transactions and savepoints too.
+ * Statements without parameters still go as simple queries (migrations hold several at once).
+ * Each connection caches its statements until postgres.js retires it (`max_lifetime`); Passdesk
+ * sends few distinct ones.
+ */
+function preparingStatements<S extends postgres.Sql | postgres.TransactionSql>(client: S): S {
+  const unsafe = (
+    query: string,
+    parameters?: Parameters<postgres.Sql["unsafe"]>[1],
+    options?: postgres.UnsafeQueryOptions,
+  ) => client.unsafe(query, parameters, { ...options, prepare: true });
+  const begin = <T>(...args: [TransactionWork<T>] | [string, TransactionWork<T>]) => {
+    const [options, work] = args.length === 1 ? ["", args[0]] : args;
+    return (client as postgres.Sql).begin(options, (sql) => work(preparingStatements(sql)));
+  };
+  const savepoint = <T>(...args: [TransactionWork<T>] | [string, TransactionWork<T>]) => {
+    const [name, work] = args.length === 1 ? ["", args[0]] : args;
+    return (client as postgres.TransactionSql).savepoint(name, (sql) =>
+      work(preparingStatements(sql)),
+    );
+  };
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === "unsafe") return unsafe;
+      if (property === "begin" && "begin" in target) return begin;
+      if (property === "savepoint" && "savepoint" in target) return savepoint;
+      return Reflect.get(target, property);
+    },
   });
+}
+
+function connectPostgres(url: string, max: number) {
+  return postgres(url, { max, onnotice: () => {}, connect_timeout: 5, prepare: true });
+}
+
+async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  const client = connectPostgres(url, max);
   try {
     await client`select 1`;
   } catch (error) {
@@ -52,16 +87,17 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
       { cause: error },
     );
   }
-  const db = drizzlePostgres(client, { schema }) as unknown as Database;
+  const db = drizzlePostgres(preparingStatements(client), { schema }) as unknown as Database;
   return {
     db,
     kind: "postgres",
     async withAdvisoryLock(key, work) {
       // A one-connection pool: the session-level lock and the work share that connection.
-      const single = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      const single = connectPostgres(url, 1);
       try {
         await single`select pg_advisory_lock(${key})`;
-        return await work(drizzlePostgres(single, { schema }) as unknown as Database);
+        const locked = drizzlePostgres(preparingStatements(single), { schema });
+        return await work(locked as unknown as Database);
       } finally {
         await single.end({ timeout: 5 });
       }
