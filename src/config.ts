@@ -109,6 +109,17 @@ const schema = z
       .default("false")
       .transform((value) => value === "true" || value === "1"),
   })
+  .superRefine((env, context) => {
+    // A lease that can run out while its send still waits for SendGrid lets another instance (or
+    // this one's next pass) send the same email again.
+    if (env.EMAIL_SEND_LEASE_SECONDS * 1000 < 2 * env.SENDGRID_TIMEOUT_MILLIS) {
+      context.addIssue({
+        code: "custom",
+        path: ["EMAIL_SEND_LEASE_SECONDS"],
+        message: `must be at least twice SENDGRID_TIMEOUT_MILLIS (${env.SENDGRID_TIMEOUT_MILLIS} ms), or an email still being sent can be sent again`,
+      });
+    }
+  })
   .transform((env) => ({
     port: env.PORT,
     host: env.HOST,

@@ -121,6 +121,18 @@ describe("parseConfig errors", () => {
     ]);
   });
 
+  it("refuses an email send lease shorter than twice the SendGrid timeout", () => {
+    expect(
+      configErrorOf({ SENDGRID_TIMEOUT_MILLIS: "30000", EMAIL_SEND_LEASE_SECONDS: "59" }).problems,
+    ).toEqual([
+      'EMAIL_SEND_LEASE_SECONDS: must be at least twice SENDGRID_TIMEOUT_MILLIS (30000 ms), or an email still being sent can be sent again (got "59")',
+    ]);
+    expect(
+      parseConfig({ SENDGRID_TIMEOUT_MILLIS: "30000", EMAIL_SEND_LEASE_SECONDS: "60" }).email
+        .sendLeaseSeconds,
+    ).toBe(60);
+  });
+
   it("keeps a value with a newline on the message's one line", () => {
     const error = configErrorOf({ PORT: "3000\nHOST=evil" });
     expect(error.message).not.toContain("\n");

@@ -41,8 +41,8 @@ describe.each(backends)("a process killed mid-send on %s", (backend) => {
     return startServerProcess(database.env, {
       SENDGRID_API_KEY: "SG.crash-test",
       SENDGRID_API_URL: sendgrid.url,
-      SENDGRID_TIMEOUT_MILLIS: "60000",
-      EMAIL_SEND_LEASE_SECONDS: "2",
+      SENDGRID_TIMEOUT_MILLIS: "5000",
+      EMAIL_SEND_LEASE_SECONDS: "10",
     });
   }
 
@@ -63,7 +63,7 @@ describe.each(backends)("a process killed mid-send on %s", (backend) => {
     sendgrid.recover();
 
     server = await start();
-    const delivered = await sendgrid.waitForEmails(USERS.length, 30_000);
+    const delivered = await sendgrid.waitForEmails(USERS.length, 45_000);
     expect(new Set(delivered.flatMap((email) => email.to))).toEqual(new Set(USERS));
     // Only hung (never answered) attempts preceded the crash, so none of them was delivered.
     expect(delivered).toHaveLength(USERS.length);
