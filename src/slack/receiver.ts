@@ -1,8 +1,8 @@
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
 import { verifySlackRequest } from "@slack/bolt";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Clock } from "../clock.ts";
+import { limitBodySize } from "../http/limit-body-size.ts";
 import type { Logger } from "../logger.ts";
 import { parseSlackRequest } from "./parse-request.ts";
 
@@ -46,7 +46,7 @@ export function createHonoReceiver({
 
   routes.post(
     "/slack/events",
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.text("payload too large", 413) }),
+    limitBodySize(MAX_BODY_BYTES, (c) => c.text("payload too large", 413)),
     async (c) => {
       const rawBody = await c.req.text();
       const request = parseSlackRequest(c.req.header("content-type") ?? "", rawBody);

@@ -166,6 +166,30 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     );
   });
 
+  it("answers 413 for a chunked body over 10 KB, which declares no length", async () => {
+    const json = JSON.stringify({
+      email: "a@example.com",
+      connection: DEFAULT_CONNECTION,
+      pad: "x".repeat(11_000),
+    });
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(json));
+        controller.close();
+      },
+    });
+    await expectError(
+      await fetch(`${passdesk.url}/dbconnections/change_password`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.251" },
+        body: chunked,
+        duplex: "half",
+      }),
+      413,
+      "request_too_large",
+    );
+  });
+
   it("answers 413 for bodies over 10 KB and 415 for other content types", async () => {
     await expectError(
       await post({

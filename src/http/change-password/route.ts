@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { Clock } from "../../clock.ts";
 import type { Repository } from "../../db/stores.ts";
@@ -8,6 +7,7 @@ import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-lim
 import { requestPasswordReset } from "../../password-reset/request-reset.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
+import { limitBodySize } from "../limit-body-size.ts";
 import { withCachedLookups } from "./cached-lookups.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
@@ -88,16 +88,14 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
 
   route.post(
     "/dbconnections/change_password",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) =>
-        errorResponse(
-          c,
-          413,
-          "request_too_large",
-          `The request body must be at most ${MAX_BODY_BYTES} bytes.`,
-        ),
-    }),
+    limitBodySize(MAX_BODY_BYTES, (c) =>
+      errorResponse(
+        c,
+        413,
+        "request_too_large",
+        `The request body must be at most ${MAX_BODY_BYTES} bytes.`,
+      ),
+    ),
     async (c) => {
       const read = readFields(c.req.header("content-type") ?? "", await c.req.text());
       if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
