@@ -1,4 +1,4 @@
-import { type ChildServer, freePort, startChildServer } from "./processes.ts";
+import { type ChildServer, freePort, PASSDESK_BUILD, startChildServer } from "./processes.ts";
 
 /** The Slack app the bench's Passdesk runs as (its Web API is the fake Slack). */
 export const BENCH_SLACK = {
@@ -17,14 +17,15 @@ export interface BenchPassdeskOptions {
 }
 
 /**
- * `src/main.ts` as an operator runs it, in its own process: PostgreSQL, SendGrid and Slack on
+ * Passdesk as `npm start` runs it (dist/main.js, built by bench/run.ts), in its own process: PostgreSQL, SendGrid and Slack on
  * (both fakes on 127.0.0.1), one trusted proxy so load can vary the client IP, default limits.
  */
 export async function startBenchPassdesk(options: BenchPassdeskOptions): Promise<ChildServer> {
   const port = await freePort();
   return startChildServer({
     name: "passdesk",
-    script: "src/main.ts",
+    script: PASSDESK_BUILD,
+    typescript: false,
     port,
     readyPath: "/readyz",
     ...(options.nodeArgs && { nodeArgs: options.nodeArgs }),

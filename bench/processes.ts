@@ -6,6 +6,16 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 
+/** What `npm start` runs: the bundle scripts/build.mjs writes. */
+export const PASSDESK_BUILD = "dist/main.js";
+
+/** Builds dist/main.js as `npm start` does before it starts (prestart). */
+export async function buildPassdesk(): Promise<void> {
+  const child = spawn(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "inherit" });
+  const [code] = await once(child, "exit");
+  if (code !== 0) throw new Error(`scripts/build.mjs exited with ${code}`);
+}
+
 /** A server in a child process of its own, so it gets a core apart from the load generator. */
 export interface ChildServer {
   name: string;

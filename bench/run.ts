@@ -15,7 +15,7 @@ import { type BenchDatabase, createBenchDatabase, postmasterStartTime } from "./
 import { benchDrain } from "./drain.ts";
 import { describeMachine } from "./machine.ts";
 import { BENCH_SLACK, startBenchPassdesk } from "./passdesk.ts";
-import { type ChildServer, repoRoot } from "./processes.ts";
+import { buildPassdesk, type ChildServer, repoRoot } from "./processes.ts";
 import { type BenchReport, renderTable, writeDocs } from "./report.ts";
 import { figure, type SectionResult } from "./report-types.ts";
 import { benchResetSubmit } from "./reset-submit.ts";
@@ -55,6 +55,8 @@ const report: BenchReport = {
   ksSelfCheck: [],
   durationSeconds: 0,
 };
+
+await buildPassdesk();
 
 const ks = selfCheckKs();
 report.ksSelfCheck = ks.checks;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchDatabase, createBenchDatabase } from "./database.ts";
-import { type ChildServer, freePort, startChildServer } from "./processes.ts";
+import { type ChildServer, freePort, PASSDESK_BUILD, startChildServer } from "./processes.ts";
 import { figure, type SectionResult } from "./report-types.ts";
 import { median } from "./stats.ts";
 
@@ -23,6 +23,7 @@ async function startOnce(script: string, env: Record<string, string>): Promise<S
   const server: ChildServer = await startChildServer({
     name: script,
     script,
+    typescript: script.endsWith(".ts"),
     env: { LOG_LEVEL: "warn", ...env },
     port: await freePort(),
     readyPath: "/readyz",
@@ -38,10 +39,9 @@ async function startOnce(script: string, env: Record<string, string>): Promise<S
 }
 
 /**
- * Section 6 (start-up): time from spawning `node --import tsx src/main.ts` to the first 200 on
- * /readyz, on PostgreSQL and on PGlite, each on a fresh store (migrations run) and an existing
- * one. The floor is bench/floor.ts started the same way. tsx's transform cache is warm (the
- * bench started Passdesk before); one extra run with TSX_DISABLE_CACHE=1 shows the cold case.
+ * Section 6 (start-up): time from spawning `node dist/main.js` (what `npm start` runs after its
+ * build) to the first 200 on /readyz, on PostgreSQL and on PGlite, each on a fresh store
+ * (migrations run) and an existing one. The floor is bench/floor.ts (under tsx).
  */
 export async function benchStartup(options: StartupOptions): Promise<SectionResult> {
   const samples: Record<string, Start[]> = {
@@ -54,29 +54,24 @@ export async function benchStartup(options: StartupOptions): Promise<SectionResu
   const push = (key: string, start: Start) => samples[key]?.push(start);
   const created: BenchDatabase[] = [];
   const directories: string[] = [];
-  let cold: Start | undefined;
   try {
     for (let run = 0; run < options.runs; run++) {
       const database = await createBenchDatabase(options.adminUrl, "startup", { migrate: false });
       created.push(database);
       push(
         "PostgreSQL, fresh database",
-        await startOnce("src/main.ts", { DATABASE_URL: database.url }),
+        await startOnce(PASSDESK_BUILD, { DATABASE_URL: database.url }),
       );
       push(
         "PostgreSQL, existing database",
-        await startOnce("src/main.ts", { DATABASE_URL: database.url }),
+        await startOnce(PASSDESK_BUILD, { DATABASE_URL: database.url }),
       );
       const directory = await mkdtemp(join(tmpdir(), "passdesk-bench-pglite-"));
       directories.push(directory);
       const pglite = { PGLITE_DATA_DIR: join(directory, "data") };
-      push("PGlite, fresh data directory", await startOnce("src/main.ts", pglite));
-      push("PGlite, existing data directory", await startOnce("src/main.ts", pglite));
+      push("PGlite, fresh data directory", await startOnce(PASSDESK_BUILD, pglite));
+      push("PGlite, existing data directory", await startOnce(PASSDESK_BUILD, pglite));
       push("floor", await startOnce("bench/floor.ts", { DATABASE_URL: options.floorDatabase.url }));
-    }
-    const existing = created[0];
-    if (existing) {
-      cold = await startOnce("src/main.ts", { DATABASE_URL: existing.url, TSX_DISABLE_CACHE: "1" });
     }
   } finally {
     for (const database of created) await database.drop();
@@ -88,9 +83,7 @@ export async function benchStartup(options: StartupOptions): Promise<SectionResu
   const section = "6 start-up";
   const variants = Object.keys(samples).filter((key) => key !== "floor");
   for (const key of variants) options.log(`  ${key}: ${medianReady(key).toFixed(0)} ms to /readyz`);
-  options.log(
-    `  floor: ${floorMillis.toFixed(0)} ms; cold tsx cache: ${cold?.readyMillis.toFixed(0)} ms`,
-  );
+  options.log(`  floor: ${floorMillis.toFixed(0)} ms`);
   return {
     figures: variants.map((key) =>
       figure({
@@ -107,7 +100,6 @@ export async function benchStartup(options: StartupOptions): Promise<SectionResu
     details: {
       runs: options.runs,
       samples,
-      coldTransformCache: cold,
       idleRssBytes: Object.fromEntries(
         Object.entries(samples).map(([key, starts]) => [
           key,

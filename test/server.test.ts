@@ -7,7 +7,7 @@ import { createLogger } from "../src/logger.ts";
 import { type RunningPassdesk, startPassdesk } from "../src/main.ts";
 import { linesOf, runProcess } from "./support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { startServerProcess } from "./support/server-process.ts";
+import { BUILT_ENTRY, startServerProcess } from "./support/server-process.ts";
 
 /** Whether a new TCP connection to the port is refused (fetch might reuse a pooled socket). */
 function refusesConnections(port: number): Promise<boolean> {
@@ -90,9 +90,18 @@ describe("the readiness probe", () => {
   });
 });
 
-describe("npm start (src/main.ts as a process)", () => {
+/** `npm start` builds dist/main.js (prestart), then runs it: these tests run that bundle. */
+async function buildAsNpmStartDoes() {
+  const result = await runProcess(process.execPath, ["scripts/build.mjs"], { env: {} });
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+}
+
+describe("npm start (the built dist/main.js as a process)", () => {
+  beforeAll(buildAsNpmStartDoes, 60_000);
+
   it("refuses bad configuration with one line listing every problem, exit code 1", async () => {
-    const result = await runProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    const result = await runProcess(process.execPath, BUILT_ENTRY, {
       env: { PORT: "abc", PUBLIC_URL: "passdesk.example.com" },
     });
     expect(result.code).toBe(1);
@@ -102,19 +111,20 @@ describe("npm start (src/main.ts as a process)", () => {
   });
 });
 
-describe.each(backends)("npm start (src/main.ts as a process) on %s", (backend) => {
+describe.each(backends)("npm start (the built dist/main.js as a process) on %s", (backend) => {
   let database: TestDatabase;
 
   beforeAll(async () => {
+    await buildAsNpmStartDoes();
     database = await createTestDatabase(backend);
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await database?.drop();
   });
 
   it("serves /readyz, prints a banner without secrets, and exits 0 on SIGTERM", async () => {
-    const server = await startServerProcess(withPassword(database.env));
+    const server = await startServerProcess(withPassword(database.env), {}, BUILT_ENTRY);
     expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
 
     const messages = server

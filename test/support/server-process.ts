@@ -14,16 +14,22 @@ export interface ServerProcess {
   stop(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The TypeScript sources under tsx (the default: no build needed). */
+export const SOURCE_ENTRY = ["--import", "tsx", "src/main.ts"];
+/** What `npm start` runs once its prestart step (`npm run build`) has bundled the sources. */
+export const BUILT_ENTRY = ["dist/main.js"];
+
 /**
- * Starts `src/main.ts` as `npm start` would, on a port the system picks (PORT=0), and resolves
- * once the start-up banner names that port. Call it inside a test: the process is killed when
- * the test finishes, if it is still running.
+ * Starts Passdesk (`src/main.ts` under tsx, or `entry`) on a port the system picks (PORT=0), and
+ * resolves once the start-up banner names that port. Call it inside a test: the process is
+ * killed when the test finishes, if it is still running.
  */
 export async function startServerProcess(
   database: DatabaseEnv,
   env: Record<string, string> = {},
+  entry: string[] = SOURCE_ENTRY,
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const child = spawn(process.execPath, entry, {
     cwd: repoRoot,
     env: {
       ...process.env,
