@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
-import { type Bucket, type BucketState, takeTokensQuery } from "./rate-limit-store.ts";
+import {
+  type Bucket,
+  type BucketState,
+  bucketStatesOf,
+  type TakenRow,
+  takeTokensSql,
+} from "./rate-limit-store.ts";
 import { rowsOf } from "./rows.ts";
 import { emailOutbox, resetRequests } from "./schema.ts";
 
@@ -63,7 +69,7 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
     async recordIfAllowed(request, buckets, at) {
       const requestedBy = request.requestedBy === null ? null : JSON.stringify(request.requestedBy);
       const result = await db.execute(sql`
-        with taken as (${takeTokensQuery(db, buckets, at).getSQL()}),
+        with taken as (${takeTokensSql(buckets, at)}),
         recorded as (
           insert into ${resetRequests} (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
           select ${request.publicId}, ${request.email}, ${request.connection}, ${request.clientId}, ${request.organization},
@@ -72,22 +78,9 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
           returning public_id
         )
         select key, capacity, per_minute, tokens, allowed, (select count(*) from recorded) as recorded from taken`);
-      const rows = rowsOf<{
-        key: string;
-        capacity: number;
-        per_minute: number;
-        tokens: number;
-        allowed: boolean;
-        recorded: number | string;
-      }>(result);
+      const rows = rowsOf<TakenRow & { recorded: number | string }>(result);
       return {
-        buckets: rows.map((row) => ({
-          key: row.key,
-          capacity: Number(row.capacity),
-          perMinute: Number(row.per_minute),
-          tokens: Number(row.tokens),
-          allowed: row.allowed,
-        })),
+        buckets: bucketStatesOf(rows),
         recorded: rows.length > 0 && Number(rows[0]?.recorded) > 0,
       };
     },

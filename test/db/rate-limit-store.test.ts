@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Bucket } from "../../src/db/rate-limit-store.ts";
+import type { NewResetRequest } from "../../src/db/reset-request-store.ts";
+import type { Repository } from "../../src/db/stores.ts";
+import { backends, openMigratedDatabase } from "../support/database.ts";
+
+const START = new Date("2026-01-01T00:00:00Z");
+const seconds = (n: number) => new Date(START.getTime() + n * 1000);
+
+function request(publicId: string): NewResetRequest {
+  return {
+    publicId,
+    email: `${publicId}@example.com`,
+    connection: "Username-Password-Authentication",
+    clientId: null,
+    organization: null,
+    source: "api",
+    requestedBy: null,
+    clientIp: "203.0.113.7",
+  };
+}
+
+describe.each(backends)("token buckets on %s", (backend) => {
+  let repo: Repository;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ repo, close } = await openMigratedDatabase(backend));
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+
+  it("a new bucket starts full and gives one token per take until it is empty", async () => {
+    const bucket: Bucket = { key: "drain", capacity: 3, perMinute: 1 };
+
+    const takes = [];
+    for (let i = 0; i < 4; i += 1) takes.push(...(await repo.rateLimits.take([bucket], START)));
+
+    expect(takes.map(({ allowed, tokens }) => ({ allowed, tokens }))).toEqual([
+      { allowed: true, tokens: 2 },
+      { allowed: true, tokens: 1 },
+      { allowed: true, tokens: 0 },
+      { allowed: false, tokens: 0 },
+    ]);
+    expect(takes[0]).toMatchObject({ key: "drain", capacity: 3, perMinute: 1 });
+  });
+
+  it("refills at perMinute up to capacity, and a clock running backwards earns nothing", async () => {
+    const bucket: Bucket = { key: "refill", capacity: 2, perMinute: 6 };
+    await repo.rateLimits.take([bucket], START);
+    await repo.rateLimits.take([bucket], START);
+
+    const [afterFive] = await repo.rateLimits.take([bucket], seconds(5));
+    const [earlier] = await repo.rateLimits.take([bucket], seconds(1));
+    const [muchLater] = await repo.rateLimits.take([bucket], seconds(3600));
+
+    expect(afterFive).toMatchObject({ allowed: false });
+    expect(afterFive?.tokens).toBeCloseTo(0.5);
+    expect(earlier).toMatchObject({ allowed: false });
+    expect(earlier?.tokens).toBeCloseTo(0.5);
+    expect(muchLater).toMatchObject({ allowed: true, tokens: 1 });
+  });
+
+  it("takes from every bucket in one call, each answering for itself", async () => {
+    const roomy: Bucket = { key: "pair:roomy", capacity: 5, perMinute: 1 };
+    const tight: Bucket = { key: "pair:tight", capacity: 1, perMinute: 1 };
+    await repo.rateLimits.take([tight], START);
+
+    const states = await repo.rateLimits.take([roomy, tight], START);
+
+    expect(states.map(({ key, allowed, tokens }) => ({ key, allowed, tokens }))).toEqual([
+      { key: "pair:roomy", allowed: true, tokens: 4 },
+      { key: "pair:tight", allowed: false, tokens: 0 },
+    ]);
+  });
+
+  it("records a reset request only while every bucket allows it", async () => {
+    const perEmail: Bucket = { key: "record:email", capacity: 1, perMinute: 1 };
+    const perIp: Bucket = { key: "record:ip", capacity: 5, perMinute: 1 };
+
+    const first = await repo.resetRequests.recordIfAllowed(
+      request("allowed"),
+      [perEmail, perIp],
+      START,
+    );
+    const second = await repo.resetRequests.recordIfAllowed(
+      request("refused"),
+      [perEmail, perIp],
+      START,
+    );
+
+    expect(first.recorded).toBe(true);
+    expect(first.buckets.map(({ allowed, tokens }) => ({ allowed, tokens }))).toEqual([
+      { allowed: true, tokens: 0 },
+      { allowed: true, tokens: 4 },
+    ]);
+    expect(second.recorded).toBe(false);
+    expect(second.buckets.map(({ allowed }) => allowed)).toEqual([false, true]);
+    expect(await repo.resetRequests.findByPublicId("allowed")).toMatchObject({
+      email: "allowed@example.com",
+      createdAt: START,
+    });
+    expect(await repo.resetRequests.findByPublicId("refused")).toBeUndefined();
+  });
+});
