@@ -29,6 +29,8 @@ export interface AuditRecord extends Required<Omit<AuditEntry, "details">> {
 
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+  /** Several entries in one statement, in order. */
+  recordAll(entries: AuditEntry[]): Promise<void>;
   /** The newest `count` entries, oldest first. */
   tail(count: number): Promise<AuditRecord[]>;
 }

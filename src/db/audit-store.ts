@@ -45,15 +45,23 @@ export function createDrizzleAuditLog(
   db: Executor,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
 ): AuditLog {
+  const toRow = (entry: AuditEntry, now: Date) => {
+    const post = shouldPost(entry);
+    return {
+      ...entry,
+      details: entry.details ?? {},
+      slackState: post ? "pending" : null,
+      slackNextAttemptAt: post ? now : null,
+    };
+  };
   return {
     async record(entry) {
-      const post = shouldPost(entry);
-      await db.insert(auditLog).values({
-        ...entry,
-        details: entry.details ?? {},
-        slackState: post ? "pending" : null,
-        slackNextAttemptAt: post ? new Date() : null,
-      });
+      await db.insert(auditLog).values(toRow(entry, new Date()));
+    },
+    async recordAll(entries) {
+      if (entries.length === 0) return;
+      const now = new Date();
+      await db.insert(auditLog).values(entries.map((entry) => toRow(entry, now)));
     },
     async tail(count) {
       const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);

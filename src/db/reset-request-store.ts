@@ -44,6 +44,11 @@ export interface ResetRequestStore {
     id: number,
     outcome: { status: string; userId: number | null; at: Date },
   ): Promise<void>;
+  /** markProcessed for several requests in one statement. */
+  markAllProcessed(
+    outcomes: Array<{ id: number; status: string; userId: number | null }>,
+    at: Date,
+  ): Promise<void>;
   /** A Slack user's latest requests, newest first, with their email's delivery state. */
   listRecentBySlackUser(slackUserId: string, limit: number): Promise<RecentRequest[]>;
 }
@@ -132,6 +137,21 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
         .update(resetRequests)
         .set({ status, userId, processedAt: at })
         .where(eq(resetRequests.id, id));
+    },
+    async markAllProcessed(outcomes, at) {
+      if (outcomes.length === 0) return;
+      const values = sql.join(
+        outcomes.map(
+          ({ id, status, userId }) => sql`(${id}::bigint, ${status}::text, ${userId}::bigint)`,
+        ),
+        sql`, `,
+      );
+      await db.execute(sql`
+        update ${resetRequests}
+        set status = outcome.status, user_id = outcome.user_id,
+          processed_at = ${at.toISOString()}::timestamptz
+        from (values ${values}) as outcome (id, status, user_id)
+        where ${resetRequests.id} = outcome.id`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
 import type { NewUser, User } from "../users/user.ts";
 import type { Executor } from "./client.ts";
@@ -10,6 +10,8 @@ const HISTORY_KEPT = 24;
 export interface UserStore {
   findByEmail(connectionId: number, email: string): Promise<User | undefined>;
   findById(id: number): Promise<User | undefined>;
+  /** The users of one connection with any of these emails, in one query. */
+  findByEmails(connectionId: number, emails: string[]): Promise<User[]>;
   /** The user with that email in every connection that has one. */
   findAllByEmail(email: string): Promise<User[]>;
   /** Returns undefined when the email is already taken in that connection. */
@@ -29,6 +31,18 @@ export function createDrizzleUserStore(db: Executor): UserStore {
         .from(users)
         .where(and(eq(users.connectionId, connectionId), eq(users.email, normalizeEmail(email))));
       return row;
+    },
+    async findByEmails(connectionId, emails) {
+      if (emails.length === 0) return [];
+      return db
+        .select()
+        .from(users)
+        .where(
+          and(
+            eq(users.connectionId, connectionId),
+            inArray(users.email, [...new Set(emails.map(normalizeEmail))]),
+          ),
+        );
     },
     findAllByEmail(email) {
       return db

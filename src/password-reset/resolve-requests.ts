@@ -3,7 +3,9 @@ import type { Clock } from "../clock.ts";
 import type { ResetRequest } from "../db/reset-request-store.ts";
 import type { Repository, Stores } from "../db/stores.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
-import { isDatabaseConnection } from "../users/connection.ts";
+import { type Connection, isDatabaseConnection } from "../users/connection.ts";
+import { normalizeEmail } from "../users/email.ts";
+import type { User } from "../users/user.ts";
 import { createOpaqueId } from "./tokens.ts";
 
 /** Why a request did or did not lead to an email; the first five send nothing. */
@@ -22,56 +24,102 @@ export interface ResolveDependencies {
 
 const ACTOR_TYPES: Record<string, ActorType> = { api: "public", slack: "slack", cli: "cli" };
 
+interface Decision {
+  request: ResetRequest;
+  outcome: RequestOutcome;
+  user: User | undefined;
+}
+
 /** Decides one request and, when a user should get an email, puts it in the outbox. */
 export async function resolveRequest(
   stores: Stores,
   request: ResetRequest,
   at: Date,
 ): Promise<RequestOutcome> {
-  const { outcome, userId } = await decide(stores, request);
-  if (outcome === "queued" && userId !== null) {
-    const user = await stores.users.findById(userId);
-    if (user) {
-      await stores.outbox.enqueue(
-        {
-          messageRef: createOpaqueId("msg"),
-          kind: "change_password",
-          requestId: request.id,
-          userId,
-          toAddress: user.email,
-        },
-        at,
-      );
-    }
-  }
-  await stores.resetRequests.markProcessed(request.id, { status: outcome, userId, at });
-  await stores.audit.record({
-    actorType: ACTOR_TYPES[request.source] ?? "system",
-    actorId: request.requestedBy?.userId ?? request.clientIp,
-    action: "password_reset.requested",
-    outcome,
-    targetEmail: request.email,
-    connection: request.connection,
-    requestId: request.publicId,
-    details: request.clientId ? { clientId: request.clientId } : {},
-  });
-  return outcome;
+  const [outcome] = await resolveRequests(stores, [request], at);
+  return outcome ?? "unknown_user";
 }
 
-async function decide(
+/**
+ * Decides a batch of requests set-based: one lookup per connection named, one user query per
+ * connection, the template once, then one UPDATE and one audit INSERT for the whole batch. Each
+ * user to be emailed gets an outbox row. Returns the outcomes in the order of `requests`.
+ */
+export async function resolveRequests(
   stores: Stores,
-  request: ResetRequest,
-): Promise<{ outcome: RequestOutcome; userId: number | null }> {
-  const connection = await stores.connections.findByName(request.connection);
-  if (!connection) return { outcome: "connection_not_found", userId: null };
-  if (!isDatabaseConnection(connection))
-    return { outcome: "not_database_connection", userId: null };
-  const user = await stores.users.findByEmail(connection.id, request.email);
-  if (!user) return { outcome: "unknown_user", userId: null };
-  if (user.blocked) return { outcome: "blocked", userId: user.id };
-  const template = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  if (!template.enabled) return { outcome: "template_disabled", userId: user.id };
-  return { outcome: "queued", userId: user.id };
+  requests: ResetRequest[],
+  at: Date,
+): Promise<RequestOutcome[]> {
+  if (requests.length === 0) return [];
+  const decisions = await decide(stores, requests);
+  for (const { request, outcome, user } of decisions) {
+    if (outcome !== "queued" || !user) continue;
+    await stores.outbox.enqueue(
+      {
+        messageRef: createOpaqueId("msg"),
+        kind: "change_password",
+        requestId: request.id,
+        userId: user.id,
+        toAddress: user.email,
+      },
+      at,
+    );
+  }
+  await stores.resetRequests.markAllProcessed(
+    decisions.map(({ request, outcome, user }) => ({
+      id: request.id,
+      status: outcome,
+      userId: user?.id ?? null,
+    })),
+    at,
+  );
+  await stores.audit.recordAll(
+    decisions.map(({ request, outcome }) => ({
+      actorType: ACTOR_TYPES[request.source] ?? "system",
+      actorId: request.requestedBy?.userId ?? request.clientIp,
+      action: "password_reset.requested",
+      outcome,
+      targetEmail: request.email,
+      connection: request.connection,
+      requestId: request.publicId,
+      details: request.clientId ? { clientId: request.clientId } : {},
+    })),
+  );
+  return decisions.map((decision) => decision.outcome);
+}
+
+async function decide(stores: Stores, requests: ResetRequest[]): Promise<Decision[]> {
+  const names = [...new Set(requests.map((request) => request.connection))];
+  const connections = new Map<string, Connection | undefined>();
+  const usersByConnection = new Map<number, Map<string, User>>();
+  for (const name of names) {
+    const connection = await stores.connections.findByName(name);
+    connections.set(name, connection);
+    if (!connection || !isDatabaseConnection(connection)) continue;
+    const emails = requests.filter((r) => r.connection === name).map((r) => r.email);
+    const found = await stores.users.findByEmails(connection.id, emails);
+    usersByConnection.set(connection.id, new Map(found.map((user) => [user.email, user])));
+  }
+  let templateEnabled: boolean | undefined;
+
+  const decisions: Decision[] = [];
+  for (const request of requests) {
+    const connection = connections.get(request.connection);
+    const user = connection
+      ? usersByConnection.get(connection.id)?.get(normalizeEmail(request.email))
+      : undefined;
+    let outcome: RequestOutcome;
+    if (!connection) outcome = "connection_not_found";
+    else if (!isDatabaseConnection(connection)) outcome = "not_database_connection";
+    else if (!user) outcome = "unknown_user";
+    else if (user.blocked) outcome = "blocked";
+    else {
+      templateEnabled ??= (await stores.templates.get(CHANGE_PASSWORD_TEMPLATE)).enabled;
+      outcome = templateEnabled ? "queued" : "template_disabled";
+    }
+    decisions.push({ request, outcome, user });
+  }
+  return decisions;
 }
 
 /**
@@ -84,8 +132,7 @@ export async function resolvePendingRequests(
 ): Promise<number> {
   return repo.transaction(async (stores) => {
     const requests = await stores.resetRequests.claimPending(batchSize);
-    const at = clock.now();
-    for (const request of requests) await resolveRequest(stores, request, at);
+    await resolveRequests(stores, requests, clock.now());
     return requests.length;
   });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
+import { rowsOf } from "../../src/db/rows.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
@@ -92,6 +93,51 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     const outcomes = await auditOutcomes("password_reset.requested");
     expect(outcomes).toContain("unknown_user");
     expect(outcomes).toContain("blocked");
+  });
+
+  it("resolves a mixed batch in one pass, each request with its own outcome, user and audit row", async () => {
+    const emails = [
+      "JANE@example.com",
+      "nobody@example.com",
+      "blocked@example.com",
+      "jane@example.com",
+    ];
+    for (const email of emails) {
+      expect((await request(email, `192.0.2.${Math.floor(Math.random() * 250)}`)).ok).toBe(true);
+    }
+    const before = mailer.sent.length;
+    const auditBefore = (await repo.audit.tail(1000)).length;
+    expect(await resolvePendingRequests({ repo, clock })).toBe(emails.length);
+    expect(await resolvePendingRequests({ repo, clock })).toBe(0);
+
+    const recent = rowsOf<{ email: string; status: string; user_id: number | string | null }>(
+      await database.handle.db.execute(
+        "select email, status, user_id from reset_requests order by id desc limit 4",
+      ),
+    );
+    const jane = await repo.users.findByEmail(1, "jane@example.com");
+    const blocked = await repo.users.findByEmail(1, "blocked@example.com");
+    expect(
+      recent.reverse().map((row) => [row.email, row.status, row.user_id && Number(row.user_id)]),
+    ).toEqual([
+      ["jane@example.com", "queued", jane?.id],
+      ["nobody@example.com", "unknown_user", null],
+      ["blocked@example.com", "blocked", blocked?.id],
+      ["jane@example.com", "queued", jane?.id],
+    ]);
+    const audit = (await repo.audit.tail(1000)).slice(auditBefore);
+    expect(audit.map((entry) => [entry.targetEmail, entry.outcome])).toEqual([
+      ["jane@example.com", "queued"],
+      ["nobody@example.com", "unknown_user"],
+      ["blocked@example.com", "blocked"],
+      ["jane@example.com", "queued"],
+    ]);
+
+    await drainOutbox(sendDependencies(repo, mailer, clock));
+    expect(mailer.sent.slice(before).map((email) => email.to)).toEqual([
+      "jane@example.com",
+      "jane@example.com",
+    ]);
   });
 
   it("a disabled template sends nothing", async () => {
