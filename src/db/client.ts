@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -5,6 +7,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
 import { DatabaseOpenError } from "./errors.ts";
+import { readPgliteTemplate } from "./pglite-template.ts";
 import * as schema from "./schema.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -116,7 +119,12 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const lock: DataDirLock | undefined = inMemory ? undefined : acquireDataDirLock(dataDir);
   let client: PGlite;
   try {
-    client = await PGlite.create(inMemory ? undefined : dataDir);
+    // A new cluster starts from the install-time template when there is one (no initdb).
+    const fresh = inMemory || !existsSync(join(dataDir, "PG_VERSION"));
+    const template = fresh ? readPgliteTemplate() : undefined;
+    client = await PGlite.create(inMemory ? undefined : dataDir, {
+      ...(template && { loadDataDir: template }),
+    });
   } catch (error) {
     lock?.release();
     throw new DatabaseOpenError(`the embedded database at ${dataDir} could not be opened`, {

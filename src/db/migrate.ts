@@ -12,6 +12,8 @@ import type { DatabaseHandle } from "./client.ts";
  * one level up from the bundle in dist/ (`npm start`), found by walking up to its journal.
  */
 export const migrationsFolder = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
+/** Passdesk's package root: where package.json, drizzle/ and node_modules/ live. */
+export const packageRoot = dirname(migrationsFolder);
 
 function findMigrationsFolder(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
