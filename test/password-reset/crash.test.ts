@@ -46,7 +46,7 @@ describe.each(backends)("a process killed mid-send on %s", (backend) => {
     });
   }
 
-  it("loses no request and leaves no ticket usable twice", { timeout: 120_000 }, async () => {
+  it("loses no request and leaves no ticket usable twice", { timeout: 180_000 }, async () => {
     sendgrid.hang();
     server = await start();
     for (const email of USERS) {
@@ -63,7 +63,7 @@ describe.each(backends)("a process killed mid-send on %s", (backend) => {
     sendgrid.recover();
 
     server = await start();
-    const delivered = await sendgrid.waitForEmails(USERS.length, 45_000);
+    const delivered = await sendgrid.waitForEmails(USERS.length, 90_000);
     expect(new Set(delivered.flatMap((email) => email.to))).toEqual(new Set(USERS));
     // Only hung (never answered) attempts preceded the crash, so none of them was delivered.
     expect(delivered).toHaveLength(USERS.length);

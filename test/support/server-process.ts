@@ -63,9 +63,9 @@ export async function startServerProcess(
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(
-        new Error(`passdesk printed no banner within 30 s\nstdout: ${stdout}\nstderr: ${stderr}`),
+        new Error(`passdesk printed no banner within 60 s\nstdout: ${stdout}\nstderr: ${stderr}`),
       );
-    }, 30_000);
+    }, 60_000);
     child.stdout.on("data", () => {
       const match = /Passdesk listening on [^:\s]+:(\d+)/.exec(stdout);
       if (match) {
