@@ -40,11 +40,7 @@ export interface ResetRequestStore {
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
   /** Locks up to `limit` pending requests for this transaction; other workers skip them. */
   claimPending(limit: number): Promise<ResetRequest[]>;
-  markProcessed(
-    id: number,
-    outcome: { status: string; userId: number | null; at: Date },
-  ): Promise<void>;
-  /** markProcessed for several requests in one statement. */
+  /** Records each request's outcome, in one statement. */
   markAllProcessed(
     outcomes: Array<{ id: number; status: string; userId: number | null }>,
     at: Date,
@@ -131,12 +127,6 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
         .orderBy(desc(resetRequests.id))
         .limit(limit);
       return rows;
-    },
-    async markProcessed(id, { status, userId, at }) {
-      await db
-        .update(resetRequests)
-        .set({ status, userId, processedAt: at })
-        .where(eq(resetRequests.id, id));
     },
     async markAllProcessed(outcomes, at) {
       if (outcomes.length === 0) return;
