@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Clock } from "../../clock.ts";
 import type { Repository } from "../../db/stores.ts";
 import type { Ticket } from "../../db/ticket-store.ts";
@@ -14,6 +13,7 @@ import {
 } from "../../password-reset/complete-reset.ts";
 import type { PasswordHasher } from "../../passwords/hasher.ts";
 import { describePolicy, type RuleResult, resolveMinLength } from "../../passwords/policy.ts";
+import { limitBodySize } from "../limit-body-size.ts";
 import {
   createNonce,
   issueCsrfToken,
@@ -134,16 +134,14 @@ export function createResetPageRoutes(deps: ResetPageDependencies): Hono {
 
   routes.post(
     "/lo/reset",
-    bodyLimit({
-      maxSize: MAX_FORM_BYTES,
-      onError: (c) =>
-        showError(
-          c,
-          400,
-          "Request too large",
-          "The form was too large. Please go back and try again.",
-        ),
-    }),
+    limitBodySize(MAX_FORM_BYTES, (c) =>
+      showError(
+        c,
+        400,
+        "Request too large",
+        "The form was too large. Please go back and try again.",
+      ),
+    ),
     async (c) => {
       let form: Record<string, string | File | (string | File)[]>;
       try {

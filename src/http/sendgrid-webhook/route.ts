@@ -1,11 +1,11 @@
 import { EventWebhook, EventWebhookHeader } from "@sendgrid/eventwebhook";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Repository } from "../../db/stores.ts";
 import { type AppliedEvent, applyDeliveryEvents } from "../../email/apply-delivery-events.ts";
 import { parseSendGridEvents } from "../../email/delivery-events.ts";
 import type { Logger } from "../../logger.ts";
 import { errorResponse } from "../errors.ts";
+import { limitBodySize } from "../limit-body-size.ts";
 
 export interface SendGridWebhookDependencies {
   repo: Repository;
@@ -39,10 +39,9 @@ export function createSendGridWebhookRoute(deps: SendGridWebhookDependencies): H
 
   route.post(
     "/webhooks/sendgrid",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => errorResponse(c, 413, "request_too_large", "Body too large."),
-    }),
+    limitBodySize(MAX_BODY_BYTES, (c) =>
+      errorResponse(c, 413, "request_too_large", "Body too large."),
+    ),
     async (c) => {
       const body = await c.req.text();
       if (
