@@ -96,7 +96,7 @@ export async function benchDrain(options: DrainOptions): Promise<SectionResult> 
     let firstAt: number;
     let lastAt: number;
     try {
-      const repo = createRepository(handle.db);
+      const repo = createRepository(handle);
       const at = new Date();
       await repo.transaction(async (stores) => {
         for (const [index, userId] of userIds.entries()) {

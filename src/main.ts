@@ -57,7 +57,7 @@ export async function startPassdesk(
   }
   const slackSettings = config.slack.settings;
   const auditChannel = slackSettings?.auditChannel;
-  const repo = createRepository(handle.db, {
+  const repo = createRepository(handle, {
     // Slack actions and completed resets go to the audit channel; public requests only on request.
     shouldPostAudit: (entry) =>
       auditChannel !== undefined &&

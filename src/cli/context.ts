@@ -32,7 +32,7 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     await migrateDatabase(handle);
     return await work({
       config,
-      repo: createRepository(handle.db),
+      repo: createRepository(handle),
       hasher: createArgon2Hasher(),
       print: (line) => process.stdout.write(`${line}\n`),
     });

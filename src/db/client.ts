@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
 import { DatabaseOpenError } from "./errors.ts";
 import { readPgliteTemplate } from "./pglite-template.ts";
+import { pgliteQuery, postgresQuery, type RawQuery } from "./raw-query.ts";
 import * as schema from "./schema.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -17,6 +18,8 @@ export type Executor = Database | Transaction;
 export interface DatabaseHandle {
   db: Database;
   kind: "pglite" | "postgres";
+  /** Runs statement text on the pool (or PGlite) directly, without drizzle: see RawQuery. */
+  query: RawQuery;
   /** Runs a statement with a session-level advisory lock held (one connection for its span). */
   withAdvisoryLock<T>(key: number, work: (db: Database) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -94,6 +97,7 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   return {
     db,
     kind: "postgres",
+    query: postgresQuery(client),
     async withAdvisoryLock(key, work) {
       // A one-connection pool: the session-level lock and the work share that connection.
       const single = connectPostgres(url, 1);
@@ -138,6 +142,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   return {
     db,
     kind: "pglite",
+    query: pgliteQuery(client),
     withAdvisoryLock(_key, work) {
       const run = queue.then(() => work(db));
       queue = run.catch(() => {});

@@ -5,9 +5,10 @@ import {
   type BucketState,
   bucketStatesOf,
   type TakenRow,
-  takeTokensSql,
+  takeTokensParameters,
+  takeTokensText,
 } from "./rate-limit-store.ts";
-import { rowsOf } from "./rows.ts";
+import type { RawQuery } from "./raw-query.ts";
 import { emailOutbox, resetRequests } from "./schema.ts";
 
 export type ResetRequestSource = "api" | "slack" | "cli";
@@ -60,7 +61,29 @@ export interface RecentRequest {
   deliveryStatus: string | null;
 }
 
-export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore {
+const recordIfAllowedTexts = new Map<number, string>();
+
+/** takeTokensText for `count` buckets, then the request's eight columns, inserted only if allowed. */
+function recordIfAllowedText(count: number): string {
+  let text = recordIfAllowedTexts.get(count);
+  if (text === undefined) {
+    const first = 2 + count * 4;
+    const columns = Array.from({ length: 8 }, (_, i) => `$${first + i}`);
+    columns[6] = `${columns[6]}::jsonb`;
+    text = `with taken as (${takeTokensText(count)}),
+      recorded as (
+        insert into reset_requests (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
+        select ${columns.join(", ")}, $1::timestamptz
+        where (select bool_and(allowed) from taken)
+        returning public_id
+      )
+      select key, capacity, per_minute, tokens, allowed, (select count(*) from recorded) as recorded from taken`;
+    recordIfAllowedTexts.set(count, text);
+  }
+  return text;
+}
+
+export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): ResetRequestStore {
   return {
     async record(request) {
       const [row] = await db.insert(resetRequests).values(request).returning();
@@ -68,18 +91,18 @@ export function createDrizzleResetRequestStore(db: Executor): ResetRequestStore 
       return row;
     },
     async recordIfAllowed(request, buckets, at) {
-      const requestedBy = request.requestedBy === null ? null : JSON.stringify(request.requestedBy);
-      const result = await db.execute(sql`
-        with taken as (${takeTokensSql(buckets, at)}),
-        recorded as (
-          insert into ${resetRequests} (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
-          select ${request.publicId}, ${request.email}, ${request.connection}, ${request.clientId}, ${request.organization},
-                 ${request.source}, ${requestedBy}::jsonb, ${request.clientIp}, ${at.toISOString()}::timestamptz
-          where (select bool_and(allowed) from taken)
-          returning public_id
-        )
-        select key, capacity, per_minute, tokens, allowed, (select count(*) from recorded) as recorded from taken`);
-      const rows = rowsOf<TakenRow & { recorded: number | string }>(result);
+      const text = recordIfAllowedText(buckets.length);
+      const rows = await query<TakenRow & { recorded: number | string }>(text, [
+        ...takeTokensParameters(buckets, at),
+        request.publicId,
+        request.email,
+        request.connection,
+        request.clientId,
+        request.organization,
+        request.source,
+        request.requestedBy === null ? null : JSON.stringify(request.requestedBy),
+        request.clientIp,
+      ]);
       return {
         buckets: bucketStatesOf(rows),
         recorded: rows.length > 0 && Number(rows[0]?.recorded) > 0,

@@ -4,12 +4,13 @@ import {
   createDrizzleAuditLog,
   createDrizzleAuditPostQueue,
 } from "./audit-store.ts";
-import type { Database, Executor } from "./client.ts";
+import type { DatabaseHandle, Executor } from "./client.ts";
 import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
 import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
 import { createDrizzleEmailEventStore, type EmailEventStore } from "./email-event-store.ts";
 import { createDrizzleOutboxStore, type OutboxStore } from "./outbox-store.ts";
 import { createDrizzleRateLimitStore, type RateLimitStore } from "./rate-limit-store.ts";
+import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleResetRequestStore, type ResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore, type RoleStore } from "./role-store.ts";
 import { createDrizzleTemplateStore, type TemplateStore } from "./template-store.ts";
@@ -42,25 +43,36 @@ export interface RepositoryOptions {
   shouldPostAudit?: (entry: AuditEntry) => boolean;
 }
 
-export function createStores(db: Executor, options: RepositoryOptions = {}): Stores {
+/**
+ * Stores on `db`; `query` runs their hand-written statements on the same executor (on a
+ * transaction it goes through drizzle, whose transaction hides the driver's own client).
+ */
+export function createStores(
+  db: Executor,
+  options: RepositoryOptions = {},
+  query: RawQuery = drizzleQuery(db),
+): Stores {
   return {
     connections: createDrizzleConnectionStore(db),
     clients: createDrizzleClientStore(db),
     users: createDrizzleUserStore(db),
     roles: createDrizzleRoleStore(db),
     audit: createDrizzleAuditLog(db, options.shouldPostAudit),
-    resetRequests: createDrizzleResetRequestStore(db),
+    resetRequests: createDrizzleResetRequestStore(db, query),
     tickets: createDrizzleTicketStore(db),
     outbox: createDrizzleOutboxStore(db),
     emailEvents: createDrizzleEmailEventStore(db),
     templates: createDrizzleTemplateStore(db),
-    rateLimits: createDrizzleRateLimitStore(db),
+    rateLimits: createDrizzleRateLimitStore(db, query),
   };
 }
 
-export function createRepository(db: Database, options: RepositoryOptions = {}): Repository {
+export function createRepository(
+  { db, query }: Pick<DatabaseHandle, "db" | "query">,
+  options: RepositoryOptions = {},
+): Repository {
   return {
-    ...createStores(db, options),
+    ...createStores(db, options, query),
     auditPosts: createDrizzleAuditPostQueue(db),
     transaction: (work) => db.transaction((tx) => work(createStores(tx, options))),
   };

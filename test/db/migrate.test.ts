@@ -79,7 +79,7 @@ describe.each(backends)("migrateDatabase on %s", (backend) => {
   });
 
   it("creates the Username-Password-Authentication connection with the NIST-style policy", async () => {
-    const connection = await createRepository(handle.db).connections.findByName(
+    const connection = await createRepository(handle).connections.findByName(
       "Username-Password-Authentication",
     );
     expect(connection).toMatchObject({
@@ -95,7 +95,7 @@ describe.each(backends)("migrateDatabase on %s", (backend) => {
   });
 
   it("changes nothing when run again", async () => {
-    const repo = createRepository(handle.db);
+    const repo = createRepository(handle);
     const tablesBefore = await publicTables(handle.db);
     const connectionsBefore = await repo.connections.list();
     await migrateDatabase(handle);
@@ -128,7 +128,7 @@ describe.runIf(backends.includes("postgres"))("concurrent migrators on postgres"
     const [first, second] = handles as [DatabaseHandle, DatabaseHandle];
     await Promise.all([migrateDatabase(first), migrateDatabase(second)]);
     expect(await appliedMigrations(first.db)).toBe(migrationCount);
-    const connections = await createRepository(second.db).connections.list();
+    const connections = await createRepository(second).connections.list();
     expect(connections.map((connection) => connection.name)).toEqual([
       "Username-Password-Authentication",
     ]);

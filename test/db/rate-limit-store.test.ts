@@ -103,4 +103,28 @@ describe.each(backends)("token buckets on %s", (backend) => {
     });
     expect(await repo.resetRequests.findByPublicId("refused")).toBeUndefined();
   });
+
+  it("takes and records the same way inside a transaction, where statements go through drizzle", async () => {
+    const bucket: Bucket = { key: "tx:bucket", capacity: 1, perMinute: 1 };
+
+    const { first, second, recorded } = await repo.transaction(async (stores) => ({
+      first: await stores.rateLimits.take([bucket], START),
+      second: await stores.rateLimits.take([bucket], START),
+      recorded: await stores.resetRequests.recordIfAllowed(
+        { ...request("in-tx"), requestedBy: { userId: "U1" } },
+        [{ key: "tx:other", capacity: 2, perMinute: 1 }],
+        START,
+      ),
+    }));
+
+    expect(first.map(({ allowed, tokens }) => ({ allowed, tokens }))).toEqual([
+      { allowed: true, tokens: 0 },
+    ]);
+    expect(second.map(({ allowed }) => allowed)).toEqual([false]);
+    expect(recorded.recorded).toBe(true);
+    expect(await repo.resetRequests.findByPublicId("in-tx")).toMatchObject({
+      requestedBy: { userId: "U1" },
+      createdAt: START,
+    });
+  });
 });

@@ -11,7 +11,7 @@ describe("POST /dbconnections/change_password without a database", () => {
   it("answers 503 temporarily_unavailable, never a 200 for a request it could not store", async () => {
     const handle = await openDatabase({ pgliteDataDir: "memory://" });
     await migrateDatabase(handle);
-    const repo = createRepository(handle.db);
+    const repo = createRepository(handle);
     let recorded = 0;
     const app = createHttpApp({
       logger: silentLogger,

@@ -38,7 +38,7 @@ export async function createTestDatabase(backend: BackendName): Promise<TestData
         pgliteDataDir: "PGLITE_DATA_DIR" in env ? env.PGLITE_DATA_DIR : "memory://",
       });
       await migrateDatabase(handle);
-      return { handle, repo: createRepository(handle.db) };
+      return { handle, repo: createRepository(handle) };
     },
     async drop() {
       if ("DATABASE_URL" in env) await dropPostgresDatabase(env.DATABASE_URL);
@@ -52,7 +52,7 @@ export async function openMigratedDatabase(backend: BackendName) {
   if (backend === "pglite") {
     const handle = await openDatabase({ pgliteDataDir: "memory://" });
     await migrateDatabase(handle);
-    return { handle, repo: createRepository(handle.db), close: () => handle.close() };
+    return { handle, repo: createRepository(handle), close: () => handle.close() };
   }
   const database = await createTestDatabase("postgres");
   const { handle, repo } = await database.open();
