@@ -1,0 +1,92 @@
+import { request } from "node:http";
+import { type ServerType, serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { limitBodySize } from "../../src/http/limit-body-size.ts";
+import { readBodyText } from "../../src/http/read-body.ts";
+
+const app = new Hono();
+app.post(
+  "/",
+  limitBodySize(64, (c) => c.text("too large", 413)),
+  async (c) => c.json({ text: await readBodyText(c) }),
+);
+
+/** What the web platform makes of the same bytes: the decoding readBodyText must match. */
+const asRequestText = (bytes: Buffer) =>
+  new Request("http://localhost/", { method: "POST", body: bytes }).text();
+
+describe("readBodyText on a Node.js server", () => {
+  let server: ServerType;
+  let port: number;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => {
+      server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
+        port = info.port;
+        resolve();
+      });
+    });
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function send(headers: Record<string, string>, chunks: Buffer[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: "127.0.0.1", port, method: "POST", path: "/", headers, agent: false },
+        (res) => {
+          let body = "";
+          res.setEncoding("utf8").on("data", (chunk: string) => {
+            body += chunk;
+          });
+          res.on("end", () => resolve(body));
+        },
+      );
+      req.on("error", reject);
+      for (const chunk of chunks) req.write(chunk);
+      req.end();
+    });
+  }
+
+  it.each([
+    ["plain UTF-8", Buffer.from('{"email":"zoë@example.com"}')],
+    [
+      "a leading byte-order mark",
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from("{}")]),
+    ],
+    ["invalid UTF-8", Buffer.from([0x7b, 0xc3, 0x28, 0xff, 0x7d])],
+    ["an empty body", Buffer.alloc(0)],
+  ])("decodes %s as Request.text() does", async (_label, bytes) => {
+    const answer = await send({ "content-length": String(bytes.length) }, [bytes]);
+
+    expect(JSON.parse(answer)).toEqual({ text: await asRequestText(bytes) });
+  });
+
+  it("joins a body that arrives in pieces", async () => {
+    const pieces = ["email=a", "%40b.example", "&connection=x"].map((piece) => Buffer.from(piece));
+    const length = pieces.reduce((sum, piece) => sum + piece.length, 0);
+
+    const answer = await send({ "content-length": String(length) }, pieces);
+
+    expect(JSON.parse(answer)).toEqual({ text: "email=a%40b.example&connection=x" });
+  });
+
+  it("reads a chunked body through the limit that counts it", async () => {
+    const answer = await send({ "transfer-encoding": "chunked" }, [
+      Buffer.from("abc"),
+      Buffer.from("déf"),
+    ]);
+
+    expect(JSON.parse(answer)).toEqual({ text: "abcdéf" });
+  });
+});
+
+describe("readBodyText without a Node.js request", () => {
+  it("reads the web Request (app.request in tests, other runtimes)", async () => {
+    const response = await app.request("/", { method: "POST", body: "hello" });
+
+    expect(await response.json()).toEqual({ text: "hello" });
+  });
+});
