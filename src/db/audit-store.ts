@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { AuditEntry, AuditLog, AuditRecord } from "../audit/audit.ts";
 import type { Executor } from "./client.ts";
+import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
 
@@ -40,9 +41,23 @@ function toRecord(row: Row): AuditRecord {
   };
 }
 
+/** Entries in the order given (so their ids are too), from one JSON parameter. */
+const RECORD_ALL = `
+  insert into audit_log (actor_type, actor_id, action, outcome, target_email, connection,
+    request_id, details, slack_state, slack_next_attempt_at)
+  select actor_type, actor_id, action, outcome, target_email, connection,
+    request_id, coalesce(details, '{}'), slack_state, slack_next_attempt_at
+  from rows from (jsonb_to_recordset($1::jsonb) as (actor_type text, actor_id text,
+    action text, outcome text, target_email text, connection text, request_id text,
+    details jsonb, slack_state text, slack_next_attempt_at timestamptz))
+    with ordinality as entry (actor_type, actor_id, action, outcome, target_email, connection,
+    request_id, details, slack_state, slack_next_attempt_at, position)
+  order by position`;
+
 /** `shouldPost` decides which entries also go to the Slack audit channel. */
 export function createDrizzleAuditLog(
   db: Executor,
+  query: RawQuery,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
 ): AuditLog {
   const toRow = (entry: AuditEntry, now: Date) => {
@@ -61,7 +76,22 @@ export function createDrizzleAuditLog(
     async recordAll(entries) {
       if (entries.length === 0) return;
       const now = new Date();
-      await db.insert(auditLog).values(entries.map((entry) => toRow(entry, now)));
+      const rows = entries.map((entry) => {
+        const row = toRow(entry, now);
+        return {
+          actor_type: row.actorType,
+          actor_id: row.actorId ?? null,
+          action: row.action,
+          outcome: row.outcome,
+          target_email: row.targetEmail ?? null,
+          connection: row.connection ?? null,
+          request_id: row.requestId ?? null,
+          details: row.details,
+          slack_state: row.slackState,
+          slack_next_attempt_at: row.slackNextAttemptAt?.toISOString() ?? null,
+        };
+      });
+      await query(RECORD_ALL, [jsonParameter(rows)]);
     },
     async tail(count) {
       const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);

@@ -56,7 +56,20 @@ export function positionalSql(text: string, parameters: readonly unknown[]): SQL
     const index = split.indexes[i];
     if (index === undefined) return;
     if (index >= parameters.length) throw new RangeError(`no parameter $${index + 1}`);
-    chunks.push(sql`${parameters[index]}`);
+    chunks.push(sql`${sql.param(parameters[index])}`);
   });
   return sql.join(chunks);
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * A value as one JSON text parameter, for statements that take a whole batch of rows at once
+ * (`jsonb_to_recordset($1::jsonb)`): one parameter however many rows. A lone surrogate becomes
+ * U+FFFD, as it would on its way to PostgreSQL as text; jsonb would refuse its escape.
+ */
+export function jsonParameter(value: unknown): string {
+  return JSON.stringify(value, (_key, item) =>
+    typeof item === "string" ? item.replace(LONE_SURROGATE, "\ufffd") : item,
+  );
 }

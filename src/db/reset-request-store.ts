@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
 import {
   type Bucket,
@@ -8,7 +8,7 @@ import {
   takeTokensParameters,
   takeTokensText,
 } from "./rate-limit-store.ts";
-import type { RawQuery } from "./raw-query.ts";
+import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { emailOutbox, resetRequests } from "./schema.ts";
 
 export type ResetRequestSource = "api" | "slack" | "cli";
@@ -39,8 +39,11 @@ export interface ResetRequestStore {
   ): Promise<{ buckets: BucketState[]; recorded: boolean }>;
   findById(id: number): Promise<ResetRequest | undefined>;
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
-  /** Locks up to `limit` pending requests for this transaction; other workers skip them. */
-  claimPending(limit: number): Promise<ResetRequest[]>;
+  /**
+   * Locks up to `limit` pending requests, oldest first, for this transaction; other workers skip
+   * them. `fromId` starts the scan at that id instead of the first pending one.
+   */
+  claimPending(limit: number, fromId?: number): Promise<ResetRequest[]>;
   /** Records each request's outcome, in one statement. */
   markAllProcessed(
     outcomes: Array<{ id: number; status: string; userId: number | null }>,
@@ -60,6 +63,12 @@ export interface RecentRequest {
   emailStatus: string | null;
   deliveryStatus: string | null;
 }
+
+const MARK_ALL_PROCESSED = `
+  update reset_requests
+  set status = outcome.status, user_id = outcome.user_id, processed_at = $1::timestamptz
+  from jsonb_to_recordset($2::jsonb) as outcome (id bigint, status text, user_id bigint)
+  where reset_requests.id = outcome.id`;
 
 const recordIfAllowedTexts = new Map<number, string>();
 
@@ -119,14 +128,18 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
         .where(eq(resetRequests.publicId, publicId));
       return row;
     },
-    claimPending(limit) {
-      return db
-        .select()
-        .from(resetRequests)
-        .where(eq(resetRequests.status, "pending"))
-        .orderBy(asc(resetRequests.id))
-        .limit(limit)
-        .for("update", { skipLocked: true });
+    claimPending(limit, fromId = 0) {
+      return (
+        db
+          .select()
+          .from(resetRequests)
+          // 'pending' as a literal: the partial index on pending ids is then usable by any plan,
+          // generic ones for prepared statements included.
+          .where(and(sql`${resetRequests.status} = 'pending'`, gte(resetRequests.id, fromId)))
+          .orderBy(asc(resetRequests.id))
+          .limit(limit)
+          .for("update", { skipLocked: true })
+      );
     },
     async listRecentBySlackUser(slackUserId, limit) {
       const rows = await db
@@ -153,18 +166,10 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
     },
     async markAllProcessed(outcomes, at) {
       if (outcomes.length === 0) return;
-      const values = sql.join(
-        outcomes.map(
-          ({ id, status, userId }) => sql`(${id}::bigint, ${status}::text, ${userId}::bigint)`,
-        ),
-        sql`, `,
-      );
-      await db.execute(sql`
-        update ${resetRequests}
-        set status = outcome.status, user_id = outcome.user_id,
-          processed_at = ${at.toISOString()}::timestamptz
-        from (values ${values}) as outcome (id, status, user_id)
-        where ${resetRequests.id} = outcome.id`);
+      await query(MARK_ALL_PROCESSED, [
+        at.toISOString(),
+        jsonParameter(outcomes.map(({ id, status, userId }) => ({ id, status, user_id: userId }))),
+      ]);
     },
   };
 }

@@ -57,7 +57,7 @@ export function createStores(
     clients: createDrizzleClientStore(db),
     users: createDrizzleUserStore(db),
     roles: createDrizzleRoleStore(db),
-    audit: createDrizzleAuditLog(db, options.shouldPostAudit),
+    audit: createDrizzleAuditLog(db, query, options.shouldPostAudit),
     resetRequests: createDrizzleResetRequestStore(db, query),
     tickets: createDrizzleTicketStore(db),
     outbox: createDrizzleOutboxStore(db),

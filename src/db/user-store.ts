@@ -1,7 +1,8 @@
-import { and, desc, eq, inArray, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, notInArray, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
 import type { NewUser, User } from "../users/user.ts";
 import type { Executor } from "./client.ts";
+import { jsonParameter } from "./raw-query.ts";
 import { passwordHistory, users } from "./schema.ts";
 
 /** Kept no matter the policy: the largest history size a connection may ask for. */
@@ -40,7 +41,8 @@ export function createDrizzleUserStore(db: Executor): UserStore {
         .where(
           and(
             eq(users.connectionId, connectionId),
-            inArray(users.email, [...new Set(emails.map(normalizeEmail))]),
+            // One JSON parameter however many emails (drizzle builds one per element otherwise).
+            sql`${users.email} in (select jsonb_array_elements_text(${jsonParameter([...new Set(emails.map(normalizeEmail))])}::jsonb))`,
           ),
         );
     },
