@@ -122,17 +122,24 @@ async function decide(stores: Stores, requests: ResetRequest[]): Promise<Decisio
   return decisions;
 }
 
+export interface ResolvedBatch {
+  /** Requests resolved; 0 when none was pending from `fromId` on. */
+  count: number;
+  /** The highest id resolved (when count > 0). */
+  lastId: number;
+}
+
 /**
- * Resolves up to `batchSize` recorded requests in one transaction. Rows are claimed with
- * FOR UPDATE SKIP LOCKED, so any number of instances can run this at once.
+ * Resolves up to `batchSize` recorded requests, oldest first from `fromId`, in one transaction.
+ * Rows are claimed with FOR UPDATE SKIP LOCKED, so any number of instances can run this at once.
  */
 export async function resolvePendingRequests(
   { repo, clock }: ResolveDependencies,
-  batchSize = 50,
-): Promise<number> {
+  { batchSize = 50, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
+): Promise<ResolvedBatch> {
   return repo.transaction(async (stores) => {
-    const requests = await stores.resetRequests.claimPending(batchSize);
+    const requests = await stores.resetRequests.claimPending(batchSize, fromId);
     await resolveRequests(stores, requests, clock.now());
-    return requests.length;
+    return { count: requests.length, lastId: requests.at(-1)?.id ?? fromId };
   });
 }

@@ -35,13 +35,24 @@ export function startWorker(
   const inFlight = new Set<Promise<unknown>>();
   const resolver = createSerialTask(async () => {
     let resolved = 0;
-    for (
-      let batch = await resolvePendingRequests(deps);
-      batch > 0 && !stopped;
-      batch = await resolvePendingRequests(deps)
-    ) {
-      resolved += batch;
+    // A pass starts at the first pending id, then goes on after the last one it resolved: a scan
+    // from the start walks past an index entry for every request resolved since PostgreSQL last
+    // vacuumed the table, which under load cost more than the batch itself. It starts over at
+    // least every poll interval, for what it passed by (a row another instance held, or one
+    // committed late with a lower id).
+    let fromId = 0;
+    let startedOverAt = performance.now();
+    while (!stopped) {
+      const batch = await resolvePendingRequests(deps, { fromId });
+      if (batch.count === 0) break;
+      resolved += batch.count;
       sender.run();
+      if (performance.now() - startedOverAt >= pollIntervalMillis) {
+        fromId = 0;
+        startedOverAt = performance.now();
+      } else {
+        fromId = batch.lastId + 1;
+      }
     }
     if (resolved > 0) sender.run();
   }, logger);

@@ -51,7 +51,7 @@ describe.each(backends)("the email outbox on %s", (backend) => {
       );
       expect(result.ok).toBe(true);
     }
-    while ((await resolvePendingRequests({ repo, clock })) > 0) {}
+    while ((await resolvePendingRequests({ repo, clock })).count > 0) {}
   }
 
   it("retries after a provider outage until every queued email is sent, each once", async () => {
