@@ -135,7 +135,7 @@ export interface ResolvedBatch {
  */
 export async function resolvePendingRequests(
   { repo, clock }: ResolveDependencies,
-  { batchSize = 50, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
+  { batchSize = 200, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
 ): Promise<ResolvedBatch> {
   return repo.transaction(async (stores) => {
     const requests = await stores.resetRequests.claimPending(batchSize, fromId);

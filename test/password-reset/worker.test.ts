@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { createMemoryMailer } from "../support/memory-mailer.ts";
 import { DEFAULT_CONNECTION, sendDependencies, silentLogger } from "../support/reset-fixture.ts";
 
-const REQUESTS = 180;
+const REQUESTS = 450;
 
 async function waitFor(check: () => Promise<boolean>, timeoutMillis = 30_000): Promise<void> {
   const until = Date.now() + timeoutMillis;
