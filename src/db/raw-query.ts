@@ -12,7 +12,11 @@ import { rowsOf } from "./rows.ts";
  */
 export type RawQuery = <T>(text: string, parameters: readonly unknown[]) => Promise<T[]>;
 
-/** Straight to postgres.js, as a prepared statement (parsed and planned once per connection). */
+/**
+ * Straight to postgres.js, as a prepared statement (parsed and planned once per connection). The
+ * client is the one drizzle wraps, which passes json and jsonb parameters through as given: a
+ * `jsonParameter` string arrives as that JSON, not encoded a second time.
+ */
 export function postgresQuery(client: postgres.Sql | postgres.TransactionSql): RawQuery {
   return async <T>(text: string, parameters: readonly unknown[]) =>
     (await client.unsafe(text, parameters as postgres.ParameterOrJSON<never>[], {
@@ -26,6 +30,7 @@ export function pgliteQuery(client: Pick<PGlite, "query">): RawQuery {
 }
 
 const PLACEHOLDER = /\$(\d+)/g;
+/** Split texts, by text: callers pass a few fixed texts, never text built from values. */
 const parsed = new Map<string, { literals: string[]; indexes: number[] }>();
 
 /** The same text through drizzle (a transaction, where the driver's own client is not at hand). */
