@@ -272,6 +272,12 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     );
     expect(real.status).toBe(200);
     expect(real.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(real.headers.get("access-control-expose-headers")).toContain("X-RateLimit-Remaining");
+    const noOrigin = await post({ email: "known@example.com", connection: DEFAULT_CONNECTION });
+    expect(noOrigin.status).toBe(200);
+    expect(
+      [...noOrigin.headers.keys()].filter((name) => name.startsWith("access-control-")),
+    ).toEqual([]);
   });
 
   it("builds links from PUBLIC_URL, whatever Host header the request forged", async () => {
