@@ -1,8 +1,8 @@
 import { request } from "node:http";
-import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limitBodySize } from "../../src/http/limit-body-size.ts";
+import { type LocalServer, serveLocally } from "../support/local-server.ts";
 
 const MAX_BYTES = 16;
 
@@ -12,7 +12,7 @@ interface Answer {
 }
 
 describe("limitBodySize on a Node.js server", () => {
-  let server: ServerType;
+  let server: LocalServer;
   let port: number;
   let handled = 0;
 
@@ -26,15 +26,11 @@ describe("limitBodySize on a Node.js server", () => {
         return c.text(`read ${(await c.req.text()).length}`);
       },
     );
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-        port = info.port;
-        resolve();
-      });
-    });
+    server = await serveLocally(app);
+    port = server.port;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
   });
 
   /** Sends `chunks` with `headers`; `end: false` leaves the request body unfinished. */

@@ -1,9 +1,9 @@
 import { request } from "node:http";
-import { type ServerType, serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { limitBodySize } from "../../src/http/limit-body-size.ts";
 import { readBodyText } from "../../src/http/read-body.ts";
+import { type LocalServer, serveLocally } from "../support/local-server.ts";
 
 const app = new Hono();
 app.post(
@@ -17,19 +17,15 @@ const asRequestText = (bytes: Buffer) =>
   new Request("http://localhost/", { method: "POST", body: bytes }).text();
 
 describe("readBodyText on a Node.js server", () => {
-  let server: ServerType;
+  let server: LocalServer;
   let port: number;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => {
-      server = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, (info) => {
-        port = info.port;
-        resolve();
-      });
-    });
+    server = await serveLocally(app);
+    port = server.port;
   });
   afterAll(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
   });
 
   function send(headers: Record<string, string>, chunks: Buffer[]): Promise<string> {
