@@ -1,6 +1,6 @@
 import { lt } from "drizzle-orm";
 import type { Executor } from "./client.ts";
-import type { RawQuery } from "./raw-query.ts";
+import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { rateLimits } from "./schema.ts";
 
 export interface Bucket {
@@ -29,45 +29,41 @@ export interface RateLimitStore {
 const REFILLED =
   "least(excluded.capacity, rate_limits.tokens + greatest(0, extract(epoch from (excluded.updated_at - rate_limits.updated_at))) / 60.0 * excluded.per_minute)";
 
-const takeTokensTexts = new Map<number, string>();
-
 /**
- * The token-taking upsert for `count` buckets, as text for RawQuery, so that another statement
- * can embed it (see ResetRequestStore.recordIfAllowed): one round trip for limit and insert. `$1`
- * is the time; each bucket then takes four parameters from `$2` on (takeTokensParameters). Rows
- * come back as PostgreSQL names them; bucketStatesOf reads them.
+ * Takes one token at `$1` from each bucket of `$2`: a jsonb array made by bucketsParameter, keys
+ * distinct. Rows are locked in key order, so statements that take overlapping buckets (several
+ * instances, or batches of requests) wait for each other instead of deadlocking. Other
+ * statements embed this text (see ResetRequestStore.recordAllIfAllowed): one round trip for
+ * limit and insert. Rows come back as PostgreSQL names them; bucketStatesOf reads them.
  */
-export function takeTokensText(count: number): string {
-  let text = takeTokensTexts.get(count);
-  if (text === undefined) {
-    const rows = Array.from({ length: count }, (_, i) => {
-      const p = 2 + i * 4;
-      return `($${p}, $${p + 1}::integer, $${p + 2}::float8, $${p + 3}::float8, true, $1::timestamptz)`;
-    });
-    text = `insert into rate_limits (key, capacity, per_minute, tokens, allowed, updated_at)
-    values ${rows.join(", ")}
-    on conflict (key) do update set
-      capacity = excluded.capacity,
-      per_minute = excluded.per_minute,
-      tokens = case when ${REFILLED} >= 1 then ${REFILLED} - 1 else ${REFILLED} end,
-      allowed = ${REFILLED} >= 1,
-      updated_at = greatest(excluded.updated_at, rate_limits.updated_at)
-    returning key, capacity, per_minute, tokens, allowed`;
-    takeTokensTexts.set(count, text);
-  }
-  return text;
+export const TAKE_TOKENS = `insert into rate_limits (key, capacity, per_minute, tokens, allowed, updated_at)
+  select key, capacity, per_minute, tokens, true, $1::timestamptz
+  from jsonb_to_recordset($2::jsonb) as bucket (key text, capacity integer, per_minute float8, tokens float8)
+  order by key
+  on conflict (key) do update set
+    capacity = excluded.capacity,
+    per_minute = excluded.per_minute,
+    tokens = case when ${REFILLED} >= 1 then ${REFILLED} - 1 else ${REFILLED} end,
+    allowed = ${REFILLED} >= 1,
+    updated_at = greatest(excluded.updated_at, rate_limits.updated_at)
+  returning key, capacity, per_minute, tokens, allowed`;
+
+/** `$2` of TAKE_TOKENS: the buckets as one JSON text (a new bucket starts full, less this take). */
+export function bucketsParameter(buckets: Bucket[]): string {
+  const keys = new Set(buckets.map((bucket) => bucket.key));
+  if (keys.size !== buckets.length)
+    throw new RangeError("a bucket may be taken once per statement");
+  return jsonParameter(
+    buckets.map(({ key, capacity, perMinute }) => ({
+      key,
+      capacity,
+      per_minute: perMinute,
+      tokens: capacity - 1,
+    })),
+  );
 }
 
-/** `$1` and the buckets' parameters for takeTokensText (a new bucket starts full, less this take). */
-export function takeTokensParameters(buckets: Bucket[], at: Date): unknown[] {
-  const parameters: unknown[] = [at.toISOString()];
-  for (const bucket of buckets) {
-    parameters.push(bucket.key, bucket.capacity, bucket.perMinute, bucket.capacity - 1);
-  }
-  return parameters;
-}
-
-/** A row of takeTokensSql as the driver returns it. */
+/** A row of TAKE_TOKENS as the driver returns it. */
 export interface TakenRow {
   key: string;
   capacity: number | string;
@@ -76,22 +72,31 @@ export interface TakenRow {
   allowed: boolean;
 }
 
-export function bucketStatesOf(rows: TakenRow[]): BucketState[] {
-  return rows.map((row) => ({
-    key: row.key,
-    capacity: Number(row.capacity),
-    perMinute: Number(row.per_minute),
-    tokens: Number(row.tokens),
-    allowed: row.allowed,
-  }));
+/** The states of `buckets`, in their order, from TAKE_TOKENS rows (which come in key order). */
+export function bucketStatesOf(buckets: Bucket[], rows: TakenRow[]): BucketState[] {
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  return buckets.map(({ key }) => {
+    const row = byKey.get(key);
+    if (!row) throw new Error(`no state returned for bucket ${key}`);
+    return {
+      key,
+      capacity: Number(row.capacity),
+      perMinute: Number(row.per_minute),
+      tokens: Number(row.tokens),
+      allowed: row.allowed,
+    };
+  });
 }
 
 export function createDrizzleRateLimitStore(db: Executor, query: RawQuery): RateLimitStore {
   return {
     async take(buckets, at) {
       if (buckets.length === 0) return [];
-      const text = takeTokensText(buckets.length);
-      return bucketStatesOf(await query<TakenRow>(text, takeTokensParameters(buckets, at)));
+      const rows = await query<TakenRow>(TAKE_TOKENS, [
+        at.toISOString(),
+        bucketsParameter(buckets),
+      ]);
+      return bucketStatesOf(buckets, rows);
     },
     async prune(idleSince) {
       const rows = await db

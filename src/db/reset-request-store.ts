@@ -4,9 +4,9 @@ import {
   type Bucket,
   type BucketState,
   bucketStatesOf,
+  bucketsParameter,
+  TAKE_TOKENS,
   type TakenRow,
-  takeTokensParameters,
-  takeTokensText,
 } from "./rate-limit-store.ts";
 import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { emailOutbox, resetRequests } from "./schema.ts";
@@ -32,11 +32,12 @@ export interface ResetRequestStore {
    * Takes a token from each bucket and, only if every one allowed it, records the request — in
    * one statement, so the public endpoint makes a single round trip to the database.
    */
-  recordIfAllowed(
-    request: NewResetRequest,
-    buckets: Bucket[],
-    at: Date,
-  ): Promise<{ buckets: BucketState[]; recorded: boolean }>;
+  recordIfAllowed(request: NewResetRequest, buckets: Bucket[], at: Date): Promise<RecordOutcome>;
+  /**
+   * recordIfAllowed for several requests in one statement (and one commit), each answered as if
+   * alone, in order. No bucket may appear twice among them: the caller sends those separately.
+   */
+  recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<RecordOutcome[]>;
   findById(id: number): Promise<ResetRequest | undefined>;
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
   /**
@@ -51,6 +52,16 @@ export interface ResetRequestStore {
   ): Promise<void>;
   /** A Slack user's latest requests, newest first, with their email's delivery state. */
   listRecentBySlackUser(slackUserId: string, limit: number): Promise<RecentRequest[]>;
+}
+
+export interface RecordEntry {
+  request: NewResetRequest;
+  buckets: Bucket[];
+}
+
+export interface RecordOutcome {
+  buckets: BucketState[];
+  recorded: boolean;
 }
 
 export interface RecentRequest {
@@ -70,29 +81,57 @@ const MARK_ALL_PROCESSED = `
   from jsonb_to_recordset($2::jsonb) as outcome (id bigint, status text, user_id bigint)
   where reset_requests.id = outcome.id`;
 
-const recordIfAllowedTexts = new Map<number, string>();
+/**
+ * TAKE_TOKENS for every entry's buckets, then each request (`$3`, a jsonb array) inserted only if
+ * all of its buckets allowed it. Buckets come back as rows with a key, recorded requests as rows
+ * with a public_id.
+ */
+const RECORD_ALL_IF_ALLOWED = `
+  with taken as (${TAKE_TOKENS}),
+  recorded as (
+    insert into reset_requests (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
+    select public_id, email, connection, client_id, organization, source, requested_by, client_ip, $1::timestamptz
+    from jsonb_to_recordset($3::jsonb) as request (
+      position integer, public_id text, email text, connection text, client_id text,
+      organization text, source text, requested_by jsonb, client_ip text, bucket_keys text[])
+    where not exists (select from taken where taken.key = any(request.bucket_keys) and not taken.allowed)
+    order by position
+    returning public_id
+  )
+  select key, capacity, per_minute, tokens, allowed, null as public_id from taken
+  union all
+  select null, null, null, null, null, public_id from recorded`;
 
-/** takeTokensText for `count` buckets, then the request's eight columns, inserted only if allowed. */
-function recordIfAllowedText(count: number): string {
-  let text = recordIfAllowedTexts.get(count);
-  if (text === undefined) {
-    const first = 2 + count * 4;
-    const columns = Array.from({ length: 8 }, (_, i) => `$${first + i}`);
-    columns[6] = `${columns[6]}::jsonb`;
-    text = `with taken as (${takeTokensText(count)}),
-      recorded as (
-        insert into reset_requests (public_id, email, connection, client_id, organization, source, requested_by, client_ip, created_at)
-        select ${columns.join(", ")}, $1::timestamptz
-        where (select bool_and(allowed) from taken)
-        returning public_id
-      )
-      select key, capacity, per_minute, tokens, allowed, (select count(*) from recorded) as recorded from taken`;
-    recordIfAllowedTexts.set(count, text);
-  }
-  return text;
-}
+type RecordRow = { [K in keyof TakenRow]: TakenRow[K] | null } & { public_id: string | null };
 
 export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): ResetRequestStore {
+  async function recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<RecordOutcome[]> {
+    const rows = await query<RecordRow>(RECORD_ALL_IF_ALLOWED, [
+      at.toISOString(),
+      bucketsParameter(entries.flatMap((entry) => entry.buckets)),
+      jsonParameter(
+        entries.map(({ request, buckets }, position) => ({
+          position,
+          public_id: request.publicId,
+          email: request.email,
+          connection: request.connection,
+          client_id: request.clientId,
+          organization: request.organization,
+          source: request.source,
+          requested_by: request.requestedBy,
+          client_ip: request.clientIp,
+          bucket_keys: buckets.map((bucket) => bucket.key),
+        })),
+      ),
+    ]);
+    const taken = rows.filter((row): row is TakenRow & RecordRow => row.key !== null);
+    const recorded = new Set(rows.map((row) => row.public_id));
+    return entries.map(({ request, buckets }) => ({
+      buckets: bucketStatesOf(buckets, taken),
+      recorded: recorded.has(request.publicId),
+    }));
+  }
+
   return {
     async record(request) {
       const [row] = await db.insert(resetRequests).values(request).returning();
@@ -100,23 +139,11 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
       return row;
     },
     async recordIfAllowed(request, buckets, at) {
-      const text = recordIfAllowedText(buckets.length);
-      const rows = await query<TakenRow & { recorded: number | string }>(text, [
-        ...takeTokensParameters(buckets, at),
-        request.publicId,
-        request.email,
-        request.connection,
-        request.clientId,
-        request.organization,
-        request.source,
-        request.requestedBy === null ? null : JSON.stringify(request.requestedBy),
-        request.clientIp,
-      ]);
-      return {
-        buckets: bucketStatesOf(rows),
-        recorded: rows.length > 0 && Number(rows[0]?.recorded) > 0,
-      };
+      const [outcome] = await recordAllIfAllowed([{ request, buckets }], at);
+      if (!outcome) throw new Error("no outcome for the request");
+      return outcome;
     },
+    recordAllIfAllowed,
     async findById(id) {
       const [row] = await db.select().from(resetRequests).where(eq(resetRequests.id, id));
       return row;

@@ -8,6 +8,7 @@ import type { DatabaseHandle, Executor } from "./client.ts";
 import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
 import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
 import { createDrizzleEmailEventStore, type EmailEventStore } from "./email-event-store.ts";
+import { groupCommit } from "./group-commit.ts";
 import { createDrizzleOutboxStore, type OutboxStore } from "./outbox-store.ts";
 import { createDrizzleRateLimitStore, type RateLimitStore } from "./rate-limit-store.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
@@ -71,8 +72,11 @@ export function createRepository(
   { db, query }: Pick<DatabaseHandle, "db" | "query">,
   options: RepositoryOptions = {},
 ): Repository {
+  const stores = createStores(db, options, query);
   return {
-    ...createStores(db, options, query),
+    ...stores,
+    // Concurrent public requests share statements; in a transaction there is no one to share with.
+    resetRequests: { ...stores.resetRequests, recordIfAllowed: groupCommit(stores.resetRequests) },
     auditPosts: createDrizzleAuditPostQueue(db),
     transaction: (work) => db.transaction((tx) => work(createStores(tx, options))),
   };

@@ -1,0 +1,185 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DatabaseHandle } from "../../src/db/client.ts";
+import { groupCommit } from "../../src/db/group-commit.ts";
+import type { Bucket } from "../../src/db/rate-limit-store.ts";
+import type {
+  NewResetRequest,
+  RecordEntry,
+  ResetRequestStore,
+} from "../../src/db/reset-request-store.ts";
+import type { Repository } from "../../src/db/stores.ts";
+import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+
+const AT = new Date("2026-03-01T00:00:00Z");
+
+function request(publicId: string): NewResetRequest {
+  return {
+    publicId,
+    email: `${publicId}@example.com`,
+    connection: "Username-Password-Authentication",
+    clientId: null,
+    organization: null,
+    source: "api",
+    requestedBy: null,
+    clientIp: "203.0.113.9",
+  };
+}
+
+const bucket = (key: string, capacity = 5): Bucket => ({ key, capacity, perMinute: 1 });
+
+/** The real store, counting the statements it is asked to run and their sizes. */
+function counting(store: ResetRequestStore) {
+  const sizes: number[] = [];
+  return {
+    sizes,
+    store: {
+      recordAllIfAllowed(entries: RecordEntry[], at: Date) {
+        sizes.push(entries.length);
+        return store.recordAllIfAllowed(entries, at);
+      },
+    },
+  };
+}
+
+describe.each(backends)("group commit of reset requests on %s", (backend) => {
+  let database: TestDatabase;
+  let handle: DatabaseHandle;
+  let repo: Repository;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    ({ handle, repo } = await database.open());
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await database?.drop();
+  });
+
+  it("records concurrent requests in fewer statements, each answered as if alone", async () => {
+    const { sizes, store } = counting(repo.resetRequests);
+    const record = groupCommit(store, { maxInFlight: 2 });
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        record(request(`many-${i}`), [bucket(`many:ip-email:${i}`), bucket(`many:ip:${i}`)], AT),
+      ),
+    );
+
+    expect(outcomes.every((outcome) => outcome.recorded)).toBe(true);
+    expect(outcomes[7]?.buckets.map(({ key, tokens }) => ({ key, tokens }))).toEqual([
+      { key: "many:ip-email:7", tokens: 4 },
+      { key: "many:ip:7", tokens: 4 },
+    ]);
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(40);
+    expect(sizes.length).toBeLessThan(40);
+    for (let i = 0; i < 40; i += 1) {
+      expect(await repo.resetRequests.findByPublicId(`many-${i}`)).toMatchObject({
+        email: `many-${i}@example.com`,
+      });
+    }
+  });
+
+  it("never puts two requests for one bucket in a statement: a shared IP gets its burst, no more", async () => {
+    const { sizes, store } = counting(repo.resetRequests);
+    const record = groupCommit(store, { maxInFlight: 1 });
+    const sharedIp = bucket("shared:ip", 3);
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        record(request(`shared-${i}`), [bucket(`shared:ip-email:${i}`), sharedIp], AT),
+      ),
+    );
+
+    expect(outcomes.map((outcome) => outcome.recorded)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+    expect(outcomes.map((outcome) => outcome.buckets[1]?.tokens)).toEqual([2, 1, 0, 0, 0, 0]);
+    expect(sizes).toEqual([1, 1, 1, 1, 1, 1]);
+    expect(await repo.resetRequests.findByPublicId("shared-3")).toBeUndefined();
+  });
+
+  it("fails only the request whose values the database refuses; its batch-mates are recorded", async () => {
+    await repo.resetRequests.record(request("taken-id"));
+    const { sizes, store } = counting(repo.resetRequests);
+    const record = groupCommit(store, { maxInFlight: 1 });
+
+    const settled = await Promise.allSettled(
+      ["fine-1", "taken-id", "fine-2"].map((publicId) =>
+        record(request(publicId), [bucket(`refused:${publicId}`)], AT),
+      ),
+    );
+
+    expect(settled.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(sizes[0]).toBe(3);
+    expect(await repo.resetRequests.findByPublicId("fine-2")).toBeDefined();
+  });
+
+  it("refuses a statement that would take one bucket twice", async () => {
+    await expect(
+      repo.resetRequests.recordAllIfAllowed(
+        [
+          { request: request("twice-1"), buckets: [bucket("twice")] },
+          { request: request("twice-2"), buckets: [bucket("twice")] },
+        ],
+        AT,
+      ),
+    ).rejects.toThrow(RangeError);
+    expect(await repo.resetRequests.findByPublicId("twice-1")).toBeUndefined();
+  });
+
+  it.runIf(backend === "postgres")(
+    "statements of two instances taking the same buckets in opposite orders do not deadlock",
+    async () => {
+      const other = await database.open();
+      try {
+        // Twenty buckets each, so that the statements overlap while they lock them one by one.
+        const keys = Array.from({ length: 20 }, (_, i) => bucket(`order:${i}`, 1000));
+        const reversed = [...keys].reverse();
+        const runs = Array.from({ length: 30 }, (_, round) =>
+          Promise.all([
+            repo.resetRequests.recordAllIfAllowed(
+              [{ request: request(`order-a-${round}`), buckets: keys }],
+              AT,
+            ),
+            other.repo.resetRequests.recordAllIfAllowed(
+              [{ request: request(`order-b-${round}`), buckets: reversed }],
+              AT,
+            ),
+          ]),
+        );
+        const outcomes = (await Promise.all(runs)).flat(2);
+        expect(outcomes.filter((outcome) => outcome.recorded)).toHaveLength(60);
+      } finally {
+        await other.handle.close();
+      }
+    },
+  );
+});
+
+describe("group commit without a database", () => {
+  it("fails every request of a batch alike when the failure is not about their values", async () => {
+    const down = Object.assign(new Error("connection refused"), { code: "ECONNREFUSED" });
+    let calls = 0;
+    const record = groupCommit(
+      {
+        recordAllIfAllowed: async () => {
+          calls += 1;
+          throw down;
+        },
+      },
+      { maxInFlight: 1 },
+    );
+    // All four share one statement; none is retried alone, since each would fail the same way.
+    const settled = await Promise.allSettled(
+      ["a", "b", "c", "d"].map((key) => record(request(key), [bucket(key)], AT)),
+    );
+
+    expect(settled.every((result) => result.status === "rejected")).toBe(true);
+    expect(calls).toBe(1);
+  });
+});
