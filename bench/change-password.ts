@@ -31,6 +31,17 @@ async function waitForWorker(database: BenchDatabase, timeoutMillis = 120_000): 
 }
 
 /**
+ * Requests stored per transaction in one run (rows inserted by one statement share an xmin):
+ * how far group commit batched them.
+ */
+async function requestsPerCommit(database: BenchDatabase, prefix: string): Promise<number> {
+  const [row] = await database.sql<{ requests: string; commits: string }[]>`
+    select count(*) as requests, count(distinct xmin::text) as commits
+    from reset_requests where email like ${`${prefix}-%`}`;
+  return Number(row?.requests) / Math.max(1, Number(row?.commits));
+}
+
+/**
  * Section 1: change_password under autocannon (64 connections), Passdesk and the floor in turn
  * (F, P, F, P …) so drift on a shared machine hits both alike. Also RSS under this load.
  */
@@ -46,6 +57,7 @@ export async function benchChangePassword(options: ChangePasswordOptions): Promi
   const floorRuns: LoadResult[] = [];
   const passdeskRuns: LoadResult[] = [];
   const backlogMillis: number[] = [];
+  const perCommit: number[] = [];
   let passdeskMaxRss = 0;
   let floorMaxRss = 0;
   const cpu: Record<string, Record<string, number>[]> = { floor: [], passdesk: [] };
@@ -80,8 +92,9 @@ export async function benchChangePassword(options: ChangePasswordOptions): Promi
       passdeskMaxRss = Math.max(passdeskMaxRss, passdeskRun.maxRssBytes);
       const backlog = await waitForWorker(options.mainDatabase);
       backlogMillis.push(backlog);
+      perCommit.push(await requestsPerCommit(options.mainDatabase, `passdesk-${round}`));
       log(
-        `  round ${round} passdesk: ${describe(passdeskRun.result)}; worker caught up ${Math.round(backlog)} ms after`,
+        `  round ${round} passdesk: ${describe(passdeskRun.result)}; ${perCommit.at(-1)?.toFixed(1)} requests per commit; worker caught up ${Math.round(backlog)} ms after`,
       );
     }
   } finally {
@@ -132,6 +145,7 @@ export async function benchChangePassword(options: ChangePasswordOptions): Promi
       floorRuns,
       passdeskRuns,
       workerCatchUpMillis: backlogMillis,
+      requestsPerCommit: perCommit,
       coresUsed: cpu,
       failedRequests: failures,
       passdeskMaxRssBytes: passdeskMaxRss,
