@@ -31,13 +31,14 @@ async function waitForWorker(database: BenchDatabase, timeoutMillis = 120_000): 
 }
 
 /**
- * Requests stored per transaction in one run (rows inserted by one statement share an xmin):
- * how far group commit batched them.
+ * Requests stored per transaction in one run: how far group commit batched them. Each request
+ * of the load creates its own per-(IP, email) token bucket, and rows written by one transaction
+ * share an xmin (reset_requests rows would not do: the worker rewrites them).
  */
 async function requestsPerCommit(database: BenchDatabase, prefix: string): Promise<number> {
   const [row] = await database.sql<{ requests: string; commits: string }[]>`
     select count(*) as requests, count(distinct xmin::text) as commits
-    from reset_requests where email like ${`${prefix}-%`}`;
+    from rate_limits where key like ${`reset:ip-email:%:${prefix}-%`}`;
   return Number(row?.requests) / Math.max(1, Number(row?.commits));
 }
 

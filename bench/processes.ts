@@ -9,6 +9,19 @@ export const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 /** What `npm start` runs: the bundle scripts/build.mjs writes. */
 export const PASSDESK_BUILD = "dist/main.js";
 
+/**
+ * The Node.js options package.json's start script gives dist/main.js, so that the bench runs
+ * Passdesk exactly as `npm start` does.
+ */
+export function startScriptNodeArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${repoRoot}/package.json`, "utf8")) as {
+    scripts: { start: string };
+  };
+  const match = /^node ((?:--\S+ )*)dist\/main\.js$/.exec(scripts.start);
+  if (!match) throw new Error(`unexpected start script: ${scripts.start}`);
+  return (match[1] ?? "").split(" ").filter(Boolean);
+}
+
 /** Builds dist/main.js as `npm start` does before it starts (prestart). */
 export async function buildPassdesk(): Promise<void> {
   const child = spawn(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "inherit" });
@@ -114,6 +127,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      ...(options.script === PASSDESK_BUILD ? startScriptNodeArgs() : []),
       ...(options.nodeArgs ?? []),
       ...(options.typescript === false ? [] : ["--import", "tsx"]),
       options.script,
