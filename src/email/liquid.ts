@@ -1,4 +1,4 @@
-import { Liquid, type LiquidOptions } from "liquidjs";
+import { Liquid, type LiquidOptions, type Template } from "liquidjs";
 
 // Templates are written by admins but rendered by the worker for every email, so the engine is
 // sandboxed: no file system (`templates: {}` makes every include/render/layout fail), no access
@@ -26,13 +26,36 @@ export interface RenderLiquidOptions {
   strictVariables?: boolean;
 }
 
+const PARSED_CACHE_SIZE = 100;
+const parsedSources = new WeakMap<Liquid, Map<string, Template[]>>();
+
+/**
+ * `source` parsed by `engine`, remembered: the worker renders the same few templates for every
+ * email, and parsing them again each time cost as much as rendering. Parsing depends only on
+ * the engine and the text, so an edited template is simply a new entry.
+ */
+function parsed(engine: Liquid, source: string): Template[] {
+  let cache = parsedSources.get(engine);
+  if (!cache) {
+    cache = new Map();
+    parsedSources.set(engine, cache);
+  }
+  let templates = cache.get(source);
+  if (!templates) {
+    templates = engine.parse(source);
+    if (cache.size >= PARSED_CACHE_SIZE) cache.clear();
+    cache.set(source, templates);
+  }
+  return templates;
+}
+
 export async function renderLiquid(
   engine: Liquid,
   source: string,
   scope: object,
   options: RenderLiquidOptions = {},
 ): Promise<string> {
-  const output: unknown = await engine.parseAndRender(source, scope, {
+  const output: unknown = await engine.render(parsed(engine, source), scope, {
     strictVariables: options.strictVariables ?? false,
   });
   return String(output);

@@ -17,6 +17,32 @@ function withTemplate(changes: Partial<ChangePasswordTemplate>): ChangePasswordT
 }
 
 describe("renderChangePasswordEmail", () => {
+  it("renders one template for many users, each with their own values, and an edit at once", async () => {
+    // Parsed templates are kept (src/email/liquid.ts); what they render must not be.
+    const template = withTemplate({ subject: "For {{ user.email }}", body: "<p>{{ url }}</p>" });
+    const render = (email: string, url: string, body = template.body) =>
+      renderChangePasswordEmail(
+        { ...template, body },
+        { ...sampleVariables(), url, user: { ...sampleVariables().user, email } },
+        options,
+      );
+
+    const first = await render("a@example.com", "https://a.example/1");
+    const second = await render("b@example.com", "https://b.example/2");
+    const edited = await render("b@example.com", "https://b.example/2", "<p>New: {{ url }}</p>");
+
+    expect([first.subject, first.html]).toEqual([
+      "For a@example.com",
+      "<p>https://a.example/1</p>",
+    ]);
+    expect([second.subject, second.html]).toEqual([
+      "For b@example.com",
+      "<p>https://b.example/2</p>",
+    ]);
+    expect(second.text).toBe("https://b.example/2");
+    expect(edited.html).toBe("<p>New: https://b.example/2</p>");
+  });
+
   it("gives templates every Auth0 variable", async () => {
     const body = [
       "{{ url }}|{{ user.email }}|{{ user.name }}|{{ user.given_name }}|{{ user.family_name }}",
