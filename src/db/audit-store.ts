@@ -69,30 +69,31 @@ export function createDrizzleAuditLog(
       slackNextAttemptAt: post ? now : null,
     };
   };
+  async function recordAll(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const now = new Date();
+    const rows = entries.map((entry) => {
+      const row = toRow(entry, now);
+      return {
+        actor_type: row.actorType,
+        actor_id: row.actorId ?? null,
+        action: row.action,
+        outcome: row.outcome,
+        target_email: row.targetEmail ?? null,
+        connection: row.connection ?? null,
+        request_id: row.requestId ?? null,
+        details: row.details,
+        slack_state: row.slackState,
+        slack_next_attempt_at: row.slackNextAttemptAt?.toISOString() ?? null,
+      };
+    });
+    await query(RECORD_ALL, [jsonParameter(rows)]);
+  }
+
   return {
-    async record(entry) {
-      await db.insert(auditLog).values(toRow(entry, new Date()));
-    },
-    async recordAll(entries) {
-      if (entries.length === 0) return;
-      const now = new Date();
-      const rows = entries.map((entry) => {
-        const row = toRow(entry, now);
-        return {
-          actor_type: row.actorType,
-          actor_id: row.actorId ?? null,
-          action: row.action,
-          outcome: row.outcome,
-          target_email: row.targetEmail ?? null,
-          connection: row.connection ?? null,
-          request_id: row.requestId ?? null,
-          details: row.details,
-          slack_state: row.slackState,
-          slack_next_attempt_at: row.slackNextAttemptAt?.toISOString() ?? null,
-        };
-      });
-      await query(RECORD_ALL, [jsonParameter(rows)]);
-    },
+    // One fixed statement (RECORD_ALL) for one entry too: drizzle would build an insert each time.
+    record: (entry) => recordAll([entry]),
+    recordAll,
     async tail(count) {
       const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);
       return rows.reverse().map(toRecord);

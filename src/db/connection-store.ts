@@ -1,7 +1,8 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { PasswordLevel } from "../passwords/policy.ts";
 import { type Connection, DEFAULT_POLICY, type NewConnection } from "../users/connection.ts";
 import type { Executor } from "./client.ts";
+import { prepareOnce } from "./prepare-once.ts";
 import { connections } from "./schema.ts";
 
 export interface ConnectionStore {
@@ -30,13 +31,20 @@ function toConnection(row: Row): Connection {
 }
 
 export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
+  const findById = prepareOnce(() =>
+    db
+      .select()
+      .from(connections)
+      .where(eq(connections.id, sql.placeholder("id")))
+      .prepare("connections_find_by_id"),
+  );
   return {
     async findByName(name) {
       const [row] = await db.select().from(connections).where(eq(connections.name, name));
       return row && toConnection(row);
     },
     async findById(id) {
-      const [row] = await db.select().from(connections).where(eq(connections.id, id));
+      const [row] = await findById().execute({ id });
       return row && toConnection(row);
     },
     async list() {

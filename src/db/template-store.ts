@@ -4,6 +4,7 @@ import {
   DEFAULT_CHANGE_PASSWORD_TEMPLATE,
 } from "../email/template.ts";
 import type { Executor } from "./client.ts";
+import { prepareOnce } from "./prepare-once.ts";
 import { emailTemplates, emailTemplateVersions } from "./schema.ts";
 
 export const CHANGE_PASSWORD_TEMPLATE = "change_password";
@@ -47,8 +48,17 @@ function pickFields(row: ChangePasswordTemplate): ChangePasswordTemplate {
 }
 
 export function createDrizzleTemplateStore(db: Executor): TemplateStore {
+  // The worker reads the template for every email it sends.
+  const findByName = prepareOnce(() =>
+    db
+      .select()
+      .from(emailTemplates)
+      .where(eq(emailTemplates.name, sql.placeholder("name")))
+      .prepare("email_templates_find_by_name"),
+  );
+
   async function get(name: string): Promise<StoredTemplate> {
-    const [row] = await db.select().from(emailTemplates).where(eq(emailTemplates.name, name));
+    const [row] = await findByName().execute({ name });
     if (!row)
       return { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, version: 0, updatedBy: null, updatedAt: null };
     return {

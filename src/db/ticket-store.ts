@@ -1,5 +1,6 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Executor } from "./client.ts";
+import { prepareOnce } from "./prepare-once.ts";
 import { tickets } from "./schema.ts";
 
 export type Ticket = typeof tickets.$inferSelect;
@@ -29,16 +30,33 @@ export interface TicketStore {
 const unused = () => and(isNull(tickets.usedAt), isNull(tickets.revokedAt));
 
 export function createDrizzleTicketStore(db: Executor): TicketStore {
+  // One prepared statement per email sent: the revocation runs as a CTE, which sees the table as
+  // it was before the insert, so the new ticket is never among those it revokes.
+  const issue = prepareOnce(() => {
+    const revoked = db.$with("revoked", { id: tickets.id }).as(
+      sql`update ${tickets} set revoked_at = ${sql.placeholder("at")}::timestamptz
+        where ${tickets.userId} = ${sql.placeholder("userId")}
+          and ${tickets.usedAt} is null and ${tickets.revokedAt} is null
+        returning ${tickets.id}`,
+    );
+    return db
+      .with(revoked)
+      .insert(tickets)
+      .values({
+        tokenHash: sql.placeholder("tokenHash"),
+        userId: sql.placeholder("userId"),
+        requestId: sql.placeholder("requestId"),
+        expiresAt: sql.placeholder("expiresAt"),
+        resultUrl: sql.placeholder("resultUrl"),
+        includeEmailInRedirect: sql.placeholder("includeEmailInRedirect"),
+        createdAt: sql.placeholder("createdAt"),
+      })
+      .returning()
+      .prepare("tickets_issue");
+  });
   return {
     async issue(ticket, at) {
-      await db
-        .update(tickets)
-        .set({ revokedAt: at })
-        .where(and(eq(tickets.userId, ticket.userId), unused()));
-      const [row] = await db
-        .insert(tickets)
-        .values({ ...ticket, createdAt: at })
-        .returning();
+      const [row] = await issue().execute({ ...ticket, at: at.toISOString(), createdAt: at });
       if (!row) throw new Error("insert returned no row");
       return row;
     },

@@ -2,6 +2,7 @@ import { and, desc, eq, notInArray, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
 import type { NewUser, User } from "../users/user.ts";
 import type { Executor } from "./client.ts";
+import { prepareOnce } from "./prepare-once.ts";
 import { jsonParameter } from "./raw-query.ts";
 import { passwordHistory, users } from "./schema.ts";
 
@@ -25,6 +26,14 @@ export interface UserStore {
 }
 
 export function createDrizzleUserStore(db: Executor): UserStore {
+  // Built once per store (see prepareOnce): the worker reads a user for every email it sends.
+  const findById = prepareOnce(() =>
+    db
+      .select()
+      .from(users)
+      .where(eq(users.id, sql.placeholder("id")))
+      .prepare("users_find_by_id"),
+  );
   return {
     async findByEmail(connectionId, email) {
       const [row] = await db
@@ -53,7 +62,7 @@ export function createDrizzleUserStore(db: Executor): UserStore {
         .where(eq(users.email, normalizeEmail(email)));
     },
     async findById(id) {
-      const [row] = await db.select().from(users).where(eq(users.id, id));
+      const [row] = await findById().execute({ id });
       return row;
     },
     async add(connectionId, user) {

@@ -25,7 +25,14 @@ export interface ComposeDependencies {
 
 /** An email ready to render, and how to undo what preparing it did if the send fails. */
 export type ComposedEmail =
-  | { ok: true; connection: string | null; render(): Promise<RenderedEmail>; undo(): Promise<void> }
+  | {
+      ok: true;
+      connection: string | null;
+      /** The public id of the request the email answers, if any (for the audit row). */
+      requestPublicId: string | null;
+      render(): Promise<RenderedEmail>;
+      undo(): Promise<void>;
+    }
   | { ok: false; outcome: string; reason: string };
 
 /** Builds the email an outbox row stands for, for a user who may still receive it. */
@@ -39,6 +46,7 @@ export async function composeEmail(
     return {
       ok: true,
       connection: connection?.name ?? null,
+      requestPublicId: null,
       render: async () =>
         renderPasswordChangedNotice({ email: user.email, at: email.createdAt, ...deps.settings }),
       undo: async () => {},
@@ -82,6 +90,7 @@ async function composeResetEmail(
   return {
     ok: true,
     connection,
+    requestPublicId: request?.publicId ?? null,
     undo: () => repo.tickets.revoke(ticket.id, clock.now()),
     render: () =>
       renderChangePasswordEmail(

@@ -74,7 +74,15 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
     // The stored address, never one taken from the request: no email reaches anyone else.
     const sent = await deps.mailer.send({ ...rendered, to: user.email, ref: email.messageRef });
     await repo.outbox.markSent(email.id, sent.providerMessageId ?? null, clock.now());
-    await audit(deps, email, user.email, composed.connection, "sent", { attempts: email.attempts });
+    await audit(
+      deps,
+      email,
+      user.email,
+      composed.connection,
+      "sent",
+      { attempts: email.attempts },
+      composed.requestPublicId,
+    );
     return "sent";
   } catch (error) {
     await composed.undo();
@@ -133,16 +141,20 @@ async function audit(
   connection: string | null,
   outcome: string,
   details: Record<string, unknown>,
+  /** The request's public id when the caller has it at hand; looked up otherwise. */
+  requestPublicId?: string | null,
 ): Promise<void> {
-  const request =
-    email.requestId === null ? undefined : await deps.repo.resetRequests.findById(email.requestId);
+  const requestId =
+    requestPublicId !== undefined || email.requestId === null
+      ? (requestPublicId ?? null)
+      : ((await deps.repo.resetRequests.findById(email.requestId))?.publicId ?? null);
   await deps.repo.audit.record({
     actorType: "system",
     action: email.kind === "password_changed" ? "password.notice_email" : "password_reset.email",
     outcome,
     targetEmail,
     connection,
-    requestId: request?.publicId ?? null,
+    requestId,
     details: { messageRef: email.messageRef, ...details },
   });
 }
