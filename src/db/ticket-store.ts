@@ -54,6 +54,14 @@ export function createDrizzleTicketStore(db: Executor): TicketStore {
       .returning()
       .prepare("tickets_issue");
   });
+  // Every view and submit of the reset page reads its ticket.
+  const findByTokenHash = prepareOnce(() =>
+    db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.tokenHash, sql.placeholder("tokenHash")))
+      .prepare("tickets_find_by_token_hash"),
+  );
   return {
     async issue(ticket, at) {
       const [row] = await issue().execute({ ...ticket, at: at.toISOString(), createdAt: at });
@@ -61,7 +69,7 @@ export function createDrizzleTicketStore(db: Executor): TicketStore {
       return row;
     },
     async findByTokenHash(tokenHash) {
-      const [row] = await db.select().from(tickets).where(eq(tickets.tokenHash, tokenHash));
+      const [row] = await findByTokenHash().execute({ tokenHash });
       return row;
     },
     async consume(tokenHash, at) {

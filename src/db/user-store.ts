@@ -1,4 +1,4 @@
-import { and, desc, eq, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
 import type { NewUser, User } from "../users/user.ts";
 import type { Executor } from "./client.ts";
@@ -26,13 +26,24 @@ export interface UserStore {
 }
 
 export function createDrizzleUserStore(db: Executor): UserStore {
-  // Built once per store (see prepareOnce): the worker reads a user for every email it sends.
+  // Built once per store (see prepareOnce): the worker reads a user for every email it sends,
+  // the reset page for every submit.
   const findById = prepareOnce(() =>
     db
       .select()
       .from(users)
       .where(eq(users.id, sql.placeholder("id")))
       .prepare("users_find_by_id"),
+  );
+  // Read for every password set through a reset link while the connection keeps a history.
+  const recentPasswordHashes = prepareOnce(() =>
+    db
+      .select({ hash: passwordHistory.passwordHash })
+      .from(passwordHistory)
+      .where(eq(passwordHistory.userId, sql.placeholder("id")))
+      .orderBy(desc(passwordHistory.id))
+      .limit(sql.placeholder("count"))
+      .prepare("password_history_recent"),
   );
   return {
     async findByEmail(connectionId, email) {
@@ -86,31 +97,32 @@ export function createDrizzleUserStore(db: Executor): UserStore {
     },
     async recentPasswordHashes(id, count) {
       if (count <= 0) return [];
-      const rows = await db
-        .select({ hash: passwordHistory.passwordHash })
-        .from(passwordHistory)
-        .where(eq(passwordHistory.userId, id))
-        .orderBy(desc(passwordHistory.id))
-        .limit(count);
+      const rows = await recentPasswordHashes().execute({ id, count });
       return rows.map((row) => row.hash);
     },
     async setPasswordHash(id, hash, changedAt) {
-      await db
-        .update(users)
-        .set({ passwordHash: hash, passwordChangedAt: changedAt, updatedAt: changedAt })
-        .where(eq(users.id, id));
-      await db
-        .insert(passwordHistory)
-        .values({ userId: id, passwordHash: hash, createdAt: changedAt });
-      const kept = db
-        .select({ id: passwordHistory.id })
-        .from(passwordHistory)
-        .where(eq(passwordHistory.userId, id))
-        .orderBy(desc(passwordHistory.id))
-        .limit(HISTORY_KEPT);
-      await db
-        .delete(passwordHistory)
-        .where(and(eq(passwordHistory.userId, id), notInArray(passwordHistory.id, kept)));
+      // One statement. Its parts share a snapshot: the prune does not see the row just added,
+      // so it keeps the HISTORY_KEPT - 1 newest earlier ones, and that row makes HISTORY_KEPT.
+      const at = changedAt.toISOString();
+      await db.execute(sql`
+        with updated as (
+          update ${users} set password_hash = ${hash}, password_changed_at = ${at}::timestamptz,
+            updated_at = ${at}::timestamptz
+          where ${users.id} = ${id}
+          returning ${users.id}
+        ),
+        added as (
+          insert into ${passwordHistory} (user_id, password_hash, created_at)
+          select id, ${hash}, ${at}::timestamptz from updated
+        )
+        delete from ${passwordHistory}
+        where ${passwordHistory.userId} = ${id}
+          and ${passwordHistory.id} not in (
+            select ${passwordHistory.id} from ${passwordHistory}
+            where ${passwordHistory.userId} = ${id}
+            order by ${passwordHistory.id} desc
+            limit ${HISTORY_KEPT - 1}
+          )`);
     },
   };
 }

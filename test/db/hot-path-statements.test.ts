@@ -10,9 +10,10 @@ import { backends, openMigratedDatabase } from "../support/database.ts";
 const AT = new Date("2026-05-01T10:00:00.000Z");
 const LATER = new Date("2026-05-01T10:05:00.000Z");
 
-// The statements the worker runs for every email are prepared once per store (prepareOnce) and
-// fill placeholders; these check that what they store and return is what the caller passed.
-describe.each(backends)("the worker's prepared statements on %s", (backend) => {
+// The statements run for every email sent and every reset submitted are prepared once per store
+// (prepareOnce) or are one hand-written statement; what they store and return must be what the
+// caller passed.
+describe.each(backends)("hot-path statements on %s", (backend) => {
   let handle: DatabaseHandle;
   let repo: Repository;
   let close: () => Promise<void>;
@@ -130,5 +131,33 @@ describe.each(backends)("the worker's prepared statements on %s", (backend) => {
       details: { messageRef: "msg_prepared", attempts: 1 },
       slackState: null,
     });
+  });
+
+  it("set a password in one statement: the user's hash, and a history of the 24 newest", async () => {
+    const user = await repo.users.add(connectionId, { email: "history@example.com" });
+    if (!user) throw new Error("user not added");
+    for (let i = 1; i <= 30; i += 1) {
+      await repo.users.setPasswordHash(user.id, `hash-${i}`, new Date(AT.getTime() + i * 1000));
+    }
+
+    expect(await repo.users.findById(user.id)).toMatchObject({
+      passwordHash: "hash-30",
+      passwordChangedAt: new Date(AT.getTime() + 30_000),
+      updatedAt: new Date(AT.getTime() + 30_000),
+    });
+    const kept = await repo.users.recentPasswordHashes(user.id, 100);
+    expect(kept).toEqual(Array.from({ length: 24 }, (_, i) => `hash-${30 - i}`));
+    expect(await repo.users.recentPasswordHashes(user.id, 2)).toEqual(["hash-30", "hash-29"]);
+    // Another user's history is left alone.
+    expect(await repo.users.recentPasswordHashes(userId, 5)).toEqual([]);
+  });
+
+  it("set a password inside a transaction, where the statement goes through drizzle", async () => {
+    const user = await repo.users.add(connectionId, { email: "history-tx@example.com" });
+    if (!user) throw new Error("user not added");
+    await repo.transaction((stores) => stores.users.setPasswordHash(user.id, "hash-tx", AT));
+
+    expect(await repo.users.recentPasswordHashes(user.id, 5)).toEqual(["hash-tx"]);
+    expect(await repo.tickets.findByTokenHash("no-such-hash")).toBeUndefined();
   });
 });
