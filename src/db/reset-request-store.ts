@@ -106,9 +106,10 @@ type RecordRow = { [K in keyof TakenRow]: TakenRow[K] | null } & { public_id: st
 
 export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): ResetRequestStore {
   async function recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<RecordOutcome[]> {
+    const buckets = entries.flatMap((entry) => entry.buckets);
     const rows = await query<RecordRow>(RECORD_ALL_IF_ALLOWED, [
       at.toISOString(),
-      bucketsParameter(entries.flatMap((entry) => entry.buckets)),
+      bucketsParameter(buckets),
       jsonParameter(
         entries.map(({ request, buckets }, position) => ({
           position,
@@ -126,10 +127,16 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
     ]);
     const taken = rows.filter((row): row is TakenRow & RecordRow => row.key !== null);
     const recorded = new Set(rows.map((row) => row.public_id));
-    return entries.map(({ request, buckets }) => ({
-      buckets: bucketStatesOf(buckets, taken),
-      recorded: recorded.has(request.publicId),
-    }));
+    // Every entry's states in one pass, then each entry's own run of them, in order.
+    const states = bucketStatesOf(buckets, taken);
+    let next = 0;
+    return entries.map((entry) => {
+      next += entry.buckets.length;
+      return {
+        buckets: states.slice(next - entry.buckets.length, next),
+        recorded: recorded.has(entry.request.publicId),
+      };
+    });
   }
 
   return {

@@ -145,9 +145,9 @@ async function audit(
   requestPublicId?: string | null,
 ): Promise<void> {
   const requestId =
-    requestPublicId !== undefined || email.requestId === null
-      ? (requestPublicId ?? null)
-      : ((await deps.repo.resetRequests.findById(email.requestId))?.publicId ?? null);
+    requestPublicId === undefined && email.requestId !== null
+      ? ((await deps.repo.resetRequests.findById(email.requestId))?.publicId ?? null)
+      : (requestPublicId ?? null);
   await deps.repo.audit.record({
     actorType: "system",
     action: email.kind === "password_changed" ? "password.notice_email" : "password_reset.email",
