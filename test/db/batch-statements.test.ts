@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/audit/audit.ts";
 import { createRepository, type Repository, type Stores } from "../../src/db/stores.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
+import { newResetRequest } from "../support/reset-requests.ts";
 
 const AT = new Date("2026-03-01T12:00:00Z");
 const AWKWARD = `quote" back\\slash, comma {brace} 'single' zoë \ud800 lone`;
@@ -91,14 +92,8 @@ describe.each(backends)("batch statements on %s", (backend) => {
     const recorded = await Promise.all(
       ["x", "y"].map((name) =>
         repo.resetRequests.record({
-          publicId: `req_${label}_${name}`.replaceAll(" ", "_"),
+          ...newResetRequest(`req_${label}_${name}`.replaceAll(" ", "_")),
           email: `${name}@example.com`,
-          connection: "Username-Password-Authentication",
-          clientId: null,
-          organization: null,
-          source: "api",
-          requestedBy: null,
-          clientIp: "203.0.113.9",
         }),
       ),
     );

@@ -2,28 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { groupCommit } from "../../src/db/group-commit.ts";
 import type { Bucket } from "../../src/db/rate-limit-store.ts";
-import type {
-  NewResetRequest,
-  RecordEntry,
-  ResetRequestStore,
-} from "../../src/db/reset-request-store.ts";
+import type { RecordEntry, ResetRequestStore } from "../../src/db/reset-request-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { newResetRequest } from "../support/reset-requests.ts";
 
 const AT = new Date("2026-03-01T00:00:00Z");
-
-function request(publicId: string): NewResetRequest {
-  return {
-    publicId,
-    email: `${publicId}@example.com`,
-    connection: "Username-Password-Authentication",
-    clientId: null,
-    organization: null,
-    source: "api",
-    requestedBy: null,
-    clientIp: "203.0.113.9",
-  };
-}
 
 const bucket = (key: string, capacity = 5): Bucket => ({ key, capacity, perMinute: 1 });
 
@@ -61,7 +45,11 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
 
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        record(request(`many-${i}`), [bucket(`many:ip-email:${i}`), bucket(`many:ip:${i}`)], AT),
+        record(
+          newResetRequest(`many-${i}`),
+          [bucket(`many:ip-email:${i}`), bucket(`many:ip:${i}`)],
+          AT,
+        ),
       ),
     );
 
@@ -86,7 +74,7 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
 
     const outcomes = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        record(request(`shared-${i}`), [bucket(`shared:ip-email:${i}`), sharedIp], AT),
+        record(newResetRequest(`shared-${i}`), [bucket(`shared:ip-email:${i}`), sharedIp], AT),
       ),
     );
 
@@ -104,13 +92,13 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
   });
 
   it("fails only the request whose values the database refuses; its batch-mates are recorded", async () => {
-    await repo.resetRequests.record(request("taken-id"));
+    await repo.resetRequests.record(newResetRequest("taken-id"));
     const { sizes, store } = counting(repo.resetRequests);
     const record = groupCommit(store, { maxInFlight: 1 });
 
     const settled = await Promise.allSettled(
       ["fine-1", "taken-id", "fine-2"].map((publicId) =>
-        record(request(publicId), [bucket(`refused:${publicId}`)], AT),
+        record(newResetRequest(publicId), [bucket(`refused:${publicId}`)], AT),
       ),
     );
 
@@ -123,8 +111,8 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
     await expect(
       repo.resetRequests.recordAllIfAllowed(
         [
-          { request: request("twice-1"), buckets: [bucket("twice")] },
-          { request: request("twice-2"), buckets: [bucket("twice")] },
+          { request: newResetRequest("twice-1"), buckets: [bucket("twice")] },
+          { request: newResetRequest("twice-2"), buckets: [bucket("twice")] },
         ],
         AT,
       ),
@@ -143,11 +131,11 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
         const runs = Array.from({ length: 30 }, (_, round) =>
           Promise.all([
             repo.resetRequests.recordAllIfAllowed(
-              [{ request: request(`order-a-${round}`), buckets: keys }],
+              [{ request: newResetRequest(`order-a-${round}`), buckets: keys }],
               AT,
             ),
             other.repo.resetRequests.recordAllIfAllowed(
-              [{ request: request(`order-b-${round}`), buckets: reversed }],
+              [{ request: newResetRequest(`order-b-${round}`), buckets: reversed }],
               AT,
             ),
           ]),
@@ -176,7 +164,7 @@ describe("group commit without a database", () => {
     );
     // All four share one statement; none is retried alone, since each would fail the same way.
     const settled = await Promise.allSettled(
-      ["a", "b", "c", "d"].map((key) => record(request(key), [bucket(key)], AT)),
+      ["a", "b", "c", "d"].map((key) => record(newResetRequest(key), [bucket(key)], AT)),
     );
 
     expect(settled.every((result) => result.status === "rejected")).toBe(true);

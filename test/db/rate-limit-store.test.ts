@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Bucket } from "../../src/db/rate-limit-store.ts";
-import type { NewResetRequest } from "../../src/db/reset-request-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
+import { newResetRequest } from "../support/reset-requests.ts";
 
 const START = new Date("2026-01-01T00:00:00Z");
 const seconds = (n: number) => new Date(START.getTime() + n * 1000);
-
-function request(publicId: string): NewResetRequest {
-  return {
-    publicId,
-    email: `${publicId}@example.com`,
-    connection: "Username-Password-Authentication",
-    clientId: null,
-    organization: null,
-    source: "api",
-    requestedBy: null,
-    clientIp: "203.0.113.7",
-  };
-}
 
 describe.each(backends)("token buckets on %s", (backend) => {
   let repo: Repository;
@@ -80,12 +67,12 @@ describe.each(backends)("token buckets on %s", (backend) => {
     const perIp: Bucket = { key: "record:ip", capacity: 5, perMinute: 1 };
 
     const first = await repo.resetRequests.recordIfAllowed(
-      request("allowed"),
+      newResetRequest("allowed"),
       [perEmail, perIp],
       START,
     );
     const second = await repo.resetRequests.recordIfAllowed(
-      request("refused"),
+      newResetRequest("refused"),
       [perEmail, perIp],
       START,
     );
@@ -111,7 +98,7 @@ describe.each(backends)("token buckets on %s", (backend) => {
       first: await stores.rateLimits.take([bucket], START),
       second: await stores.rateLimits.take([bucket], START),
       recorded: await stores.resetRequests.recordIfAllowed(
-        { ...request("in-tx"), requestedBy: { userId: "U1" } },
+        { ...newResetRequest("in-tx"), requestedBy: { userId: "U1" } },
         [{ key: "tx:other", capacity: 2, perMinute: 1 }],
         START,
       ),
