@@ -5,8 +5,8 @@ import { parseDocument } from "yaml";
 import { BOT_SCOPES, CALLBACK_IDS, COMMANDS, EVENTS, SHORTCUTS } from "../../src/slack/contract.ts";
 
 const MANIFEST_URL = new URL("../../slack-manifest.yml", import.meta.url);
-// Slack's official app manifest schema, shared by every Passdesk checkout: <repo>/../shared/slack/.
-const SCHEMA_URL = new URL("../../../shared/slack/manifest.schema.1.0.0.json", import.meta.url);
+// Slack's official app manifest schema, kept in the repository (source and licence: test/fixtures/README.md).
+const SCHEMA_URL = new URL("../fixtures/slack-manifest.schema.json", import.meta.url);
 const REQUEST_URL = "https://YOUR_PUBLIC_URL/slack/events";
 
 interface Manifest {

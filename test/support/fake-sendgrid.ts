@@ -4,8 +4,8 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from "nod
 import type { AddressInfo } from "node:net";
 import { Ajv, type ErrorObject } from "ajv";
 
-// The Mail Send request schema shared by every Passdesk checkout: <repo>/../shared/sendgrid/.
-const SCHEMA_URL = new URL("../../../shared/sendgrid/mail-send.schema.json", import.meta.url);
+// SendGrid's Mail Send request schema, kept in the repository (source and licence: test/fixtures/README.md).
+const SCHEMA_URL = new URL("../fixtures/sendgrid-mail-send.schema.json", import.meta.url);
 
 export interface RecordedRequest {
   method: string;
