@@ -23,7 +23,7 @@ export const connections = pgTable("connections", {
   name: text("name").notNull().unique(),
   strategy: text("strategy").notNull().default("database"),
   passwordLevel: text("password_level").notNull().default("none"),
-  passwordMinLength: smallint("password_min_length").notNull().default(12),
+  passwordMinLength: smallint("password_min_length").notNull().default(15),
   passwordHistorySize: smallint("password_history_size").notNull().default(5),
   passwordDictionary: boolean("password_dictionary").notNull().default(true),
   passwordNoPersonalInfo: boolean("password_no_personal_info").notNull().default(true),
@@ -114,6 +114,8 @@ export const tickets = pgTable(
     expiresAt: at("expires_at").notNull(),
     usedAt: at("used_at"),
     revokedAt: at("revoked_at"),
+    /** Submissions the policy refused; past the page's budget the ticket is revoked. */
+    rejectedSubmissions: integer("rejected_submissions").notNull().default(0),
   },
   (table) => [index("tickets_user_idx").on(table.userId)],
 );

@@ -22,7 +22,7 @@ export interface NewConnection {
 
 export const DEFAULT_POLICY: PasswordPolicy = {
   level: "none" satisfies PasswordLevel,
-  minLength: 12,
+  minLength: 15,
   historySize: 5,
   dictionary: true,
   noPersonalInfo: true,

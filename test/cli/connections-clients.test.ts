@@ -23,7 +23,7 @@ describe.each(backends)("passdesk migrate, connections and clients on %s", (back
     const result = await passdesk("connections", "list");
     expect(result.code).toBe(0);
     expect(linesOf(result.stdout)).toEqual([
-      "Username-Password-Authentication\tstrategy=database level=none min-length=12 history=5 dictionary=on personal-info=on",
+      "Username-Password-Authentication\tstrategy=database level=none min-length=15 history=5 dictionary=on personal-info=on",
     ]);
   });
 

@@ -65,7 +65,7 @@ describe.each(backends)("passdesk users on %s", (backend) => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(linesOf(result.stderr)).toEqual([
-      "passdesk: the password does not meet the policy: At least 12 characters",
+      "passdesk: the password does not meet the policy: At least 15 characters",
     ]);
     const shown = await passdesk("users", "show", "weak@example.com");
     expect(shown.code).toBe(1);

@@ -78,7 +78,7 @@ describe.each(backends)("migrateDatabase on %s", (backend) => {
     );
   });
 
-  it("creates the Username-Password-Authentication connection with the NIST-style policy", async () => {
+  it("creates the Username-Password-Authentication connection with NIST SP 800-63B-4's policy", async () => {
     const connection = await createRepository(handle).connections.findByName(
       "Username-Password-Authentication",
     );
@@ -86,7 +86,7 @@ describe.each(backends)("migrateDatabase on %s", (backend) => {
       strategy: "database",
       policy: {
         level: "none",
-        minLength: 12,
+        minLength: 15,
         historySize: 5,
         dictionary: true,
         noPersonalInfo: true,

@@ -142,7 +142,7 @@ describe.each(backends)("a password reset in Chromium on %s", (backend) => {
     const summary = page.locator("#form-errors");
     expect(await summary.getAttribute("role")).toBe("alert");
     expect(await summary.textContent()).toContain("Your password was not changed");
-    expect(await summary.textContent()).toContain("Not met: At least 12 characters");
+    expect(await summary.textContent()).toContain("Not met: At least 15 characters");
     expect(await page.evaluate("document.activeElement?.id")).toBe("form-errors");
     expect(await minLengthState()).toBe("unmet");
     expect(await newPassword().getAttribute("aria-invalid")).toBe("true");
