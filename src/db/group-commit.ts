@@ -1,3 +1,4 @@
+import { storedText } from "./raw-query.ts";
 import type { RecordEntry, RecordOutcome, ResetRequestStore } from "./reset-request-store.ts";
 
 export interface GroupCommitOptions {
@@ -12,6 +13,14 @@ interface Waiting {
   at: Date;
   resolve(outcome: RecordOutcome): void;
   reject(error: unknown): void;
+}
+
+/** The statement committed but returned nothing for this request: it alone is not answered 200. */
+export class MissingOutcomeError extends Error {
+  constructor() {
+    super("the statement returned no outcome for this request");
+    this.name = "MissingOutcomeError";
+  }
 }
 
 /**
@@ -46,7 +55,8 @@ export function groupCommit(
     const rest: Waiting[] = [];
     const keys = new Set<string>();
     for (const waiting of queue) {
-      const bucketKeys = waiting.entry.buckets.map((bucket) => bucket.key);
+      // As stored: two keys that PostgreSQL would store alike are one bucket.
+      const bucketKeys = waiting.entry.buckets.map((bucket) => storedText(bucket.key));
       if (batch.length < maxBatch && !bucketKeys.some((key) => keys.has(key))) {
         batch.push(waiting);
         for (const key of bucketKeys) keys.add(key);
@@ -65,10 +75,11 @@ export function groupCommit(
         batch.map((waiting) => waiting.entry),
         at,
       );
+      // Each request by its own outcome: one the statement did not answer fails alone.
       batch.forEach((waiting, i) => {
         const outcome = outcomes[i];
         if (outcome) waiting.resolve(outcome);
-        else waiting.reject(new Error("no outcome for the request"));
+        else waiting.reject(new MissingOutcomeError());
       });
     } catch (error) {
       if (batch.length === 1 || !isCausedByValues(error)) {

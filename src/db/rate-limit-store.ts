@@ -1,6 +1,6 @@
 import { lt } from "drizzle-orm";
 import type { Executor } from "./client.ts";
-import { jsonParameter, type RawQuery } from "./raw-query.ts";
+import { jsonParameter, type RawQuery, storedText } from "./raw-query.ts";
 import { rateLimits } from "./schema.ts";
 
 export interface Bucket {
@@ -50,7 +50,7 @@ export const TAKE_TOKENS = `insert into rate_limits (key, capacity, per_minute, 
 
 /** `$2` of TAKE_TOKENS: the buckets as one JSON text (a new bucket starts full, less this take). */
 export function bucketsParameter(buckets: Bucket[]): string {
-  const keys = new Set(buckets.map((bucket) => bucket.key));
+  const keys = new Set(buckets.map((bucket) => storedText(bucket.key)));
   if (keys.size !== buckets.length)
     throw new RangeError("a bucket may be taken once per statement");
   return jsonParameter(
@@ -72,19 +72,26 @@ export interface TakenRow {
   allowed: boolean;
 }
 
-/** The states of `buckets`, in their order, from TAKE_TOKENS rows (which come in key order). */
-export function bucketStatesOf(buckets: Bucket[], rows: TakenRow[]): BucketState[] {
+/**
+ * The states of `buckets`, in their order, from TAKE_TOKENS rows (which come in key order); an
+ * entry is undefined when no row came back for its key.
+ */
+export function bucketStatesOf(
+  buckets: Bucket[],
+  rows: TakenRow[],
+): Array<BucketState | undefined> {
   const byKey = new Map(rows.map((row) => [row.key, row]));
   return buckets.map(({ key }) => {
-    const row = byKey.get(key);
-    if (!row) throw new Error(`no state returned for bucket ${key}`);
-    return {
-      key,
-      capacity: Number(row.capacity),
-      perMinute: Number(row.per_minute),
-      tokens: Number(row.tokens),
-      allowed: row.allowed,
-    };
+    const row = byKey.get(storedText(key));
+    return (
+      row && {
+        key,
+        capacity: Number(row.capacity),
+        perMinute: Number(row.per_minute),
+        tokens: Number(row.tokens),
+        allowed: row.allowed,
+      }
+    );
   });
 }
 
@@ -96,7 +103,10 @@ export function createDrizzleRateLimitStore(db: Executor, query: RawQuery): Rate
         at.toISOString(),
         bucketsParameter(buckets),
       ]);
-      return bucketStatesOf(buckets, rows);
+      return bucketStatesOf(buckets, rows).map((state, i) => {
+        if (!state) throw new Error(`no state returned for bucket ${buckets[i]?.key}`);
+        return state;
+      });
     },
     async prune(idleSince) {
       const rows = await db

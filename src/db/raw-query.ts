@@ -66,15 +66,22 @@ export function positionalSql(text: string, parameters: readonly unknown[]): SQL
   return sql.join(chunks);
 }
 
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/**
+ * The text PostgreSQL stores for `value`: a lone surrogate becomes U+FFFD on its way there (as
+ * UTF-8 has no form for it). Anything compared with what the database returns is compared in
+ * this form, so that a value the edges should have refused is still matched with its own row.
+ */
+export function storedText(value: string): string {
+  return value.toWellFormed();
+}
 
 /**
  * A value as one JSON text parameter, for statements that take a whole batch of rows at once
- * (`jsonb_to_recordset($1::jsonb)`): one parameter however many rows. A lone surrogate becomes
- * U+FFFD, as it would on its way to PostgreSQL as text; jsonb would refuse its escape.
+ * (`jsonb_to_recordset($1::jsonb)`): one parameter however many rows. Strings go as storedText:
+ * jsonb would refuse a lone surrogate's escape.
  */
 export function jsonParameter(value: unknown): string {
   return JSON.stringify(value, (_key, item) =>
-    typeof item === "string" ? item.replace(LONE_SURROGATE, "\ufffd") : item,
+    typeof item === "string" ? storedText(item) : item,
   );
 }

@@ -36,8 +36,9 @@ export interface ResetRequestStore {
   /**
    * recordIfAllowed for several requests in one statement (and one commit), each answered as if
    * alone, in order. No bucket may appear twice among them: the caller sends those separately.
+   * An entry whose outcome the statement did not return is undefined: it fails alone.
    */
-  recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<RecordOutcome[]>;
+  recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<Array<RecordOutcome | undefined>>;
   findById(id: number): Promise<ResetRequest | undefined>;
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
   /**
@@ -105,7 +106,10 @@ const RECORD_ALL_IF_ALLOWED = `
 type RecordRow = { [K in keyof TakenRow]: TakenRow[K] | null } & { public_id: string | null };
 
 export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): ResetRequestStore {
-  async function recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<RecordOutcome[]> {
+  async function recordAllIfAllowed(
+    entries: RecordEntry[],
+    at: Date,
+  ): Promise<Array<RecordOutcome | undefined>> {
     const buckets = entries.flatMap((entry) => entry.buckets);
     const rows = await query<RecordRow>(RECORD_ALL_IF_ALLOWED, [
       at.toISOString(),
@@ -132,10 +136,9 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
     let next = 0;
     return entries.map((entry) => {
       next += entry.buckets.length;
-      return {
-        buckets: states.slice(next - entry.buckets.length, next),
-        recorded: recorded.has(entry.request.publicId),
-      };
+      const own = states.slice(next - entry.buckets.length, next);
+      if (!own.every((state) => state !== undefined)) return undefined;
+      return { buckets: own, recorded: recorded.has(entry.request.publicId) };
     });
   }
 

@@ -2,11 +2,14 @@
 export const MAX_EMAIL_LENGTH = 254;
 
 /**
- * The one form in which emails are stored and compared. Case-folding with toLowerCase (not
- * toUpperCase/casefold tricks) and NFC keep "ß"/"ı"-style confusables distinct (Django CVE-2019-19844).
+ * The one form in which emails are stored and compared, and from which every key (rate-limit
+ * buckets, look-ups) is built. Case-folding with toLowerCase (not toUpperCase/casefold tricks)
+ * and NFC keep "ß"/"ı"-style confusables distinct (Django CVE-2019-19844). A lone surrogate,
+ * which the edges refuse, becomes U+FFFD as PostgreSQL would store it, so that the string is the
+ * one the database holds.
  */
 export function normalizeEmail(email: string): string {
-  return email.trim().normalize("NFC").toLowerCase();
+  return email.trim().toWellFormed().normalize("NFC").toLowerCase();
 }
 
 // Deliberately strict on shape (one @, a dotted domain, no spaces, controls or brackets), lenient

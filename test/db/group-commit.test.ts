@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
-import { groupCommit } from "../../src/db/group-commit.ts";
+import { groupCommit, MissingOutcomeError } from "../../src/db/group-commit.ts";
 import type { Bucket } from "../../src/db/rate-limit-store.ts";
 import type { RecordEntry, ResetRequestStore } from "../../src/db/reset-request-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
@@ -65,6 +65,27 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
         email: `many-${i}@example.com`,
       });
     }
+  });
+
+  it("answers every request of a statement whose keys and emails PostgreSQL stores altered", async () => {
+    // A lone surrogate reaches PostgreSQL as U+FFFD. The edges refuse such input; should one
+    // slip through, it must still be answered from its own row, and the others from theirs.
+    const { sizes, store } = counting(repo.resetRequests);
+    const record = groupCommit(store, { maxInFlight: 1 });
+    const keys = ["odd:\ud800x", "odd:plain-1", "odd:\ufffdx", "odd:e\u0301"];
+    const outcomes = await Promise.all(
+      keys.map((key, i) =>
+        record(
+          { ...newResetRequest(`odd-${i}`), email: `${key.slice(4)}@corp.example` },
+          [bucket(key)],
+          AT,
+        ),
+      ),
+    );
+    expect(outcomes.map((outcome) => outcome.recorded)).toEqual([true, true, true, true]);
+    // "\ud800x" and "\ufffdx" are one bucket as stored, so they went in different statements.
+    expect(outcomes[2]?.buckets[0]?.tokens).toBe(3);
+    expect(sizes.some((size) => size > 1)).toBe(true);
   });
 
   it("never puts two requests for one bucket in a statement: a shared IP gets its burst, no more", async () => {
@@ -141,7 +162,7 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
           ]),
         );
         const outcomes = (await Promise.all(runs)).flat(2);
-        expect(outcomes.filter((outcome) => outcome.recorded)).toHaveLength(60);
+        expect(outcomes.filter((outcome) => outcome?.recorded)).toHaveLength(60);
       } finally {
         await other.handle.close();
       }
@@ -150,6 +171,34 @@ describe.each(backends)("group commit of reset requests on %s", (backend) => {
 });
 
 describe("group commit without a database", () => {
+  it("settles each request by its own outcome: one the statement did not answer fails alone", async () => {
+    const record = groupCommit(
+      {
+        recordAllIfAllowed: async (entries) =>
+          entries.map(({ request, buckets }) =>
+            request.publicId === "poison"
+              ? undefined
+              : {
+                  recorded: true,
+                  buckets: buckets.map((b) => ({ ...b, allowed: true, tokens: 1 })),
+                },
+          ),
+      },
+      { maxInFlight: 1 },
+    );
+    const settled = await Promise.allSettled(
+      ["a", "poison", "b", "c"].map((key) => record(newResetRequest(key), [bucket(key)], AT)),
+    );
+
+    expect(settled.map((result) => result.status)).toEqual([
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(MissingOutcomeError);
+  });
+
   it("fails every request of a batch alike when the failure is not about their values", async () => {
     const down = Object.assign(new Error("connection refused"), { code: "ECONNREFUSED" });
     let calls = 0;

@@ -147,6 +147,27 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     );
   });
 
+  it("refuses a lone surrogate in any field with invalid_request, naming the field it reads", async () => {
+    // As JSON escapes: the only way a body can carry one (UTF-8 has no bytes for it).
+    const bodies = [
+      `{"email":"\\ud800x@corp.example","connection":"${DEFAULT_CONNECTION}"}`,
+      `{"email":"known@example.com","connection":"${DEFAULT_CONNECTION}\\udc00"}`,
+      `{"email":"known@example.com","connection":"${DEFAULT_CONNECTION}","organization":"\\ud83d"}`,
+      `{"email":"known@example.com","connection":"${DEFAULT_CONNECTION}","extra":{"\\ud800":1}}`,
+    ];
+    for (const body of bodies) {
+      const response = await post(body);
+      expect(response.status, body).toBe(400);
+      expect(await response.json()).toEqual({
+        error: "invalid_request",
+        error_description: expect.stringMatching(/must be well-formed Unicode/),
+      });
+    }
+    expect(await post(bodies[0] ?? "").then((r) => r.json())).toMatchObject({
+      error_description: "email must be well-formed Unicode (no lone surrogates).",
+    });
+  });
+
   it("refuses unknown connections, non-database connections and unknown clients", async () => {
     await expectError(
       await post({ email: "a@example.com", connection: "nope" }),

@@ -1,4 +1,5 @@
 import { isValidEmail, MAX_EMAIL_LENGTH } from "../../users/email.ts";
+import { findIllFormedText } from "../../well-formed-text.ts";
 
 export interface ChangePasswordBody {
   email: string;
@@ -76,6 +77,8 @@ function optionalString(
   return value;
 }
 
+const KNOWN_FIELDS = new Set(["email", "connection", "client_id", "organization", "password"]);
+
 const isFailure = (value: unknown): value is ParseFailure =>
   typeof value === "object" && value !== null && "ok" in value && value.ok === false;
 
@@ -84,6 +87,14 @@ const isFailure = (value: unknown): value is ParseFailure =>
  * (GitLab CVE-2023-7028) is refused, never "sent to each".
  */
 export function parseChangePasswordBody(fields: Record<string, unknown>): ParseResult {
+  const illFormed = findIllFormedText(fields);
+  if (illFormed !== undefined) {
+    // Named only when it is a field Passdesk reads: the rest of the path is the client's text.
+    const field = illFormed.split(/[.[]/)[0] ?? "";
+    return invalid(
+      `${KNOWN_FIELDS.has(field) ? field : "The request body"} must be well-formed Unicode (no lone surrogates).`,
+    );
+  }
   if ("password" in fields) return invalid("password is not allowed");
   const { email, connection } = fields;
   if (email === undefined || email === null || email === "")
