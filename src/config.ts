@@ -60,6 +60,8 @@ const schema = z
     RATE_LIMIT_PER_EMAIL_PER_MINUTE: positiveInt(1),
     RATE_LIMIT_PER_IP_BURST: positiveInt(100),
     RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
+    RATE_LIMIT_PER_RECIPIENT_BURST: positiveInt(3),
+    RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES: wholeNumber(1, 24 * 60, 15),
     SENDGRID_API_KEY: optionalString,
     SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
     SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
@@ -137,6 +139,11 @@ const schema = z
         perMinute: env.RATE_LIMIT_PER_EMAIL_PER_MINUTE,
       },
       perIp: { burst: env.RATE_LIMIT_PER_IP_BURST, perMinute: env.RATE_LIMIT_PER_IP_PER_MINUTE },
+      // A full bucket refills over the window: at most `burst` emails in any such window.
+      perRecipient: {
+        burst: env.RATE_LIMIT_PER_RECIPIENT_BURST,
+        perMinute: env.RATE_LIMIT_PER_RECIPIENT_BURST / env.RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES,
+      },
     },
     sendgrid: env.SENDGRID_API_KEY
       ? {

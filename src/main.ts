@@ -105,6 +105,7 @@ export async function startPassdesk(
       logger,
       leaseMillis: config.email.sendLeaseSeconds * 1000,
       settings: emailSettings,
+      recipientLimit: config.rateLimits.perRecipient,
     },
     {
       logger,

@@ -60,6 +60,19 @@ describe("parseConfig values", () => {
     });
   });
 
+  it("limits each user to 3 public reset emails per 15 minutes by default, refilled over the window", () => {
+    expect(parseConfig({}).rateLimits.perRecipient).toEqual({ burst: 3, perMinute: 0.2 });
+    expect(
+      parseConfig({
+        RATE_LIMIT_PER_RECIPIENT_BURST: "5",
+        RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES: "60",
+      }).rateLimits.perRecipient,
+    ).toEqual({ burst: 5, perMinute: 5 / 60 });
+    expect(() => parseConfig({ RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES: "0" })).toThrow(
+      /RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES/,
+    );
+  });
+
   it("accepts PORT 0, which lets the system choose a free port", () => {
     expect(parseConfig({ PORT: "0" }).port).toBe(0);
   });

@@ -50,6 +50,11 @@ export function targetBucket(limits: ResetLimits, email: string): Bucket {
   };
 }
 
+/** One bucket per user (not per address typed): what reaches their inbox from the public API. */
+export function recipientBucket(limit: LimitRule, userId: number): Bucket {
+  return { key: `reset:recipient:${userId}`, capacity: limit.burst, perMinute: limit.perMinute };
+}
+
 export function summarizeBuckets(states: BucketState[], at: Date): RateLimitStatus {
   const nowSeconds = at.getTime() / 1000;
   const describe = (state: BucketState): RateLimitStatus => {

@@ -6,20 +6,29 @@ import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
 import { type Connection, isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
 import type { User } from "../users/user.ts";
+import { type LimitRule, recipientBucket } from "./rate-limit.ts";
 import { createOpaqueId } from "./tokens.ts";
 
-/** Why a request did or did not lead to an email; the first five send nothing. */
+/** Why a request did or did not lead to an email; all but `queued` send nothing. */
 export type RequestOutcome =
   | "unknown_user"
   | "blocked"
   | "not_database_connection"
   | "connection_not_found"
   | "template_disabled"
+  | "recipient_limited"
   | "queued";
 
 export interface ResolveDependencies {
   repo: Repository;
   clock: Clock;
+  /** Emails one user may get from public requests; see limitRecipients. */
+  recipientLimit: LimitRule;
+}
+
+export interface ResolveOptions {
+  /** Applied to public API requests only; staff requests have their own per-target limit. */
+  recipientLimit?: LimitRule;
 }
 
 const ACTOR_TYPES: Record<string, ActorType> = { api: "public", slack: "slack", cli: "cli" };
@@ -49,9 +58,11 @@ export async function resolveRequests(
   stores: Stores,
   requests: ResetRequest[],
   at: Date,
+  options: ResolveOptions = {},
 ): Promise<RequestOutcome[]> {
   if (requests.length === 0) return [];
   const decisions = await decide(stores, requests);
+  if (options.recipientLimit) await limitRecipients(stores, decisions, options.recipientLimit, at);
   for (const { request, outcome, user } of decisions) {
     if (outcome !== "queued" || !user) continue;
     await stores.outbox.enqueue(
@@ -122,6 +133,46 @@ async function decide(stores: Stores, requests: ResetRequest[]): Promise<Decisio
   return decisions;
 }
 
+/**
+ * Anyone can ask the public endpoint for a user's reset email from many IPs, so the per-IP limits
+ * alone let a stranger mail-bomb a user and, as each email revokes the link before it, keep the
+ * user from ever using one. So each user has a bucket of emails from public requests. A request
+ * over it is `recipient_limited`: silently (the HTTP answer was given long before, and is the
+ * same for every address), audited, and without an email or ticket, so the user's outstanding
+ * link keeps working. The bucket's row lock is held until the batch commits, so every instance
+ * counts alike.
+ */
+async function limitRecipients(
+  stores: Pick<Stores, "rateLimits">,
+  decisions: Decision[],
+  limit: LimitRule,
+  at: Date,
+): Promise<void> {
+  // A statement takes each bucket once: a user asked for twice in one batch takes a second
+  // round (rare; the next batch usually holds the next request).
+  let pending = decisions.filter(
+    (decision) => decision.outcome === "queued" && decision.request.source === "api",
+  );
+  while (pending.length > 0) {
+    const round = new Map<number, Decision>();
+    const later: Decision[] = [];
+    for (const decision of pending) {
+      const userId = decision.user?.id;
+      if (userId === undefined) continue;
+      if (round.has(userId)) later.push(decision);
+      else round.set(userId, decision);
+    }
+    const states = await stores.rateLimits.take(
+      [...round.keys()].map((userId) => recipientBucket(limit, userId)),
+      at,
+    );
+    [...round.values()].forEach((decision, i) => {
+      if (states[i]?.allowed === false) decision.outcome = "recipient_limited";
+    });
+    pending = later;
+  }
+}
+
 export interface ResolvedBatch {
   /** Requests resolved; 0 when none was pending from `fromId` on. */
   count: number;
@@ -134,12 +185,12 @@ export interface ResolvedBatch {
  * Rows are claimed with FOR UPDATE SKIP LOCKED, so any number of instances can run this at once.
  */
 export async function resolvePendingRequests(
-  { repo, clock }: ResolveDependencies,
+  { repo, clock, recipientLimit }: ResolveDependencies,
   { batchSize = 200, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
 ): Promise<ResolvedBatch> {
   return repo.transaction(async (stores) => {
     const requests = await stores.resetRequests.claimPending(batchSize, fromId);
-    await resolveRequests(stores, requests, clock.now());
+    await resolveRequests(stores, requests, clock.now(), { recipientLimit });
     return { count: requests.length, lastId: requests.at(-1)?.id ?? fromId };
   });
 }

@@ -18,6 +18,7 @@ import {
   sendDependencies,
   testHasher,
   testLimits,
+  testRecipientLimit,
 } from "../support/reset-fixture.ts";
 
 describe.each(backends)("the reset flow on %s", (backend) => {
@@ -47,7 +48,7 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     const before = mailer.sent.length;
     const recorded = await request(email, `198.51.100.${Math.floor(Math.random() * 250)}`);
     expect(recorded.ok).toBe(true);
-    await resolvePendingRequests({ repo, clock });
+    await resolvePendingRequests({ repo, clock, recipientLimit: testRecipientLimit });
     await drainOutbox(sendDependencies(repo, mailer, clock));
     return mailer.sent.slice(before);
   }
@@ -107,8 +108,12 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     }
     const before = mailer.sent.length;
     const auditBefore = (await repo.audit.tail(1000)).length;
-    expect((await resolvePendingRequests({ repo, clock })).count).toBe(emails.length);
-    expect((await resolvePendingRequests({ repo, clock })).count).toBe(0);
+    expect(
+      (await resolvePendingRequests({ repo, clock, recipientLimit: testRecipientLimit })).count,
+    ).toBe(emails.length);
+    expect(
+      (await resolvePendingRequests({ repo, clock, recipientLimit: testRecipientLimit })).count,
+    ).toBe(0);
 
     const recent = rowsOf<{ email: string; status: string; user_id: number | string | null }>(
       await database.handle.db.execute(

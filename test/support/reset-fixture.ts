@@ -1,6 +1,7 @@
 import type { Repository } from "../../src/db/stores.ts";
 import { createLogger } from "../../src/logger.ts";
-import type { ResetLimits } from "../../src/password-reset/rate-limit.ts";
+import type { LimitRule, ResetLimits } from "../../src/password-reset/rate-limit.ts";
+import type { ResolveDependencies } from "../../src/password-reset/resolve-requests.ts";
 import type { SendDependencies } from "../../src/password-reset/send-emails.ts";
 import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
 import { addUser } from "../../src/users/add-user.ts";
@@ -15,6 +16,8 @@ export const testLimits: ResetLimits = {
   perEmail: { burst: 10, perMinute: 1 },
   perIp: { burst: 1000, perMinute: 1000 },
 };
+/** Emails per user from public requests: out of the way, but for the tests of that limit. */
+export const testRecipientLimit: LimitRule = { burst: 1000, perMinute: 1000 };
 
 export async function createTestUser(
   repo: Repository,
@@ -35,11 +38,12 @@ export function sendDependencies(
   repo: Repository,
   mailer: MemoryMailer,
   clock: ManualClock,
-): SendDependencies {
+): SendDependencies & ResolveDependencies {
   return {
     repo,
     mailer,
     clock,
+    recipientLimit: testRecipientLimit,
     logger: silentLogger,
     settings: {
       publicUrl: "https://passdesk.example.com",

@@ -12,6 +12,7 @@ export type ResetOutcome =
         | "not_database_connection"
         | "blocked"
         | "template_disabled"
+        | "recipient_limited"
         | "invalid_email"
         | "connection_not_found"
         | "denied";
@@ -56,6 +57,8 @@ export function describeResetOutcome(outcome: ResetOutcome, target: ResetTarget)
       return `${email} is blocked in ${connection}: no email was sent.`;
     case "template_disabled":
       return `The password reset email template is disabled, so no email was sent to ${email}. An admin can enable it.`;
+    case "recipient_limited":
+      return `${email} was sent too many reset emails recently: no email was sent, and their newest link still works.`;
     case "rate_limited":
       return `Too many reset emails for ${email} recently: try again in ${formatWait(outcome.retryAfterSeconds)}.`;
     case "invalid_email":

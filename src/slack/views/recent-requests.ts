@@ -8,6 +8,7 @@ const OUTCOMES: Record<string, string> = {
   not_database_connection: "social/enterprise connection: nothing sent",
   connection_not_found: "unknown connection",
   template_disabled: "template disabled: nothing sent",
+  recipient_limited: "too many emails to this user: nothing sent",
 };
 
 const DELIVERY: Record<string, string> = {
