@@ -15,6 +15,7 @@ import { type BenchDatabase, createBenchDatabase, postmasterStartTime } from "./
 import { benchDrain } from "./drain.ts";
 import { describeMachine } from "./machine.ts";
 import { BENCH_SLACK, startBenchPassdesk } from "./passdesk.ts";
+import { benchProbeAfterRequest } from "./probe-section.ts";
 import { buildPassdesk, type ChildServer, repoRoot } from "./processes.ts";
 import { type BenchReport, renderTable, writeDocs } from "./report.ts";
 import { figure, type SectionResult } from "./report-types.ts";
@@ -133,7 +134,18 @@ try {
       log,
     });
     timingSamples = result.samples;
-    return result;
+    const probe = await benchProbeAfterRequest({
+      database: main,
+      sendGridUrl: fakeSendGrid.url,
+      passwordHash,
+      pairsPerKind: 1_000,
+      log,
+    });
+    return {
+      figures: [...result.figures, ...probe.figures],
+      notes: [...result.notes, ...probe.notes],
+      details: { ...result.details, probeAfterRequest: probe.details },
+    };
   });
   await section("3. Outbox drain", "3", () =>
     benchDrain({ database: main, fakeSendGrid, passwordHash, emails: 2_000, log }),

@@ -158,7 +158,6 @@ export async function startPassdesk(
         logger,
         limits: config.rateLimits,
         trustedProxies: config.trustProxy,
-        onRecorded: () => worker.wake(),
       }),
       createResetPageRoutes({
         repo,

@@ -1,7 +1,4 @@
-import { lt } from "drizzle-orm";
-import type { Executor } from "./client.ts";
 import { jsonParameter, type RawQuery, storedText } from "./raw-query.ts";
-import { rateLimits } from "./schema.ts";
 
 export interface Bucket {
   key: string;
@@ -21,8 +18,11 @@ export interface RateLimitStore {
    * with less than one token refuses and keeps what it has.
    */
   take(buckets: Bucket[], at: Date): Promise<BucketState[]>;
-  /** Drops buckets idle long enough to be full again anyway. */
-  prune(idleSince: Date): Promise<number>;
+  /**
+   * Deletes up to `limit` buckets that are full again at `at` — a missing bucket starts full, so
+   * nothing changes for anyone — and returns how many. Buckets being taken are skipped.
+   */
+  prune(at: Date, limit: number): Promise<number>;
 }
 
 // Refilled level: what the bucket held, plus what flowed in since, capped at capacity.
@@ -47,6 +47,20 @@ export const TAKE_TOKENS = `insert into rate_limits (key, capacity, per_minute, 
     allowed = ${REFILLED} >= 1,
     updated_at = greatest(excluded.updated_at, rate_limits.updated_at)
   returning key, capacity, per_minute, tokens, allowed`;
+
+/**
+ * Buckets full again at `$1` (what they held plus what flowed in since reaches capacity), at most
+ * `$2` of them, oldest first. The index on updated_at finds the candidates: no bucket refills in
+ * less than a second.
+ */
+const PRUNE_FULL = `delete from rate_limits where key in (
+    select key from rate_limits
+    where updated_at < $1::timestamptz - interval '1 second'
+      and tokens + extract(epoch from ($1::timestamptz - updated_at)) / 60.0 * per_minute >= capacity
+    order by updated_at
+    limit $2
+    for update skip locked)
+  returning key`;
 
 /** `$2` of TAKE_TOKENS: the buckets as one JSON text (a new bucket starts full, less this take). */
 export function bucketsParameter(buckets: Bucket[]): string {
@@ -95,7 +109,7 @@ export function bucketStatesOf(
   });
 }
 
-export function createDrizzleRateLimitStore(db: Executor, query: RawQuery): RateLimitStore {
+export function createDrizzleRateLimitStore(query: RawQuery): RateLimitStore {
   return {
     async take(buckets, at) {
       if (buckets.length === 0) return [];
@@ -108,11 +122,8 @@ export function createDrizzleRateLimitStore(db: Executor, query: RawQuery): Rate
         return state;
       });
     },
-    async prune(idleSince) {
-      const rows = await db
-        .delete(rateLimits)
-        .where(lt(rateLimits.updatedAt, idleSince))
-        .returning({ key: rateLimits.key });
+    async prune(at, limit) {
+      const rows = await query<{ key: string }>(PRUNE_FULL, [at.toISOString(), limit]);
       return rows.length;
     },
   };

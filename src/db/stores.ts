@@ -64,7 +64,7 @@ export function createStores(
     outbox: createDrizzleOutboxStore(db),
     emailEvents: createDrizzleEmailEventStore(db),
     templates: createDrizzleTemplateStore(db),
-    rateLimits: createDrizzleRateLimitStore(db, query),
+    rateLimits: createDrizzleRateLimitStore(query),
   };
 }
 

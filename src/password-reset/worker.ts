@@ -4,7 +4,10 @@ import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requ
 import { claimDueEmails, type SendDependencies, sendEmail } from "./send-emails.ts";
 
 export interface Worker {
-  /** Asks for a pass now rather than at the next poll (called after recording a request). */
+  /**
+   * Asks for a pass now rather than at the next poll. For staff actions only: a public request
+   * must never wake the worker (see startWorker).
+   */
   wake(): void;
   /** Stops claiming work and waits (briefly) for sends in flight; unfinished ones are retried later. */
   stop(): Promise<void>;
@@ -12,15 +15,28 @@ export interface Worker {
 
 export interface WorkerOptions {
   logger: Logger;
+  /** The mean time between passes; each wait is drawn from half to one and a half times it. */
   pollIntervalMillis?: number;
   /** Sends in flight at once; a slow or hanging provider holds only these slots. */
   maxConcurrentSends?: number;
   stopGraceMillis?: number;
+  /** How often rate-limit buckets that are full again are deleted. */
+  pruneIntervalMillis?: number;
+  random?: () => number;
 }
+
+const PRUNE_BATCH = 1_000;
 
 /**
  * Resolves recorded requests and keeps up to `maxConcurrentSends` emails in flight, refilling a
  * slot as soon as a send ends. Every instance runs one; Postgres row locks keep them apart.
+ *
+ * Public requests do not wake it: what it does next for a known address (a ticket, a render, a
+ * send) costs more than for an unknown one, and work started the moment a request is answered
+ * slows whatever request comes right after — on PGlite, whose engine shares the event loop, by
+ * enough to tell the two apart. Passes therefore run on their own schedule, at jittered
+ * intervals that no request moves, and a request waits for the next one (half a second on
+ * average by default).
  */
 export function startWorker(
   deps: ResolveDependencies & SendDependencies,
@@ -29,6 +45,8 @@ export function startWorker(
     pollIntervalMillis = 500,
     maxConcurrentSends = 32,
     stopGraceMillis = 5_000,
+    pruneIntervalMillis = 60_000,
+    random = Math.random,
   }: WorkerOptions,
 ): Worker {
   let stopped = false;
@@ -75,11 +93,32 @@ export function startWorker(
       if (claimed.length < free) return;
     }
   }, logger);
+  const pruner = createSerialTask(async () => {
+    // A bounded amount per pass, so that a backlog of idle buckets never holds up the rest.
+    for (let pass = 0; pass < 10 && !stopped; pass++) {
+      if ((await deps.repo.rateLimits.prune(deps.clock.now(), PRUNE_BATCH)) < PRUNE_BATCH) return;
+    }
+  }, logger);
 
-  const poll = setInterval(() => {
-    resolver.run();
-    sender.run();
-  }, pollIntervalMillis);
+  const jittered = (mean: number) => mean * (0.5 + random());
+  let poll: NodeJS.Timeout | undefined;
+  const schedulePoll = () => {
+    poll = setTimeout(() => {
+      resolver.run();
+      sender.run();
+      if (!stopped) schedulePoll();
+    }, jittered(pollIntervalMillis));
+  };
+  let prune: NodeJS.Timeout | undefined;
+  const schedulePrune = () => {
+    prune = setTimeout(() => {
+      pruner.run();
+      if (!stopped) schedulePrune();
+    }, jittered(pruneIntervalMillis));
+    prune.unref();
+  };
+  schedulePoll();
+  schedulePrune();
   resolver.run();
   sender.run();
 
@@ -87,8 +126,9 @@ export function startWorker(
     wake: () => resolver.run(),
     async stop() {
       stopped = true;
-      clearInterval(poll);
-      await Promise.all([resolver.idle(), sender.idle()]);
+      clearTimeout(poll);
+      clearTimeout(prune);
+      await Promise.all([resolver.idle(), sender.idle(), pruner.idle()]);
       await Promise.race([
         Promise.all(inFlight),
         new Promise((resolve) => setTimeout(resolve, stopGraceMillis).unref()),

@@ -49,6 +49,24 @@ describe.each(backends)("token buckets on %s", (backend) => {
     expect(muchLater).toMatchObject({ allowed: true, tokens: 1 });
   });
 
+  it("prunes only buckets that are full again, so no one's limit changes, a bounded number at a time", async () => {
+    // Before every other test's buckets, so that only these are candidates.
+    const base = new Date("2025-01-01T00:00:00Z");
+    const at = (n: number) => new Date(base.getTime() + n * 1000);
+    const bucket = (key: string) => ({ key: `prune:${key}`, capacity: 2, perMinute: 1 });
+    for (const key of ["a", "b", "c"]) await repo.rateLimits.take([bucket(key)], base);
+    for (let i = 0; i < 2; i++) await repo.rateLimits.take([bucket("empty")], base);
+
+    // A minute later a, b and c are full again (1 + 1); "empty" holds 1 of 2.
+    expect(await repo.rateLimits.prune(at(60), 2)).toBe(2);
+    expect(await repo.rateLimits.prune(at(60), 10)).toBe(1);
+    expect(await repo.rateLimits.prune(at(60), 10)).toBe(0);
+    const [empty] = await repo.rateLimits.take([bucket("empty")], at(60));
+    expect(empty).toMatchObject({ allowed: true, tokens: 0 });
+    const [pruned] = await repo.rateLimits.take([bucket("a")], at(60));
+    expect(pruned).toMatchObject({ allowed: true, tokens: 1 });
+  });
+
   it("takes from every bucket in one call, each answering for itself", async () => {
     const roomy: Bucket = { key: "pair:roomy", capacity: 5, perMinute: 1 };
     const tight: Bucket = { key: "pair:tight", capacity: 1, perMinute: 1 };

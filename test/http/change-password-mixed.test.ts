@@ -57,7 +57,6 @@ describe.each(backends)(
             perIp: { burst: 1_000_000, perMinute: 1_000_000 },
           },
           trustedProxies: 1,
-          onRecorded: () => {},
         }),
       );
       server = await serveLocally(app);

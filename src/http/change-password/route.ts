@@ -22,8 +22,6 @@ export interface ChangePasswordRouteDependencies {
   logger: Logger;
   limits: ResetLimits;
   trustedProxies: number;
-  /** Called once a request is stored, so the worker picks it up without waiting for a poll. */
-  onRecorded(): void;
 }
 
 const REASONS = {
@@ -123,8 +121,9 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
         );
       }
 
+      // A stored request waits for the worker's next pass: waking it from here would start the
+      // extra work a known address costs right after this answer (see startWorker).
       if (result.ok) {
-        deps.onRecorded();
         // Auth0's exact answer, lower-case charset included: some SDKs compare the header verbatim.
         return c.body(SUCCESS_MESSAGE, 200, {
           "Content-Type": "text/html; charset=utf-8",
