@@ -19,32 +19,112 @@ export interface ChangePasswordVariables {
   support_url?: string | null;
 }
 
+/** What the installation's configuration gives every email: the same for a send and a preview. */
+export interface TemplateSettings {
+  publicUrl: string;
+  tenant: string;
+  friendlyName: string;
+  supportEmail: string | undefined;
+  supportUrl: string | undefined;
+}
+
+/** Who the email is for and what it is about: a real request's, or a preview's sample. */
+export interface VariableInputs {
+  /** The reset link: a real ticket's, or previewLink's, which resets nothing. */
+  url: string;
+  user: {
+    email: string;
+    name: string | null;
+    givenName: string | null;
+    familyName: string | null;
+    nickname: string | null;
+    emailVerified: boolean;
+  };
+  application: { name: string; clientId: string } | null;
+  connection: string;
+}
+
+/**
+ * The one place a template's variables are built, for the real send, the Slack preview and test
+ * send, and the CLI preview alike. A value that is not set is null (falsy in Liquid), never ""
+ * (which Liquid counts as true: "Write to ." in the default email).
+ */
+export function buildChangePasswordVariables(
+  settings: TemplateSettings,
+  inputs: VariableInputs,
+): ChangePasswordVariables {
+  const { user } = inputs;
+  return {
+    url: inputs.url,
+    user: {
+      email: user.email,
+      name: user.name || null,
+      given_name: user.givenName || null,
+      family_name: user.familyName || null,
+      nickname: user.nickname || null,
+      email_verified: user.emailVerified,
+    },
+    application: inputs.application && {
+      name: inputs.application.name,
+      clientID: inputs.application.clientId,
+    },
+    connection: { name: inputs.connection },
+    tenant: settings.tenant,
+    friendly_name: settings.friendlyName,
+    support_email: settings.supportEmail || null,
+    support_url: settings.supportUrl || null,
+  };
+}
+
+// Not a ticket: none is created for it, and the reset page answers any unknown token with its
+// "invalid link" page. A preview or test email must look real without being able to reset.
+const PREVIEW_TICKET = "test-link-does-not-reset";
+
+/** The link previews and test emails carry: on this installation, resetting nothing. */
+export function previewLink(publicUrl: string): string {
+  return `${publicUrl}/lo/reset?ticket=${PREVIEW_TICKET}`;
+}
+
+export const SAMPLE_RECIPIENT: VariableInputs["user"] = {
+  email: "jane.doe@example.com",
+  name: "Jane Doe",
+  givenName: "Jane",
+  familyName: "Doe",
+  nickname: "jane.doe",
+  emailVerified: true,
+};
+
+/**
+ * A preview's variables: this installation's settings, the sample application and connection,
+ * the given recipient (the admin's own Slack profile) or the sample one, and previewLink.
+ */
+export function previewVariables(
+  settings: TemplateSettings,
+  recipient: VariableInputs["user"] = SAMPLE_RECIPIENT,
+): ChangePasswordVariables {
+  return buildChangePasswordVariables(settings, {
+    url: previewLink(settings.publicUrl),
+    user: recipient,
+    application: { name: "Example App", clientId: "sample-client-id" },
+    connection: "Username-Password-Authentication",
+  });
+}
+
 export type SampleVariableOverrides = Partial<Omit<ChangePasswordVariables, "user">> & {
   user?: Partial<ChangePasswordVariables["user"]>;
 };
 
-/** Realistic values for previews and validation; the link cannot reset anything. */
+/** Every variable set, for validating a template and for tests; overrides replace any of them. */
 export function sampleVariables(overrides: SampleVariableOverrides = {}): ChangePasswordVariables {
   const { user, ...rest } = overrides;
-  return {
-    url: "https://passdesk.example/lo/reset?ticket=sample-ticket-not-valid",
-    application: { name: "Example App", clientID: "sample-client-id" },
-    connection: { name: "Username-Password-Authentication" },
+  const sample = previewVariables({
+    publicUrl: "https://passdesk.example",
     tenant: "passdesk",
-    friendly_name: "Passdesk",
-    support_email: "support@example.com",
-    support_url: "https://example.com/support",
-    ...rest,
-    user: {
-      email: "jane.doe@example.com",
-      name: "Jane Doe",
-      given_name: "Jane",
-      family_name: "Doe",
-      nickname: "jane.doe",
-      email_verified: true,
-      ...user,
-    },
-  };
+    friendlyName: "Passdesk",
+    supportEmail: "support@example.com",
+    supportUrl: "https://example.com/support",
+  });
+  return { ...sample, ...rest, user: { ...sample.user, ...user } };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { OutboxEmail } from "../db/outbox-store.ts";
 import type { Repository } from "../db/stores.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import { buildChangePasswordVariables } from "../email/change-password-variables.ts";
 import { renderPasswordChangedNotice } from "../email/notice.ts";
 import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
 import type { User } from "../users/user.ts";
@@ -95,23 +96,12 @@ async function composeResetEmail(
     render: () =>
       renderChangePasswordEmail(
         template,
-        {
+        buildChangePasswordVariables(settings, {
           url: `${settings.publicUrl}/lo/reset?ticket=${token}`,
-          user: {
-            email: user.email,
-            name: user.name ?? "",
-            given_name: user.givenName ?? "",
-            family_name: user.familyName ?? "",
-            nickname: user.nickname ?? "",
-            email_verified: user.emailVerified,
-          },
-          application: { name: client?.name ?? "", clientID: client?.clientId ?? "" },
-          connection: { name: connection ?? "" },
-          tenant: settings.tenant,
-          friendly_name: settings.friendlyName,
-          support_email: settings.supportEmail ?? "",
-          support_url: settings.supportUrl ?? "",
-        },
+          user,
+          application: client ? { name: client.name, clientId: client.clientId } : null,
+          connection: connection ?? "",
+        }),
         { defaultFrom: settings.defaultFrom },
       ),
   };

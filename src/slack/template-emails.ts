@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { webApi } from "@slack/bolt";
 import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import { previewVariables, SAMPLE_RECIPIENT } from "../email/change-password-variables.ts";
 import { MailerError } from "../email/mailer.ts";
 import {
   type ChangePasswordVariables,
   type RenderedEmail,
   renderChangePasswordEmail,
-  sampleVariables,
   TemplateRenderError,
 } from "../email/render.ts";
 import { normalizeEmail } from "../users/email.ts";
@@ -27,10 +27,6 @@ export type TestSendOutcome =
   | { ok: true; to: string }
   | { ok: false; reason: "no_profile_email" }
   | { ok: false; reason: "render_failed" | "send_failed"; to: string; message: string };
-
-// Not a ticket: no ticket is created for it, and the reset page answers any unknown token with
-// its "invalid link" page. The test email must look real without being able to reset anything.
-const TEST_TICKET = "test-link-does-not-reset";
 
 /** users.info for the admin; without the profile (Slack failing) the sample user stands in. */
 export async function readSlackProfile(
@@ -58,7 +54,7 @@ export async function previewTemplate(
   deps: SlackDependencies,
   profile: SlackProfile,
 ): Promise<TemplatePreview> {
-  const recipient = { name: profile.name, email: profile.email ?? sampleVariables().user.email };
+  const recipient = { name: profile.name, email: profile.email ?? SAMPLE_RECIPIENT.email };
   try {
     const email = await renderForAdmin(deps, { ...profile, email: recipient.email });
     return { ok: true, email, recipient };
@@ -122,20 +118,7 @@ function variablesFor(
   { email: settings }: SlackDependencies,
   profile: SlackProfile & { email: string },
 ): ChangePasswordVariables {
-  return sampleVariables({
-    url: `${settings.publicUrl}/lo/reset?ticket=${TEST_TICKET}`,
-    tenant: settings.tenant,
-    friendly_name: settings.friendlyName,
-    support_email: settings.supportEmail ?? null,
-    support_url: settings.supportUrl ?? null,
-    user: {
-      email: profile.email,
-      name: profile.name,
-      given_name: profile.givenName,
-      family_name: profile.familyName,
-      nickname: profile.nickname,
-    },
-  });
+  return previewVariables(settings, { ...profile, emailVerified: true });
 }
 
 // Opaque like the outbox's refs; delivery events for it match no Passdesk email and are ignored.

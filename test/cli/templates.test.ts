@@ -17,10 +17,18 @@ function headerOf(stdout: string): Record<string, string> {
 
 describe.each(backends)("passdesk templates on %s", (backend) => {
   let database: TestDatabase;
-  const passdesk = (args: string[], input?: string) =>
+  const passdesk = (args: string[], input?: string, env: Record<string, string> = {}) =>
     runCli(database.env, ["templates", ...args], {
       input,
-      env: { USER: "alice", VISUAL: undefined, EDITOR: undefined },
+      env: {
+        USER: "alice",
+        VISUAL: undefined,
+        EDITOR: undefined,
+        PUBLIC_URL: "https://passdesk.example.com",
+        SUPPORT_EMAIL: undefined,
+        SUPPORT_URL: undefined,
+        ...env,
+      },
     });
 
   beforeAll(async () => {
@@ -168,9 +176,22 @@ describe.each(backends)("passdesk templates on %s", (backend) => {
     ]);
     expect(result.stdout).toContain("Hello Jane Doe,");
     expect(result.stdout).toContain(
-      "https://passdesk.example/lo/reset?ticket=sample-ticket-not-valid",
+      "https://passdesk.example.com/lo/reset?ticket=test-link-does-not-reset",
     );
     expect(result.stdout).not.toContain("<p");
+  });
+
+  it("preview shows the support lines exactly as a real email would: none when unset", async () => {
+    const unset = await passdesk(["preview"]);
+    expect(unset.stdout).not.toContain("Need help");
+    expect(unset.stdout).not.toContain("Write to");
+    const set = await passdesk(["preview"], undefined, {
+      SUPPORT_EMAIL: "help@corp.example",
+      SUPPORT_URL: "https://corp.example/help",
+    });
+    expect(set.stdout.replace(/\s+/g, " ")).toContain(
+      "Need help? Write to help@corp.example. Visit https://corp.example/help.",
+    );
   });
 });
 

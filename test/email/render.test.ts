@@ -58,7 +58,7 @@ describe("renderChangePasswordEmail", () => {
 
     expect(email.html).toBe(
       [
-        "https://passdesk.example/lo/reset?ticket=sample-ticket-not-valid|jane.doe@example.com",
+        "https://passdesk.example/lo/reset?ticket=test-link-does-not-reset|jane.doe@example.com",
         "Jane Doe|Jane|Doe|jane.doe|true|Example App|sample-client-id",
         "Username-Password-Authentication|passdesk|Passdesk|support@example.com",
         "https://example.com/support|5 days",
@@ -135,7 +135,7 @@ describe("renderChangePasswordEmail", () => {
     );
 
     expect(email.text).toContain(
-      "https://passdesk.example/lo/reset?ticket=sample-ticket-not-valid",
+      "https://passdesk.example/lo/reset?ticket=test-link-does-not-reset",
     );
     expect(email.text).toContain("expires in 5 days");
     expect(email.text).not.toMatch(/<[a-z]/i);
@@ -162,7 +162,7 @@ describe("renderChangePasswordEmail", () => {
     );
 
     expect(email.html).toBe(
-      "[][] https://passdesk.example/lo/reset?ticket=sample-ticket-not-valid",
+      "[][] https://passdesk.example/lo/reset?ticket=test-link-does-not-reset",
     );
   });
 

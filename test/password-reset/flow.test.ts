@@ -74,6 +74,17 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     expect(email.html).toContain("Jane Doe");
   });
 
+  it("sends the default email with no support lines and no empty name when neither is set", async () => {
+    // sendDependencies leaves SUPPORT_EMAIL and SUPPORT_URL unset; this user has no name.
+    await createTestUser(repo, "noname@example.com");
+    const email = await requestOneEmail("noname@example.com");
+    for (const part of [email.text, email.html]) {
+      expect(part).not.toContain("Need help");
+      expect(part).not.toContain("Write to");
+      expect(part).not.toMatch(/Hello ,|Hi ,/);
+    }
+  });
+
   it("stores only the SHA-256 of the ticket token, never the token", async () => {
     const email = await requestOneEmail("jane@example.com");
     const token = tokenIn(email);

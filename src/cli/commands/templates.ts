@@ -1,12 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
 import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../../db/template-store.ts";
+import { previewVariables } from "../../email/change-password-variables.ts";
 import { describeDuration } from "../../email/describe-duration.ts";
-import {
-  renderChangePasswordEmail,
-  sampleVariables,
-  TemplateRenderError,
-} from "../../email/render.ts";
+import { renderChangePasswordEmail, TemplateRenderError } from "../../email/render.ts";
 import type { ChangePasswordTemplate } from "../../email/template.ts";
 import { revertChangePasswordTemplate } from "../../email/template-edit.ts";
 import { CliError, parseIntegerOption, readStdin, withContext } from "../context.ts";
@@ -157,12 +154,7 @@ export function registerTemplateCommands(program: Command): void {
     .action(() =>
       withContext(async ({ repo, config, print }) => {
         const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
-        const variables = sampleVariables({
-          tenant: config.email.tenant,
-          friendly_name: config.email.friendlyName,
-          support_email: config.email.supportEmail,
-          support_url: config.email.supportUrl,
-        });
+        const variables = previewVariables({ publicUrl: config.publicUrl, ...config.email });
         const email = await renderChangePasswordEmail(template, variables, {
           defaultFrom: config.email.from,
         }).catch((error: unknown) => {
