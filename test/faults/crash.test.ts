@@ -50,6 +50,8 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
       EMAIL_SEND_LEASE_SECONDS: String(LEASE_SECONDS),
       RATE_LIMIT_PER_IP_BURST: "100000",
       RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
+      // Not about the per-recipient limit: every request for a user is to be sent.
+      RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
     });
   }
 

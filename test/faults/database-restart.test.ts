@@ -40,6 +40,8 @@ describe.skipIf(!localCluster())("a PostgreSQL restart under load", () => {
     server = await startServerProcess(database.env, {
       RATE_LIMIT_PER_IP_BURST: "1000000",
       RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+      // Not about the per-recipient limit: every request for a user is to be sent.
+      RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
     });
     const baseUrl = server.baseUrl;
     const samples: Sample[] = [];

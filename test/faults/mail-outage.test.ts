@@ -85,6 +85,8 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
       SENDGRID_TIMEOUT_MILLIS: String(TIMEOUT_MILLIS),
       RATE_LIMIT_PER_IP_BURST: "100000",
       RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
+      // Not about the per-recipient limit: every request for a user is to be sent.
+      RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
     });
     const baseUrl = server.baseUrl;
     const timeline = watchSendGrid(sendgrid);
