@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -68,7 +69,10 @@ const schema = z
     SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
     SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
     EMAIL_SEND_LEASE_SECONDS: positiveInt(60),
-    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString,
+    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString.refine(
+      (value) => value === undefined || isVerificationKey(value),
+      { message: "must be the Event Webhook verification key (a base64 ECDSA P-256 public key)" },
+    ),
     EMAIL_FROM: emailSender.default("Passdesk <no-reply@passdesk.local>"),
     TENANT_NAME: z.string().trim().min(1).default("passdesk"),
     FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
@@ -215,6 +219,15 @@ function describeSlack(env: SlackEnv) {
       adminUsergroup: env.SLACK_ADMIN_USERGROUP,
     },
   };
+}
+
+function isVerificationKey(value: string): boolean {
+  try {
+    parseVerificationKey(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Thrown with every invalid variable listed, so one start-up attempt reveals all of them. */

@@ -178,6 +178,8 @@ export async function startPassdesk(
             createSendGridWebhookRoute({
               repo,
               logger,
+              clock,
+              trustedProxies: config.trustProxy,
               publicKey: config.sendgridWebhookPublicKey,
               onApplied: async (applied) => {
                 await slackDelivery?.onApplied(applied);

@@ -151,6 +151,12 @@ describe("parseConfig errors", () => {
     ]);
   });
 
+  it("refuses a SendGrid verification key that is not an ECDSA P-256 public key", () => {
+    expect(configErrorOf({ SENDGRID_WEBHOOK_PUBLIC_KEY: "bm90IGEga2V5" }).problems).toEqual([
+      "SENDGRID_WEBHOOK_PUBLIC_KEY: must be the Event Webhook verification key (a base64 ECDSA P-256 public key)",
+    ]);
+  });
+
   it("keeps a value with a newline on the message's one line", () => {
     const error = configErrorOf({ PORT: "3000\nHOST=evil" });
     expect(error.message).not.toContain("\n");
