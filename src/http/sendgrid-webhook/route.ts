@@ -39,9 +39,9 @@ export interface SendGridWebhookDependencies {
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * At most 4 deliveries are read and verified at once (4 MiB of bodies), and one client IP may
- * start 30 at once then 60 a minute: SendGrid posts every 30 s per sending server at Passdesk's
- * volume, and a refused delivery is retried by SendGrid for 24 hours.
+ * At most 4 deliveries are read and verified at the same time (4 MiB of bodies), and one client
+ * IP gets a burst of 30 verifications, then 60 a minute: at Passdesk's volume each SendGrid
+ * server posts about every 30 s, and SendGrid retries a refused delivery for 24 hours.
  */
 export const DEFAULT_VERIFICATION_LIMITS: VerificationGateLimits = {
   maxInFlight: 4,
