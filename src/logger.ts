@@ -5,8 +5,9 @@ export type { Logger };
 
 /**
  * JSON logs; human-readable when a person is watching the terminal. Every Error in a log line —
- * `err` or any other field, and each one's `cause` — goes through serializeError, so no
- * statement parameter (a password hash, a ticket digest) reaches the log.
+ * `err` or any other field, also inside plain objects and arrays, and each one's `cause` — goes
+ * through serializeError, so no statement parameter (a password hash, a ticket digest) reaches
+ * the log.
  */
 export function createLogger(
   level: string,
@@ -53,14 +54,30 @@ export function createLogger(
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** Plain objects and arrays are searched this deep for Errors; log fields are shallow. */
+const MAX_FIELD_DEPTH = 3;
+
 function serializeErrorFields(fields: Record<string, unknown>): Record<string, unknown> {
-  let serialized: Record<string, unknown> | undefined;
-  for (const [key, value] of Object.entries(fields)) {
-    if (!isError(value)) continue;
-    serialized ??= { ...fields };
-    serialized[key] = serializeError(value);
+  return serializeNestedErrors(fields, 0) as Record<string, unknown>;
+}
+
+/** The value with every Error in it serialized; the value itself when it holds none. */
+function serializeNestedErrors(value: unknown, depth: number): unknown {
+  if (isError(value)) return serializeError(value);
+  if (depth >= MAX_FIELD_DEPTH || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => serializeNestedErrors(item, depth + 1));
+    return items.some((item, index) => item !== value[index]) ? items : value;
   }
-  return serialized ?? fields;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const serialized = serializeNestedErrors(item, depth + 1);
+    if (serialized === item) continue;
+    copy ??= { ...(value as Record<string, unknown>) };
+    copy[key] = serialized;
+  }
+  return copy ?? value;
 }
 
 function safeMessage(error: Error): string {

@@ -60,6 +60,7 @@ describe.each(backends)("logged database errors on %s", (backend) => {
       logger.error(error as Error);
       logger.error({ err: error });
       logger.warn({ failure: error, wrapped: new Error("store failed", { cause: error }) }, "x");
+      logger.warn({ outcome: { reason: "store_failed", errors: [error] } }, "nested");
 
       expectNoSecret(output());
       const [first] = output().split("\n");
