@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -56,6 +57,10 @@ const schema = z
       .default("info"),
     DEFAULT_CONNECTION: z.string().trim().min(1).default("Username-Password-Authentication"),
     TRUST_PROXY: wholeNumber(0, 10, 0),
+    HTTP_HEADERS_TIMEOUT_MILLIS: positiveInt(10_000),
+    HTTP_REQUEST_TIMEOUT_MILLIS: positiveInt(30_000),
+    HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: positiveInt(5_000),
+    HTTP_MAX_CONNECTIONS: positiveInt(512),
     RATE_LIMIT_PER_EMAIL_BURST: positiveInt(10),
     RATE_LIMIT_PER_EMAIL_PER_MINUTE: positiveInt(1),
     RATE_LIMIT_PER_IP_BURST: positiveInt(100),
@@ -66,7 +71,10 @@ const schema = z
     SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
     SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
     EMAIL_SEND_LEASE_SECONDS: positiveInt(60),
-    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString,
+    SENDGRID_WEBHOOK_PUBLIC_KEY: optionalString.refine(
+      (value) => value === undefined || isVerificationKey(value),
+      { message: "must be the Event Webhook verification key (a base64 ECDSA P-256 public key)" },
+    ),
     EMAIL_FROM: emailSender.default("Passdesk <no-reply@passdesk.local>"),
     TENANT_NAME: z.string().trim().min(1).default("passdesk"),
     FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
@@ -112,6 +120,14 @@ const schema = z
       .transform((value) => value === "true" || value === "1"),
   })
   .superRefine((env, context) => {
+    // Node refuses to start a server whose header timeout is longer than its request timeout.
+    if (env.HTTP_HEADERS_TIMEOUT_MILLIS > env.HTTP_REQUEST_TIMEOUT_MILLIS) {
+      context.addIssue({
+        code: "custom",
+        path: ["HTTP_HEADERS_TIMEOUT_MILLIS"],
+        message: `must be at most HTTP_REQUEST_TIMEOUT_MILLIS (${env.HTTP_REQUEST_TIMEOUT_MILLIS})`,
+      });
+    }
     // A lease that can run out while its send still waits for SendGrid lets another instance (or
     // this one's next pass) send the same email again.
     if (env.EMAIL_SEND_LEASE_SECONDS * 1000 < 2 * env.SENDGRID_TIMEOUT_MILLIS) {
@@ -133,6 +149,12 @@ const schema = z
     logLevel: env.LOG_LEVEL,
     defaultConnection: env.DEFAULT_CONNECTION,
     trustProxy: env.TRUST_PROXY,
+    http: {
+      headersTimeoutMillis: env.HTTP_HEADERS_TIMEOUT_MILLIS,
+      requestTimeoutMillis: env.HTTP_REQUEST_TIMEOUT_MILLIS,
+      keepAliveTimeoutMillis: env.HTTP_KEEP_ALIVE_TIMEOUT_MILLIS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    },
     rateLimits: {
       perEmail: {
         burst: env.RATE_LIMIT_PER_EMAIL_BURST,
@@ -204,6 +226,15 @@ function describeSlack(env: SlackEnv) {
       adminUsergroup: env.SLACK_ADMIN_USERGROUP,
     },
   };
+}
+
+function isVerificationKey(value: string): boolean {
+  try {
+    parseVerificationKey(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Thrown with every invalid variable listed, so one start-up attempt reveals all of them. */

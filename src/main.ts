@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
@@ -17,6 +18,7 @@ import { createHttpApp } from "./http/app.ts";
 import { createChangePasswordRoute } from "./http/change-password/route.ts";
 import { createResetPageRoutes } from "./http/reset-page/routes.ts";
 import { createSendGridWebhookRoute } from "./http/sendgrid-webhook/route.ts";
+import { createServerOptions, limitConnections } from "./http/server-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
@@ -76,7 +78,9 @@ export async function startPassdesk(
     fetch: (request, env) => app?.fetch(request, env) ?? new Response("starting", { status: 503 }),
     port: config.port,
     hostname: config.host,
+    serverOptions: createServerOptions(config.http),
   });
+  limitConnections(server as Server, config.http, logger);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
@@ -174,6 +178,8 @@ export async function startPassdesk(
             createSendGridWebhookRoute({
               repo,
               logger,
+              clock,
+              trustedProxies: config.trustProxy,
               publicKey: config.sendgridWebhookPublicKey,
               onApplied: async (applied) => {
                 await slackDelivery?.onApplied(applied);

@@ -36,6 +36,15 @@ describe("parseConfig defaults", () => {
     expect(config.logLevel).toBe("info");
     expect(config.defaultConnection).toBe("Username-Password-Authentication");
   });
+
+  it("bounds the HTTP server: 10 s for headers, 30 s per request, 5 s keep-alive, 512 connections", () => {
+    expect(config.http).toEqual({
+      headersTimeoutMillis: 10_000,
+      requestTimeoutMillis: 30_000,
+      keepAliveTimeoutMillis: 5_000,
+      maxConnections: 512,
+    });
+  });
 });
 
 describe("parseConfig values", () => {
@@ -144,6 +153,21 @@ describe("parseConfig errors", () => {
       parseConfig({ SENDGRID_TIMEOUT_MILLIS: "30000", EMAIL_SEND_LEASE_SECONDS: "60" }).email
         .sendLeaseSeconds,
     ).toBe(60);
+  });
+
+  it("refuses a header timeout longer than the request timeout, which Node would refuse", () => {
+    expect(
+      configErrorOf({ HTTP_HEADERS_TIMEOUT_MILLIS: "20000", HTTP_REQUEST_TIMEOUT_MILLIS: "10000" })
+        .problems,
+    ).toEqual([
+      'HTTP_HEADERS_TIMEOUT_MILLIS: must be at most HTTP_REQUEST_TIMEOUT_MILLIS (10000) (got "20000")',
+    ]);
+  });
+
+  it("refuses a SendGrid verification key that is not an ECDSA P-256 public key", () => {
+    expect(configErrorOf({ SENDGRID_WEBHOOK_PUBLIC_KEY: "bm90IGEga2V5" }).problems).toEqual([
+      "SENDGRID_WEBHOOK_PUBLIC_KEY: must be the Event Webhook verification key (a base64 ECDSA P-256 public key)",
+    ]);
   });
 
   it("keeps a value with a newline on the message's one line", () => {

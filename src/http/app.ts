@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { type Context, Hono } from "hono";
 import type { Logger } from "../logger.ts";
 import { accessLog } from "./access-log.ts";
 import { errorResponse } from "./errors.ts";
@@ -30,6 +31,12 @@ export function createHttpApp(deps: HttpDependencies): Hono {
   app.notFound((c) => errorResponse(c, 404, "not_found", "No such endpoint."));
   // The one place an unexpected error becomes a response: logged in full, never shown.
   app.onError((error, c) => {
+    // A client that went away, or was cut off by the server's request timeout, is no fault of
+    // ours, and the answer has no one to go to: at error level it would let anyone fill the log.
+    if (isConnectionGone(c) && isAbortedRead(error)) {
+      deps.logger.info({ method: c.req.method, path: c.req.path }, "request abandoned mid-body");
+      return c.body(null, 400);
+    }
     deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, "unhandled error");
     return errorResponse(
       c,
@@ -39,4 +46,16 @@ export function createHttpApp(deps: HttpDependencies): Hono {
     );
   });
   return app;
+}
+
+const ABORTED_READ_CODES = new Set(["ECONNRESET", "ERR_STREAM_PREMATURE_CLOSE", "ABORT_ERR"]);
+
+function isAbortedRead(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return error.name === "AbortError" || (code !== undefined && ABORTED_READ_CODES.has(code));
+}
+
+function isConnectionGone(c: Context): boolean {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  return incoming?.socket?.destroyed === true;
 }

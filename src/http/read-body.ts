@@ -11,16 +11,32 @@ const utf8 = new TextDecoder();
  * else (tests calling `app.request`, chunked bodies counted by limitBodySize) takes `c.req.text()`.
  */
 export async function readBodyText(c: Context): Promise<string> {
+  if (!canReadDirectly(c)) return c.req.text();
+  return utf8.decode(await readIncoming(c));
+}
+
+/**
+ * The request body's bytes as they arrived, for checking a signature over them before anything
+ * decodes them; read the same two ways as readBodyText.
+ */
+export async function readBodyBytes(c: Context): Promise<Uint8Array> {
+  if (!canReadDirectly(c)) return new Uint8Array(await c.req.arrayBuffer());
+  return readIncoming(c);
+}
+
+function canReadDirectly(c: Context): boolean {
   const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  if (
-    !incoming ||
-    incoming.readableDidRead ||
-    c.req.header("content-length") === undefined ||
-    c.req.header("transfer-encoding") !== undefined
-  ) {
-    return c.req.text();
-  }
+  return (
+    incoming !== undefined &&
+    !incoming.readableDidRead &&
+    c.req.header("content-length") !== undefined &&
+    c.req.header("transfer-encoding") === undefined
+  );
+}
+
+async function readIncoming(c: Context): Promise<Uint8Array> {
+  const incoming = (c.env as HttpBindings).incoming;
   const chunks: Buffer[] = [];
   for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
 }

@@ -1,3 +1,5 @@
+import { findIllFormedText } from "../well-formed-text.ts";
+
 /** What a POST to /slack/events carries, once its body has been read and decoded. */
 export type SlackRequest =
   | { kind: "ssl_check" }
@@ -7,6 +9,17 @@ export type SlackRequest =
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An event, unless some string in it is not well-formed Unicode: a lone surrogate (only JSON's
+ * `\ud800` escape can make one) would be stored and compared as another string than the one sent.
+ */
+function toEvent(body: Record<string, unknown>): SlackRequest {
+  const illFormed = findIllFormedText(body);
+  return illFormed === undefined
+    ? { kind: "event", body }
+    : { kind: "invalid", reason: `text that is not well-formed Unicode at ${illFormed}` };
 }
 
 /**
@@ -24,7 +37,7 @@ export function parseSlackRequest(contentType: string, rawBody: string): SlackRe
       try {
         const parsed: unknown = JSON.parse(payload);
         return isRecord(parsed)
-          ? { kind: "event", body: parsed }
+          ? toEvent(parsed)
           : { kind: "invalid", reason: "payload is not an object" };
       } catch {
         return { kind: "invalid", reason: "payload is not JSON" };
@@ -35,7 +48,7 @@ export function parseSlackRequest(contentType: string, rawBody: string): SlackRe
     for (const field of ["user_id", "team_id", "response_url"]) {
       if (!form.get(field)) return { kind: "invalid", reason: `command without ${field}` };
     }
-    return { kind: "event", body: Object.fromEntries(form) };
+    return toEvent(Object.fromEntries(form));
   }
   if (mediaType === "application/json") {
     let parsed: unknown;
@@ -45,6 +58,10 @@ export function parseSlackRequest(contentType: string, rawBody: string): SlackRe
       return { kind: "invalid", reason: "body is not JSON" };
     }
     if (!isRecord(parsed)) return { kind: "invalid", reason: "body is not an object" };
+    const illFormed = findIllFormedText(parsed);
+    if (illFormed !== undefined) {
+      return { kind: "invalid", reason: `text that is not well-formed Unicode at ${illFormed}` };
+    }
     if (parsed.type === "url_verification") {
       return typeof parsed.challenge === "string"
         ? { kind: "url_verification", challenge: parsed.challenge }

@@ -1,15 +1,27 @@
 import type { App, Receiver, ReceiverEvent } from "@slack/bolt";
-import { verifySlackRequest } from "@slack/bolt";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import { limitBodySize } from "../http/limit-body-size.ts";
+import { readBodyBytes } from "../http/read-body.ts";
 import type { Logger } from "../logger.ts";
 import { parseSlackRequest } from "./parse-request.ts";
+import { checkSlackSignatureHeaders, isSignedBody } from "./verify-signature.ts";
 
 /** Slack waits 3 s for an answer; answer a little before that when no listener acked. */
 const ACK_TIMEOUT_MILLIS = 2_800;
-const MAX_BODY_BYTES = 1024 * 1024;
-const SIGNATURE_WINDOW_MILLIS = 5 * 60_000;
+/**
+ * The largest request Passdesk's own surfaces can make Slack send is a submission of the
+ * password-email modal with all four text inputs at Slack's 3000-character cap, sent twice
+ * (initial value in the view, value in its state) with every character escaped as JSON
+ * \uXXXX and then percent-encoded: 194 KiB with characters Slack counts as one UTF-16 unit,
+ * 334 KiB if it counts astral characters as one. Slash commands carry an email and a connection
+ * name, and the only event subscribed (app_home_opened) is about 1 KB. 512 KiB holds them all.
+ */
+export const MAX_BODY_BYTES = 512 * 1024;
+/** ssl_check is `ssl_check=1&token=…` (42 bytes in the one Slack sends); larger is not one. */
+const MAX_SSL_CHECK_BYTES = 1024;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 export interface HonoReceiver extends Receiver {
   /** `POST /slack/events`, mounted on Passdesk's own Hono server. */
@@ -33,8 +45,22 @@ function toResponse(response: unknown): AckResponse {
 }
 
 /**
- * A Bolt receiver that lives on the Hono server: it reads the raw body once, checks Slack's
- * signature, hands the event to Bolt and answers with whatever the listener passes to ack().
+ * Whether an unsigned request is Slack's ssl_check: a small form whose ssl_check is "1". Only a
+ * body of declared length up to MAX_SSL_CHECK_BYTES is read; whatever else it holds is ignored.
+ */
+async function isUnsignedSslCheck(c: Context): Promise<boolean> {
+  const declared = c.req.header("content-length");
+  if (declared === undefined || !/^\d+$/.test(declared) || Number(declared) > MAX_SSL_CHECK_BYTES) {
+    return false;
+  }
+  const text = new TextDecoder().decode(await readBodyBytes(c));
+  return parseSlackRequest(c.req.header("content-type") ?? "", text).kind === "ssl_check";
+}
+
+/**
+ * A Bolt receiver that lives on the Hono server: it checks Slack's signature over the raw body
+ * before anything is decoded, hands the event to Bolt and answers with whatever the listener
+ * passes to ack(). Refused before reading the body: a bad or stale timestamp or signature header.
  */
 export function createHonoReceiver({
   signingSecret,
@@ -48,30 +74,30 @@ export function createHonoReceiver({
     "/slack/events",
     limitBodySize(MAX_BODY_BYTES, (c) => c.text("payload too large", 413)),
     async (c) => {
-      const rawBody = await c.req.text();
-      const request = parseSlackRequest(c.req.header("content-type") ?? "", rawBody);
-      if (request.kind === "ssl_check") return c.body(null, 200);
-
-      const timestampSeconds = Number(c.req.header("x-slack-request-timestamp"));
-      const nowMillis = clock.now().getTime();
-      try {
-        // Bolt's verifier refuses only old timestamps; Slack's window is five minutes either way.
-        if (timestampSeconds * 1000 > nowMillis + SIGNATURE_WINDOW_MILLIS)
-          throw new Error("future");
-        verifySlackRequest({
-          signingSecret,
-          body: rawBody,
-          headers: {
-            "x-slack-signature": c.req.header("x-slack-signature") ?? "",
-            "x-slack-request-timestamp": timestampSeconds,
-          },
-          nowMilliseconds: nowMillis,
-        });
-      } catch {
-        logger.warn({ path: c.req.path }, "rejected a Slack request with a bad or stale signature");
-        return c.text("invalid signature", 401);
+      const signature = c.req.header("x-slack-signature");
+      // Slack's ssl_check comes unsigned (no signature or timestamp header): answered, never acted on.
+      if (signature === undefined) {
+        return (await isUnsignedSslCheck(c)) ? c.body(null, 200) : refuse(c, "missing_signature");
+      }
+      const headers = checkSlackSignatureHeaders(
+        signature,
+        c.req.header("x-slack-request-timestamp"),
+        clock.now().getTime(),
+      );
+      if (!headers.ok) return refuse(c, headers.reason);
+      const rawBody = await readBodyBytes(c);
+      if (!isSignedBody(signingSecret, headers.timestamp, headers.digest, rawBody)) {
+        return refuse(c, "bad_signature");
       }
 
+      let text: string;
+      try {
+        text = utf8.decode(rawBody);
+      } catch {
+        return c.text("body is not UTF-8", 400);
+      }
+      const request = parseSlackRequest(c.req.header("content-type") ?? "", text);
+      if (request.kind === "ssl_check") return c.body(null, 200);
       if (request.kind === "invalid") return c.text(request.reason, 400);
       if (request.kind === "url_verification") return c.json({ challenge: request.challenge });
       if (!app) return c.text("not ready", 503);
@@ -83,6 +109,14 @@ export function createHonoReceiver({
       return c.body(response.body, 200, { "Content-Type": response.contentType });
     },
   );
+
+  function refuse(c: Context, reason: string): Response {
+    logger.warn(
+      { path: c.req.path, reason },
+      "rejected a Slack request with a bad or stale signature",
+    );
+    return c.text("invalid signature", 401);
+  }
 
   async function dispatch(
     target: App,

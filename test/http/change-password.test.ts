@@ -271,7 +271,7 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     expect((await spray(32, "192.0.2.21")).status).toBe(200);
   });
 
-  it("answers CORS preflights for a client's web origin only", async () => {
+  it("answers CORS for a client's web origin only, and sends other origins no CORS header at all", async () => {
     const preflight = (origin: string) =>
       fetch(`${passdesk.url}/dbconnections/change_password`, {
         method: "OPTIONS",
@@ -287,8 +287,17 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     expect(allowed.headers.get("access-control-allow-headers")?.toLowerCase()).toContain(
       "auth0-client",
     );
+    const corsHeadersOf = (response: Response) =>
+      [...response.headers.keys()].filter((name) => name.startsWith("access-control-"));
     const denied = await preflight("https://evil.example");
-    expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+    expect(denied.status).toBe(204);
+    expect(corsHeadersOf(denied)).toEqual([]);
+    const deniedPost = await post(
+      { email: "known@example.com", connection: DEFAULT_CONNECTION },
+      { origin: "https://evil.example" },
+    );
+    expect(deniedPost.status).toBe(200); // CORS is the browser's to enforce: it hides the answer
+    expect(corsHeadersOf(deniedPost)).toEqual([]);
     const real = await post(
       { email: "known@example.com", connection: DEFAULT_CONNECTION, client_id: clientId },
       { origin: "https://app.example.com" },

@@ -51,6 +51,26 @@ describe.each(backends)("POST /webhooks/sendgrid on %s", (backend) => {
     ).toBe(401);
   });
 
+  it("answers 400, never 500, to a verified body with a lone surrogate or bytes that are not UTF-8", async () => {
+    // JSON's \ud800 escape decodes to a lone surrogate, which no text column stores as sent.
+    const surrogate = JSON.stringify([sendGridEvent(ref, "bounce")]).replace(
+      '"bounce"',
+      '"bounce","reason":"\\ud800"',
+    );
+    expect(JSON.parse(surrogate)[0].reason).toBe("\ud800");
+    const notUtf8 = Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d]); // ["\xff"]
+
+    for (const body of [surrogate, notUtf8]) {
+      const response = await fetch(`${passdesk.url}/webhooks/sendgrid`, {
+        method: "POST",
+        headers: signer.headers(body),
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: "invalid_request" });
+    }
+  });
+
   it("accepts signed events, applies each once, ignores other emails' events, and refuses non-arrays", async () => {
     const delivered = sendGridEvent(ref, "delivered");
     const body = JSON.stringify([

@@ -56,6 +56,15 @@ describe("parseSlackRequest", () => {
     expect(parseSlackRequest(FORM, `ssl_check=1&payload=%7B`)).toEqual({ kind: "ssl_check" });
   });
 
+  it("takes percent-encoded bytes that are not UTF-8 for U+FFFD, which is well-formed", () => {
+    const request = parseSlackRequest(FORM, `${command.replace("jane%40", "jane%ED%A0%80")}`);
+
+    expect(request).toMatchObject({
+      kind: "event",
+      body: { text: "jane\ufffd\ufffd\ufffdexample.com" },
+    });
+  });
+
   it("does not take ssl_check=0 for a check", () => {
     expect(parseSlackRequest(FORM, `ssl_check=0&${command}`).kind).toBe("event");
   });
@@ -90,6 +99,21 @@ describe("parseSlackRequest", () => {
       JSON_TYPE,
       '{"type":"url_verification","challenge":42}',
       "url_verification without a challenge",
+    ],
+    [
+      FORM,
+      interactivityBody({ type: "view_submission", view: { state: { values: { b: "\ud800" } } } }),
+      "text that is not well-formed Unicode at view.state.values.b",
+    ],
+    [
+      JSON_TYPE,
+      '{"event":{"user":"U1\\udc00"}}',
+      "text that is not well-formed Unicode at event.user",
+    ],
+    [
+      JSON_TYPE,
+      '{"type":"url_verification","challenge":"\\ud800"}',
+      "text that is not well-formed Unicode at challenge",
     ],
     ["text/plain", "command=%2Freset-password", "unsupported content type text/plain"],
     ["", "command=%2Freset-password", "unsupported content type (none)"],

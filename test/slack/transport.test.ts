@@ -1,7 +1,10 @@
+import { createHmac } from "node:crypto";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, resetRequests } from "../../src/db/schema.ts";
+import { MAX_BODY_BYTES } from "../../src/slack/receiver.ts";
 import { backends } from "../support/database.ts";
+import { openConnection } from "../support/raw-connection.ts";
 import { createTestUser } from "../support/reset-fixture.ts";
 import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
 import {
@@ -174,6 +177,17 @@ describe.each(backends)("POST /slack/events on %s", (backend) => {
     ["a JSON array", "[1,2,3]", JSON_BODY],
     ["a handshake without a challenge", '{"type":"url_verification"}', JSON_BODY],
     ["plain text", "hello", { "content-type": "text/plain" }],
+    [
+      "a lone surrogate in an interactivity payload",
+      interactivityBody({ type: "block_actions", user: { id: "U\ud800" }, actions: [] }),
+      FORM,
+    ],
+    [
+      "a lone surrogate in an event",
+      JSON.stringify({ type: "event_callback", event: { type: "app_home_opened", tab: "\udc00" } }),
+      JSON_BODY,
+    ],
+    ["a lone surrogate in a handshake", urlVerificationBody("\ud800challenge"), JSON_BODY],
   ])("answers 400 to a signed body with %s", async (_what, body, headers) => {
     const response = await slack.send(body, { headers });
 
@@ -217,10 +231,59 @@ describe.each(backends)("POST /slack/events on %s", (backend) => {
     expect(slack.fake.calls().filter((call) => call.method !== "chat.postMessage")).toEqual([]);
   });
 
-  it("refuses a body over 1 MB with 413", async () => {
-    const response = await slack.send(`payload=${"x".repeat(1024 * 1024 + 1)}`);
+  it("answers 400 to a signed body that is not UTF-8", async () => {
+    const body = Buffer.from("payload=%7B%7D&text=\xff", "latin1");
+    const timestamp = String(Math.floor(slack.clock.now().getTime() / 1000));
+    const digest = createHmac("sha256", SLACK.signingSecret)
+      .update(`v0:${timestamp}:`)
+      .update(body)
+      .digest("hex");
 
-    expect(response.status).toBe(413);
+    const response = await fetch(`${slack.url}/slack/events`, {
+      method: "POST",
+      headers: {
+        ...FORM,
+        "x-slack-signature": `v0=${digest}`,
+        "x-slack-request-timestamp": timestamp,
+      },
+      body,
+    });
+
+    expect(response.status).toBe(400);
+    await expectNoAction();
+  });
+
+  it("refuses a stale or malformed signature header before reading the body", async () => {
+    const now = Math.floor(slack.clock.now().getTime() / 1000);
+    const hex = "0".repeat(64);
+    for (const [signature, timestamp] of [
+      [`v0=${hex}`, now - 3600],
+      [`v0=${hex}`, now + 3600],
+      ["v0=not-hex", now],
+      [`v1=${hex}`, now],
+    ]) {
+      const connection = openConnection(Number(new URL(slack.url).port));
+      connection.write(
+        "POST /slack/events HTTP/1.1\r\nHost: passdesk.test\r\n" +
+          "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n" +
+          `X-Slack-Signature: ${signature}\r\nX-Slack-Request-Timestamp: ${timestamp}\r\n\r\n`,
+      );
+      // The body never comes: only an answer that did not wait for it can arrive.
+      const answer = await connection.waitFor(/^HTTP\/1\.1 \d+ /);
+      connection.destroy();
+      expect({ signature, answer: answer.slice(0, 12) }).toEqual({
+        signature,
+        answer: "HTTP/1.1 401",
+      });
+    }
+  });
+
+  it("takes a signed body of 512 KiB and refuses one byte more with 413", async () => {
+    const prefix = "payload=";
+    const atLimit = `${prefix}${"x".repeat(MAX_BODY_BYTES - prefix.length)}`;
+
+    expect((await slack.send(atLimit)).status).toBe(400); // read and verified: not JSON
+    expect((await slack.send(`${atLimit}x`)).status).toBe(413);
   });
 
   describe("when Slack's Web API fails", () => {

@@ -4,7 +4,7 @@ export interface EventSigner {
   /** The verification key as SendGrid shows it: base64 DER (SPKI) of a P-256 key. */
   publicKey: string;
   /** Headers SendGrid sends with a signed Event Webhook delivery of `body`. */
-  headers(body: string, timestamp?: string): Record<string, string>;
+  headers(body: string | Uint8Array, timestamp?: string): Record<string, string>;
 }
 
 /** A fresh ECDSA P-256 key pair standing in for SendGrid's signing key. */
@@ -18,7 +18,7 @@ export function createEventSigner(): EventSigner {
         "x-twilio-email-event-webhook-timestamp": timestamp,
         "x-twilio-email-event-webhook-signature": sign(
           "sha256",
-          Buffer.from(timestamp + body),
+          Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]),
           privateKey,
         ).toString("base64"),
       };

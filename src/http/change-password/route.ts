@@ -41,7 +41,7 @@ function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
   if (!status.allowed) headers.set("Retry-After", String(status.retryAfterSeconds));
 }
 
-/** Browsers may call from any web origin a client lists; others get no CORS headers at all. */
+/** The web origins clients list (`passdesk clients add --origin`), re-read every 10 s. */
 function createOriginCheck(repo: Repository, clock: Clock) {
   let cached: { origins: Set<string>; until: number } | undefined;
   return async function allowedOrigin(origin: string): Promise<string | null> {
@@ -63,14 +63,16 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
   const allowedOrigin = createOriginCheck(deps.repo, deps.clock);
   const stores = withCachedLookups(deps.repo, deps.clock);
 
+  const isListedOrigin = async (origin: string) => {
+    try {
+      return (await allowedOrigin(origin)) !== null;
+    } catch {
+      return false;
+    }
+  };
   const corsHeaders = cors({
-    origin: async (origin) => {
-      try {
-        return origin ? await allowedOrigin(origin) : null;
-      } catch {
-        return null;
-      }
-    },
+    // Only ever reached for a listed origin (below), echoed back.
+    origin: (origin) => origin,
     allowMethods: ["POST", "OPTIONS"],
     allowHeaders: ["Content-Type", "Auth0-Client"],
     exposeHeaders: [
@@ -84,9 +86,17 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
   // Only browsers send Origin, and CORS headers mean nothing to anyone else. Skipping the
   // middleware matters under load: it sets headers before the handler runs, which turns the
   // handler's response into a full web Response that is then copied (a tenth of the CPU).
-  route.use("/dbconnections/change_password", (c, next) =>
-    c.req.header("origin") === undefined ? next() : corsHeaders(c, next),
-  );
+  // An origin no client lists gets no CORS header at all, preflight or not: hono's cors()
+  // would still send Allow-Methods, Allow-Headers and Expose-Headers without Allow-Origin.
+  route.use("/dbconnections/change_password", async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin === undefined) return next();
+    if (await isListedOrigin(origin)) return corsHeaders(c, next);
+    // A preflight is answered without permission, so the browser never sends the request.
+    if (c.req.method === "OPTIONS") return c.body(null, 204, { Vary: "Origin" });
+    c.header("Vary", "Origin", { append: true });
+    return next();
+  });
 
   route.post(
     "/dbconnections/change_password",
