@@ -34,10 +34,16 @@ export class MigrationError extends Error {
   }
 }
 
-/** Applies pending migrations; safe when several processes start at once. */
-export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+/**
+ * Applies pending migrations; safe when several processes start at once. `folder` is for tests
+ * that need a database as an older release left it (a copy holding only the first migrations).
+ */
+export async function migrateDatabase(
+  handle: DatabaseHandle,
+  folder: string = migrationsFolder,
+): Promise<void> {
   try {
-    await applyMigrations(handle);
+    await applyMigrations(handle, folder);
   } catch (error) {
     const cause =
       (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
@@ -47,12 +53,12 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
   }
 }
 
-async function applyMigrations(handle: DatabaseHandle): Promise<void> {
+async function applyMigrations(handle: DatabaseHandle, folder: string): Promise<void> {
   await handle.withAdvisoryLock(MIGRATION_LOCK_KEY, async (db) => {
     if (handle.kind === "pglite") {
-      await migratePglite(db as unknown as PgliteDatabase, { migrationsFolder });
+      await migratePglite(db as unknown as PgliteDatabase, { migrationsFolder: folder });
     } else {
-      await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder });
+      await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder: folder });
     }
   });
 }

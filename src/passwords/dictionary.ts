@@ -1,18 +1,90 @@
-import { dictionary } from "@zxcvbn-ts/language-common";
+import { findCommonWords, WORD_SEARCH_STEPS } from "./common-words.ts";
+import { findPatternSpans, type PatternSpan } from "./predictable-patterns.ts";
 
-/** How many of the most common passwords are rejected. */
-export const COMMON_PASSWORD_COUNT = 10_000;
+/** Characters a predictable password may hold beyond its word and patterns. */
+export const MAX_OTHER_CHARACTERS = 4;
 
-let commonPasswords: ReadonlySet<string> | undefined;
+/** What the dictionary rule refuses, as the checklist and the failure message say it. */
+export const DICTIONARY_RULE_TEXT =
+  "Not just one common password, word or name and/or keyboard patterns, sequences, repeats, " +
+  `years or dates, plus at most ${MAX_OTHER_CHARACTERS} other characters ` +
+  "(capitals, reversing and look-alikes like p@ssw0rd make no difference)";
 
-/** Whether the password, ignoring case, is among the 10,000 most common passwords. */
-export function isCommonPassword(password: string): boolean {
-  commonPasswords ??= loadCommonPasswords();
-  return commonPasswords.has(password.normalize("NFC").toLowerCase());
+/**
+ * Whether the password is predictable: it can be cut into pieces of which at most one is a
+ * common password, word or name (see findCommonWords), the others keyboard patterns,
+ * sequences, repeats, years or dates (see findPatternSpans), plus at most MAX_OTHER_CHARACTERS
+ * other characters (code points) anywhere.
+ *
+ * This is what guessing tools try first (a word from a list, mangled and padded with digits,
+ * symbols, a year or a keyboard run), while a passphrase of several words, which NIST SP
+ * 800-63B-4 favours, passes however common each word is. The lists and matchers load on the
+ * first call; after that a call takes a few milliseconds, even for 256 characters.
+ */
+export function isPredictablePassword(raw: string): boolean {
+  const password = raw.normalize("NFC");
+  if (countOtherCharacters(password) <= MAX_OTHER_CHARACTERS) return true;
+  const spans = findPatternSpans(password);
+  const prefix = coverFromStart(password, spans);
+  const suffix = coverFromEnd(password, spans);
+  if ((prefix[password.length] ?? Infinity) <= MAX_OTHER_CHARACTERS) return true;
+  // The one word sits between a prefix and a suffix that patterns cover, all but a few
+  // characters: only there is a dictionary search worth its cost.
+  const budget = { steps: WORD_SEARCH_STEPS };
+  for (let start = 0; start < password.length; start++) {
+    const before = prefix[start] ?? Infinity;
+    if (before > MAX_OTHER_CHARACTERS) continue;
+    const fits = (end: number) => before + (suffix[end] ?? Infinity) <= MAX_OTHER_CHARACTERS;
+    if (findCommonWords(password, start, fits, budget)) return true;
+  }
+  return false;
 }
 
-function loadCommonPasswords(): ReadonlySet<string> {
-  // The list is ranked, most common first.
-  const ranked = dictionary["passwords-common"].slice(0, COMMON_PASSWORD_COUNT);
-  return new Set(ranked.map((entry) => entry.toLowerCase()));
+/** cover[k]: the fewest other characters with which patterns cover password[0, k). */
+function coverFromStart(password: string, spans: readonly PatternSpan[]): number[] {
+  const endingAt = groupBy(spans, (span) => span.end);
+  const cover = [0];
+  for (let k = 1; k <= password.length; k++) {
+    let best = (cover[k - 1] ?? Infinity) + weightAt(password, k - 1);
+    for (const span of endingAt.get(k) ?? []) best = Math.min(best, cover[span.start] ?? Infinity);
+    cover[k] = best;
+  }
+  return cover;
+}
+
+/** cover[k]: the fewest other characters with which patterns cover password[k, end). */
+function coverFromEnd(password: string, spans: readonly PatternSpan[]): number[] {
+  const startingAt = groupBy(spans, (span) => span.start);
+  const cover: number[] = [];
+  cover[password.length] = 0;
+  for (let k = password.length - 1; k >= 0; k--) {
+    let best = (cover[k + 1] ?? Infinity) + weightAt(password, k);
+    for (const span of startingAt.get(k) ?? []) best = Math.min(best, cover[span.end] ?? Infinity);
+    cover[k] = best;
+  }
+  return cover;
+}
+
+function countOtherCharacters(password: string): number {
+  let count = 0;
+  for (let k = 0; k < password.length; k++) count += weightAt(password, k);
+  return count;
+}
+
+// Characters are counted as code points: the second half of a surrogate pair weighs nothing.
+function weightAt(password: string, index: number): number {
+  const code = password.charCodeAt(index);
+  const isLowSurrogate = code >= 0xdc00 && code <= 0xdfff;
+  const followsHigh = index > 0 && (password.charCodeAt(index - 1) & 0xfc00) === 0xd800;
+  return isLowSurrogate && followsHigh ? 0 : 1;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
 }

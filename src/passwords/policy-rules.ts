@@ -1,4 +1,4 @@
-import { COMMON_PASSWORD_COUNT, isCommonPassword } from "./dictionary.ts";
+import { DICTIONARY_RULE_TEXT, isPredictablePassword } from "./dictionary.ts";
 import { containsPersonalData } from "./personal-data.ts";
 import type { CheckOptions, PasswordLevel, PasswordPolicy, PasswordRule } from "./policy.ts";
 
@@ -93,9 +93,10 @@ export const RULES: readonly RuleDefinition[] = [
   {
     rule: "dictionary",
     appliesTo: (policy) => policy.dictionary,
-    describe: () =>
-      `Not one of the ${COMMON_PASSWORD_COUNT.toLocaleString("en-US")} most common passwords`,
-    passes: ({ password }) => !isCommonPassword(password),
+    describe: () => DICTIONARY_RULE_TEXT,
+    // A longer password is refused by max_length; its matchers' cost grows faster than its length.
+    passes: ({ password, length }) =>
+      length > MAX_PASSWORD_LENGTH || !isPredictablePassword(password),
   },
   {
     rule: "personal_data",

@@ -2,9 +2,13 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import argon2 from "argon2";
+import bcryptjs from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
+import { canonicalizeArgon2Hash } from "../../src/passwords/argon2-phc.ts";
 import { fieldsOf, linesOf, runCli } from "../support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { verifyWithLibsodium } from "../support/libsodium.ts";
 
 function argon2Hash(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id, memoryCost: 19456, timeCost: 2 });
@@ -23,6 +27,7 @@ describe.each(backends)("passdesk users import on %s", (backend) => {
   let database: TestDatabase;
   let dir: string;
   let aliceHash: string;
+  const harryHash = bcryptjs.hashSync("harry's passphrase from an app", 10);
   const passdesk = (...args: string[]) => runCli(database.env, args);
 
   async function importFile(name: string, rows: unknown, ...options: string[]) {
@@ -44,7 +49,7 @@ describe.each(backends)("passdesk users import on %s", (backend) => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("imports the good rows of an Auth0 export and reports each bad row by index, exiting 1", async () => {
+  it("imports the good rows of an Auth0 export and reports each bad row by its number from 1, exiting 1", async () => {
     const result = await importFile("export.json", [
       {
         email: "alice@example.com",
@@ -66,18 +71,21 @@ describe.each(backends)("passdesk users import on %s", (backend) => {
         blocked: true,
         ...withHash(inAuth0Order(await argon2Hash("erin's passphrase"))),
       },
+      { email: "harry@example.com", ...withHash(harryHash, "bcrypt") },
+      { email: "ivy@example.com", ...withHash("0123456789abcdef", "md5") },
     ]);
 
     expect(result.code).toBe(1);
     expect(linesOf(result.stdout)).toEqual([
-      "imported 3 users into Username-Password-Authentication; rejected 5",
+      "imported 4 users into Username-Password-Authentication; rejected 6",
     ]);
     expect(linesOf(result.stderr)).toEqual([
-      "row 1: email: is missing",
-      "row 2: email: not a valid email address",
-      "row 4: email: appears earlier in the file",
-      'row 5: custom_password_hash.algorithm: algorithm must be "argon2"',
-      "row 6: custom_password_hash.hash.value: hash.value must be an encoded argon2 hash",
+      "row 2: email: is missing",
+      "row 3: email: not a valid email address",
+      "row 5: email: appears earlier in the file",
+      "row 6: custom_password_hash.hash.value: not a bcrypt hash ($2a$, $2b$ or $2y$, a two-digit cost, 53 characters)",
+      "row 7: custom_password_hash.hash.value: not an argon2 PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$digest, parameters in any order)",
+      'row 10: custom_password_hash.algorithm: algorithm must be "argon2" or "bcrypt"',
     ]);
   });
 
@@ -106,12 +114,24 @@ describe.each(backends)("passdesk users import on %s", (backend) => {
     ]);
     expect(result.code).toBe(1);
     expect(linesOf(result.stderr)).toEqual([
-      "row 1: email: a user with this email already exists in the connection",
+      "row 2: email: a user with this email already exists in the connection",
     ]);
     expect(linesOf(result.stdout)).toEqual([
       "imported 1 users into Username-Password-Authentication; rejected 1",
     ]);
     expect((await passdesk("users", "show", "frank@example.com")).code).toBe(0);
+  });
+
+  it("reports a row holding a lone UTF-16 surrogate by its field, and imports the rest", async () => {
+    const result = await importFile(
+      "surrogates.json",
+      '[{"email": "kim@example.com", "nickname": "\\udc00"}, {"email": "lee@example.com"}]',
+    );
+    expect(result.code).toBe(1);
+    expect(linesOf(result.stderr)).toEqual(["row 1: nickname: not well-formed Unicode"]);
+    expect(linesOf(result.stdout)).toEqual([
+      "imported 1 users into Username-Password-Authentication; rejected 1",
+    ]);
   });
 
   it("exits 0 when every row is imported", async () => {
@@ -159,22 +179,30 @@ describe.each(backends)("passdesk users import on %s", (backend) => {
     expect(linesOf(unknown.stderr)).toEqual(["passdesk: no such connection"]);
   });
 
-  it("stores each imported hash exactly as exported, in either parameter order, so passwords keep working", async () => {
+  it("stores argon2 hashes as canonical m,t,p strings and bcrypt ones as given, so passwords keep working", async () => {
     const { handle, repo } = await database.open();
     try {
       const connection = await repo.connections.findByName("Username-Password-Authentication");
-      const alice = await repo.users.findByEmail(connection?.id ?? 0, "alice@example.com");
-      expect(alice?.passwordHash).toBe(aliceHash);
-      expect(await argon2.verify(aliceHash, "alice's imported passphrase")).toBe(true);
-      const erin = await repo.users.findByEmail(connection?.id ?? 0, "erin@example.com");
-      expect(erin?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=4\$/);
-      expect(await argon2.verify(erin?.passwordHash ?? "", "erin's passphrase")).toBe(true);
+      const find = (email: string) => repo.users.findByEmail(connection?.id ?? 0, email);
+      const hasher = createArgon2Hasher();
+      // node-argon2 wrote alice's as m,p,t; erin's came in Auth0's m,t,p.
+      const alice = (await find("alice@example.com"))?.passwordHash ?? "";
+      expect(aliceHash).toMatch(/\$m=19456,p=4,t=2\$/);
+      expect(alice).toBe(canonicalizeArgon2Hash(aliceHash));
+      expect(alice).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=4\$/);
+      expect(await hasher.verify(alice, "alice's imported passphrase")).toBe(true);
+      expect(await verifyWithLibsodium(alice, "alice's imported passphrase")).toBe(true);
+      const erin = (await find("erin@example.com"))?.passwordHash ?? "";
+      expect(erin).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=4\$/);
+      expect(await hasher.verify(erin, "erin's passphrase")).toBe(true);
+      const harry = (await find("harry@example.com"))?.passwordHash ?? "";
+      expect(harry).toBe(harryHash);
+      expect(await hasher.verify(harry, "harry's passphrase from an app")).toBe(true);
+      expect(hasher.needsRehash(harry)).toBe(true);
       const imported = await Promise.all(
-        ["dan@example.com", "carol@example.com", "x@example.com"].map((email) =>
-          repo.users.findByEmail(connection?.id ?? 0, email),
-        ),
+        ["dan@example.com", "carol@example.com", "ivy@example.com", "x@example.com"].map(find),
       );
-      expect(imported).toEqual([undefined, undefined, undefined]);
+      expect(imported).toEqual([undefined, undefined, undefined, undefined]);
     } finally {
       await handle.close();
     }

@@ -19,7 +19,13 @@ describe("describePolicy", () => {
         message: "Contains at least 3 of: lower case, upper case, digit, special character",
       },
       { rule: "identical_chars", message: "No more than 2 identical characters in a row" },
-      { rule: "dictionary", message: "Not one of the 10,000 most common passwords" },
+      {
+        rule: "dictionary",
+        message:
+          "Not just one common password, word or name and/or keyboard patterns, sequences, " +
+          "repeats, years or dates, plus at most 4 other characters " +
+          "(capitals, reversing and look-alikes like p@ssw0rd make no difference)",
+      },
       { rule: "personal_data", message: "Does not contain your name or email" },
       { rule: "history", message: "Not one of your last 5 passwords" },
     ]);

@@ -71,7 +71,9 @@ export function registerUserCommands(program: Command): void {
 
   users
     .command("import")
-    .description("import users from an Auth0 bulk-import JSON file (argon2 password hashes)")
+    .description(
+      "import users from an Auth0 bulk-import JSON file (argon2 or bcrypt password hashes)",
+    )
     .argument("<file>", "path to the JSON file")
     .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
     .action((file: string, options: { connection?: string }) =>
@@ -80,8 +82,8 @@ export function registerUserCommands(program: Command): void {
         const connection = options.connection ?? config.defaultConnection;
         const result = await importUsers(repo, connection, rows);
         if (!result.ok) throw new CliError(REASONS[result.reason] ?? result.reason);
-        for (const { index, reason } of result.rejected)
-          process.stderr.write(`row ${index}: ${reason}\n`);
+        for (const { row, reason } of result.rejected)
+          process.stderr.write(`row ${row}: ${reason}\n`);
         await repo.audit.record({
           actorType: "cli",
           actorId: process.env.USER ?? null,
