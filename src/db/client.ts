@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
 import { DatabaseOpenError } from "./errors.ts";
 import { readPgliteTemplate } from "./pglite-template.ts";
+import { describePostgresConnectFailure, describePostgresTarget } from "./postgres-errors.ts";
 import { pgliteQuery, postgresQuery, type RawQuery } from "./raw-query.ts";
 import * as schema from "./schema.ts";
 
@@ -86,10 +87,8 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
     await client`select 1`;
   } catch (error) {
     await client.end({ timeout: 1 });
-    const { hostname, port, pathname } = new URL(url);
-    const code = (error as { code?: string }).code ?? (error as Error).message;
     throw new DatabaseOpenError(
-      `cannot reach PostgreSQL at ${hostname}:${port || 5432}${pathname} (${code})`,
+      describePostgresConnectFailure(error, describePostgresTarget(url)),
       { cause: error },
     );
   }

@@ -84,7 +84,7 @@ describe("passdesk start-up failures", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(linesOf(result.stderr)).toEqual([
-      "passdesk: cannot reach PostgreSQL at 127.0.0.1:1/passdesk (ECONNREFUSED)",
+      "passdesk: cannot connect to PostgreSQL at 127.0.0.1:1: connection refused (is it running, on that port?)",
     ]);
     expect(result.stderr).not.toContain("s3cret-pw");
   });
