@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config.ts";
 import { DatabaseOpenError } from "../db/errors.ts";
 import { MigrationError } from "../db/migrate.ts";
+import { packageRoot } from "../package-root.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
 import { registerConnectionCommands } from "./commands/connections.ts";
@@ -13,7 +16,7 @@ import { CliError, withContext } from "./context.ts";
 function createProgram(): Command {
   const program = new Command("passdesk")
     .description(
-      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log.",
+      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template.",
     )
     .configureOutput({
       // Usage errors get the same one-line shape as every other failure; Commander's own
@@ -26,6 +29,7 @@ function createProgram(): Command {
             .trim()} (run with --help for usage)\n`,
         ),
     })
+    .version(`passdesk ${readVersion()}`, "-V, --version", "print the version and exit")
     .exitOverride();
 
   program
@@ -40,6 +44,11 @@ function createProgram(): Command {
   registerAuditCommands(program);
   registerTemplateCommands(program);
   return program;
+}
+
+function readVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8"));
+  return String((manifest as { version?: unknown }).version);
 }
 
 /** Expected failures print one line to stderr; anything else is a bug and keeps its stack. */

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { addUser } from "../../users/add-user.ts";
 import { importUsers } from "../../users/import-users.ts";
 import { type CliContext, CliError, readStdin, withContext } from "../context.ts";
+import { registerUserListCommands } from "./users-list.ts";
 
 const REASONS: Record<string, string> = {
   connection_not_found: "no such connection",
@@ -24,7 +25,9 @@ interface AddOptions {
 }
 
 export function registerUserCommands(program: Command): void {
-  const users = program.command("users").description("add, import, show, block and unblock users");
+  const users = program
+    .command("users")
+    .description("add, import, list, show, block, unblock and delete users");
 
   users
     .command("add")
@@ -37,7 +40,7 @@ export function registerUserCommands(program: Command): void {
     .option("--family-name <name>", "family name")
     .option("--nickname <name>", "nickname")
     .action((options: AddOptions) =>
-      withContext(async ({ repo, hasher, config, print }) => {
+      withContext(async ({ repo, hasher, config, print, audit }) => {
         const password =
           options.password === "-" ? (await readStdin()).replace(/\r?\n$/, "") : options.password;
         const result = await addUser(repo, hasher, {
@@ -57,9 +60,7 @@ export function registerUserCommands(program: Command): void {
           }
           throw new CliError(REASONS[result.reason] ?? result.reason);
         }
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "user.created",
           outcome: "success",
           targetEmail: result.user.email,
@@ -75,16 +76,14 @@ export function registerUserCommands(program: Command): void {
     .argument("<file>", "path to the JSON file")
     .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
     .action((file: string, options: { connection?: string }) =>
-      withContext(async ({ repo, config, print }) => {
+      withContext(async ({ repo, config, print, audit }) => {
         const rows = await readJson(file);
         const connection = options.connection ?? config.defaultConnection;
         const result = await importUsers(repo, connection, rows);
         if (!result.ok) throw new CliError(REASONS[result.reason] ?? result.reason);
         for (const { index, reason } of result.rejected)
           process.stderr.write(`row ${index}: ${reason}\n`);
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "users.imported",
           outcome: result.rejected.length ? "partial" : "success",
           connection,
@@ -136,9 +135,7 @@ export function registerUserCommands(program: Command): void {
         withContext(async (context) => {
           const { user, connection } = await findUser(context, email, options.connection);
           await context.repo.users.setBlocked(user.id, blocked);
-          await context.repo.audit.record({
-            actorType: "cli",
-            actorId: process.env.USER ?? null,
+          await context.audit({
             action: blocked ? "user.blocked" : "user.unblocked",
             outcome: "success",
             targetEmail: user.email,
@@ -148,9 +145,45 @@ export function registerUserCommands(program: Command): void {
         }),
       );
   }
+
+  users
+    .command("delete")
+    .description(
+      "delete a user, with their password history, reset links and emails; reset requests and audit rows stay",
+    )
+    .argument("<email>", "the user's email")
+    .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+    .action((email: string, options: { connection?: string }) =>
+      withContext(async (context) => {
+        const { user, connection } = await findUser(context, email, options.connection);
+        const deleted = await context.repo.users.delete(user.id);
+        if (!deleted) throw new CliError(`no user with email ${email} in ${connection}`);
+        await context.audit({
+          action: "user.deleted",
+          outcome: "success",
+          targetEmail: user.email,
+          connection,
+          details: { ...deleted },
+        });
+        context.print(`deleted ${user.email} from ${connection}`);
+        context.print(
+          `also deleted: ${plural(deleted.liveTickets, "unused reset link")}, ${plural(deleted.unsentEmails, "unsent email")} (of ${deleted.emails} in the outbox); kept, unlinked: ${plural(deleted.resetRequests, "reset request")}`,
+        );
+      }),
+    );
+
+  registerUserListCommands(users);
 }
 
-async function findUser({ repo, config }: CliContext, email: string, connectionName?: string) {
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+export async function findUser(
+  { repo, config }: Pick<CliContext, "repo" | "config">,
+  email: string,
+  connectionName?: string,
+) {
   const connection = connectionName ?? config.defaultConnection;
   const found = await repo.connections.findByName(connection);
   if (!found) throw new CliError(`no such connection: ${connection}`);
