@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { addUser } from "../../users/add-user.ts";
 import { importUsers } from "../../users/import-users.ts";
-import { type CliContext, CliError, readStdin, withContext } from "../context.ts";
+import { type CliContext, CliError, withContext } from "../context.ts";
+import { readNewPassword } from "../read-password.ts";
 import { registerUserListCommands } from "./users-list.ts";
 
 const REASONS: Record<string, string> = {
@@ -33,16 +34,22 @@ export function registerUserCommands(program: Command): void {
     .command("add")
     .description("add a user to a database connection (the connection's password policy applies)")
     .requiredOption("--email <email>", "the user's email")
-    .requiredOption("--password <password>", "the password, or - to read it from standard input")
+    .requiredOption(
+      "--password <password>",
+      "the password, or - to read it from standard input (on a terminal: asked twice, not shown)",
+    )
     .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
     .option("--name <name>", "full name")
     .option("--given-name <name>", "given name")
     .option("--family-name <name>", "family name")
     .option("--nickname <name>", "nickname")
-    .action((options: AddOptions) =>
-      withContext(async ({ repo, hasher, config, print, audit }) => {
-        const password =
-          options.password === "-" ? (await readStdin()).replace(/\r?\n$/, "") : options.password;
+    .action(async (options: AddOptions) => {
+      // Asked before the database is opened: an embedded one stays free while the operator types.
+      const password =
+        options.password === "-"
+          ? await readNewPassword(process.stdin, process.stderr)
+          : options.password;
+      await withContext(async ({ repo, hasher, config, print, audit }) => {
         const result = await addUser(repo, hasher, {
           connection: options.connection ?? config.defaultConnection,
           email: options.email,
@@ -67,8 +74,8 @@ export function registerUserCommands(program: Command): void {
           connection: result.connection.name,
         });
         print(`added ${result.user.email} to ${result.connection.name}`);
-      }),
-    );
+      });
+    });
 
   users
     .command("import")
