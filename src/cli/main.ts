@@ -51,8 +51,22 @@ function readVersion(): string {
   return String((manifest as { version?: unknown }).version);
 }
 
+/**
+ * A reader that stops early (`passdesk users list | head`) closes the pipe: the next write fails
+ * with EPIPE. Like a Unix tool, the command then stops writing quietly — the rest of its output
+ * is dropped, and it still finishes and closes the database properly (the embedded one's lock).
+ */
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
+    });
+  }
+}
+
 /** Expected failures print one line to stderr; anything else is a bug and keeps its stack. */
 export async function runCli(argv: string[]): Promise<void> {
+  ignoreClosedPipes();
   try {
     await createProgram().parseAsync(argv);
   } catch (error) {
