@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { startAuditPoster } from "./audit/slack-audit-poster.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/client.ts";
+import { type CliSocketOutcome, openDatabase } from "./db/client.ts";
 import { DatabaseOpenError } from "./db/errors.ts";
 import { MigrationError, migrateDatabase } from "./db/migrate.ts";
 import { createRepository } from "./db/stores.ts";
@@ -49,8 +49,10 @@ export async function startPassdesk(
     databaseUrl: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
   });
+  let cliSocket: CliSocketOutcome | undefined;
   try {
     await migrateDatabase(handle);
+    cliSocket = await handle.serveCliSocket?.();
   } catch (error) {
     await handle.close();
     throw error;
@@ -185,6 +187,7 @@ export async function startPassdesk(
     ],
   });
   for (const line of banner(config, port, publicUrl, mailer, slack?.mode)) logger.info(line);
+  if (cliSocket) logger.info(describeCliSocket(cliSocket));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -205,6 +208,12 @@ export async function startPassdesk(
       return stopping;
     },
   };
+}
+
+function describeCliSocket(socket: CliSocketOutcome): string {
+  return socket.ok
+    ? `CLI: passdesk commands reach this database through ${socket.path} (owner-only Unix socket)`
+    : `CLI: no socket at ${socket.path} (${socket.reason}): stop the server to run passdesk commands`;
 }
 
 function describeSlackMode(

@@ -30,6 +30,7 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     databaseUrl: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
     maxConnections: 2,
+    throughRunningServer: true,
   });
   try {
     await migrateDatabase(handle);

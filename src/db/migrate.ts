@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -24,6 +25,7 @@ export class MigrationError extends Error {
 
 /** Applies pending migrations; safe when several processes start at once. */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  if (handle.kind === "pglite-server") return checkServerMigrated(handle);
   try {
     await applyMigrations(handle);
   } catch (error) {
@@ -43,4 +45,23 @@ async function applyMigrations(handle: DatabaseHandle): Promise<void> {
       await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder });
     }
   });
+}
+
+/**
+ * A command reaching the embedded database through its running server leaves migrations to that
+ * server (it ran them at start): migrating under a live server would change tables its code
+ * still reads. The command refuses when this checkout has migrations the server lacks.
+ */
+async function checkServerMigrated(handle: DatabaseHandle): Promise<void> {
+  const [applied] = await handle.query<{ latest: string | null }>(
+    "select max(created_at)::text as latest from drizzle.__drizzle_migrations",
+    [],
+  );
+  const latest = Number(applied?.latest ?? 0);
+  const pending = readMigrationFiles({ migrationsFolder }).filter((m) => m.folderMillis > latest);
+  if (pending.length > 0) {
+    throw new MigrationError(
+      `the running server has not applied ${pending.length} migration(s) of this version of passdesk; restart the server to apply them`,
+    );
+  }
 }
