@@ -22,6 +22,7 @@ import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
 import { startSlack } from "./slack/app.ts";
 import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
+import { describeSlackStart } from "./slack/describe-start.ts";
 
 export interface RunningPassdesk {
   url: string;
@@ -116,7 +117,7 @@ export async function startPassdesk(
     },
   );
 
-  const slack = slackSettings
+  const slackStart = slackSettings
     ? await startSlack(slackSettings, {
         repo,
         hasher,
@@ -129,6 +130,7 @@ export async function startPassdesk(
         email: emailSettings,
       })
     : undefined;
+  const slack = slackStart?.ok ? slackStart.slack : undefined;
   const auditPoster =
     slack && auditChannel
       ? startAuditPoster({
@@ -186,7 +188,9 @@ export async function startPassdesk(
       ...(slack?.routes ? [slack.routes] : []),
     ],
   });
-  for (const line of banner(config, port, publicUrl, mailer, slack?.mode)) logger.info(line);
+  for (const line of banner(config, port, publicUrl, mailer)) logger.info(line);
+  const slackLine = describeSlackStart(slackStart, { publicUrl, missing: config.slack.missing });
+  logger[slackLine.level](slackLine.text);
   if (cliSocket) logger.info(describeCliSocket(cliSocket));
 
   let stopping: Promise<void> | undefined;
@@ -216,30 +220,13 @@ function describeCliSocket(socket: CliSocketOutcome): string {
     : `CLI: no socket at ${socket.path} (${socket.reason}): stop the server to run passdesk commands`;
 }
 
-function describeSlackMode(
-  config: Config,
-  publicUrl: string,
-  mode: "http" | "socket" | undefined,
-): string {
-  if (mode === "socket") return "Slack: on — Socket Mode";
-  if (mode === "http") return `Slack: on — requests at ${publicUrl}/slack/events`;
-  return `Slack: off — set ${config.slack.missing.join(" and ")}`;
-}
-
-function banner(
-  config: Config,
-  port: number,
-  publicUrl: string,
-  mailer: Mailer,
-  slackMode: "http" | "socket" | undefined,
-): string[] {
+function banner(config: Config, port: number, publicUrl: string, mailer: Mailer): string[] {
   return [
     `Passdesk listening on ${config.host}:${port}; links point to ${publicUrl}`,
     `Database: ${describeDatabase(config)}`,
     mailer.name === "console"
       ? "Email: console — emails are logged, not sent (set SENDGRID_API_KEY to send through SendGrid)"
       : `Email: ${mailer.name}`,
-    describeSlackMode(config, publicUrl, slackMode),
   ];
 }
 
