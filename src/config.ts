@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
+import { packageRoot } from "./package-root.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -51,7 +53,13 @@ const schema = z
     HOST: z.string().trim().min(1).default("0.0.0.0"),
     PUBLIC_URL: httpUrl.optional(),
     DATABASE_URL: postgresUrl.optional(),
-    PGLITE_DATA_DIR: z.string().trim().min(1).default("./.data/pglite"),
+    // Relative to the package root, not the working directory: see packageRoot.
+    PGLITE_DATA_DIR: z
+      .string()
+      .trim()
+      .min(1)
+      .default("./.data/pglite")
+      .transform((dir) => (dir === "memory://" ? dir : resolve(packageRoot, dir))),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` })
       .default("info"),
@@ -270,8 +278,11 @@ export function parseConfig(env: Env): Config {
   return deepFreeze(result.data);
 }
 
+/** The `.env` file read by default: the package root's, wherever the command is run from. */
+export const defaultEnvFile = join(packageRoot, ".env");
+
 /** Reads `.env` (when present) under the real environment, which wins, then parses. */
-export function loadConfig(env: Env = process.env, envFile = ".env"): Config {
+export function loadConfig(env: Env = process.env, envFile = defaultEnvFile): Config {
   return parseConfig({ ...readEnvFile(envFile), ...env });
 }
 

@@ -7,7 +7,7 @@ import type { Hono } from "hono";
 import { startAuditPoster } from "./audit/slack-audit-poster.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/client.ts";
+import { type CliSocketOutcome, openDatabase } from "./db/client.ts";
 import { DatabaseOpenError } from "./db/errors.ts";
 import { MigrationError, migrateDatabase } from "./db/migrate.ts";
 import { createRepository } from "./db/stores.ts";
@@ -24,6 +24,7 @@ import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
 import { startSlack } from "./slack/app.ts";
 import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
+import { describeSlackStart } from "./slack/describe-start.ts";
 
 export interface RunningPassdesk {
   url: string;
@@ -51,8 +52,10 @@ export async function startPassdesk(
     databaseUrl: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
   });
+  let cliSocket: CliSocketOutcome | undefined;
   try {
     await migrateDatabase(handle);
+    cliSocket = await handle.serveCliSocket?.();
   } catch (error) {
     await handle.close();
     throw error;
@@ -119,7 +122,7 @@ export async function startPassdesk(
     },
   );
 
-  const slack = slackSettings
+  const slackStart = slackSettings
     ? await startSlack(slackSettings, {
         repo,
         hasher,
@@ -132,6 +135,7 @@ export async function startPassdesk(
         email: emailSettings,
       })
     : undefined;
+  const slack = slackStart?.ok ? slackStart.slack : undefined;
   const auditPoster =
     slack && auditChannel
       ? startAuditPoster({
@@ -190,7 +194,10 @@ export async function startPassdesk(
       ...(slack?.routes ? [slack.routes] : []),
     ],
   });
-  for (const line of banner(config, port, publicUrl, mailer, slack?.mode)) logger.info(line);
+  for (const line of banner(config, port, publicUrl, mailer)) logger.info(line);
+  const slackLine = describeSlackStart(slackStart, { publicUrl, missing: config.slack.missing });
+  logger[slackLine.level](slackLine.text);
+  if (cliSocket) logger.info(describeCliSocket(cliSocket));
 
   let stopping: Promise<void> | undefined;
   return {
@@ -213,30 +220,19 @@ export async function startPassdesk(
   };
 }
 
-function describeSlackMode(
-  config: Config,
-  publicUrl: string,
-  mode: "http" | "socket" | undefined,
-): string {
-  if (mode === "socket") return "Slack: on — Socket Mode";
-  if (mode === "http") return `Slack: on — requests at ${publicUrl}/slack/events`;
-  return `Slack: off — set ${config.slack.missing.join(" and ")}`;
+function describeCliSocket(socket: CliSocketOutcome): string {
+  return socket.ok
+    ? `CLI: passdesk commands reach this database through ${socket.path} (owner-only Unix socket)`
+    : `CLI: no socket at ${socket.path} (${socket.reason}): stop the server to run passdesk commands`;
 }
 
-function banner(
-  config: Config,
-  port: number,
-  publicUrl: string,
-  mailer: Mailer,
-  slackMode: "http" | "socket" | undefined,
-): string[] {
+function banner(config: Config, port: number, publicUrl: string, mailer: Mailer): string[] {
   return [
     `Passdesk listening on ${config.host}:${port}; links point to ${publicUrl}`,
     `Database: ${describeDatabase(config)}`,
     mailer.name === "console"
       ? "Email: console — emails are logged, not sent (set SENDGRID_API_KEY to send through SendGrid)"
       : `Email: ${mailer.name}`,
-    describeSlackMode(config, publicUrl, slackMode),
   ];
 }
 

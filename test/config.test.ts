@@ -2,7 +2,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, describeDatabase, loadConfig, parseConfig } from "../src/config.ts";
+import {
+  ConfigError,
+  defaultEnvFile,
+  describeDatabase,
+  loadConfig,
+  parseConfig,
+} from "../src/config.ts";
+import { packageRoot } from "../src/package-root.ts";
 
 function configErrorOf(env: Record<string, string>): ConfigError {
   try {
@@ -27,9 +34,13 @@ describe("parseConfig defaults", () => {
     expect(parseConfig({ PORT: "8080" }).publicUrl).toBe("http://localhost:8080");
   });
 
-  it("uses embedded PGlite in ./.data/pglite when DATABASE_URL is unset", () => {
+  it("uses embedded PGlite in .data/pglite of the package root when DATABASE_URL is unset", () => {
     expect(config.databaseUrl).toBeUndefined();
-    expect(config.pgliteDataDir).toBe("./.data/pglite");
+    expect(config.pgliteDataDir).toBe(join(packageRoot, ".data", "pglite"));
+  });
+
+  it("reads the package root's .env file by default, wherever it is run from", () => {
+    expect(defaultEnvFile).toBe(join(packageRoot, ".env"));
   });
 
   it("logs at info and adds users to Username-Password-Authentication", () => {
@@ -269,6 +280,18 @@ describe("describeDatabase", () => {
     );
     expect(description).toBe("PostgreSQL db.internal:5432/passdesk");
     expect(description).not.toMatch(/p%40ss|p@ss|w0rd/);
+  });
+
+  it("resolves a relative PGLITE_DATA_DIR against the package root, not the working directory", () => {
+    expect(parseConfig({ PGLITE_DATA_DIR: "var/db" }).pgliteDataDir).toBe(
+      join(packageRoot, "var", "db"),
+    );
+    expect(parseConfig({ PGLITE_DATA_DIR: "../shared-db" }).pgliteDataDir).toBe(
+      join(packageRoot, "..", "shared-db"),
+    );
+    expect(describeDatabase(parseConfig({ PGLITE_DATA_DIR: "var/db" }))).toBe(
+      `embedded PGlite at ${join(packageRoot, "var", "db")}`,
+    );
   });
 
   it("names the embedded data directory, or says it lives in memory", () => {

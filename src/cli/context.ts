@@ -1,3 +1,4 @@
+import type { AuditEntry } from "../audit/audit.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";
@@ -18,6 +19,8 @@ export interface CliContext {
   repo: Repository;
   hasher: PasswordHasher;
   print(line: string): void;
+  /** Records a change made by this command, as the CLI user ($USER). */
+  audit(entry: Omit<AuditEntry, "actorType" | "actorId">): Promise<void>;
 }
 
 /** Opens the configured database (migrating it, so a first command on a new machine just works). */
@@ -27,18 +30,26 @@ export async function withContext<T>(work: (context: CliContext) => Promise<T>):
     databaseUrl: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,
     maxConnections: 2,
+    throughRunningServer: true,
   });
   try {
     await migrateDatabase(handle);
+    const repo = createRepository(handle);
     return await work({
       config,
-      repo: createRepository(handle),
+      repo,
       hasher: createArgon2Hasher(),
       print: (line) => process.stdout.write(`${line}\n`),
+      audit: (entry) => repo.audit.record({ ...cliActor(), ...entry }),
     });
   } finally {
     await handle.close();
   }
+}
+
+/** Who a CLI change is audited as: the OS user that ran it. */
+export function cliActor() {
+  return { actorType: "cli" as const, actorId: process.env.USER ?? null };
 }
 
 export async function readStdin(): Promise<string> {

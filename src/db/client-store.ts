@@ -14,6 +14,8 @@ export interface ClientStore {
   findByClientId(clientId: string): Promise<Client | undefined>;
   list(): Promise<Client[]>;
   add(client: { name: string; webOrigins: string[] }): Promise<Client>;
+  /** Returns the removed client, or undefined when there was none with that client_id. */
+  remove(clientId: string): Promise<Client | undefined>;
 }
 
 /** 32 alphanumeric characters, the shape of an Auth0 client ID. */
@@ -45,6 +47,13 @@ export function createDrizzleClientStore(db: Executor): ClientStore {
         .values({ clientId: createClientId(), name, webOrigins })
         .returning(columns);
       if (!row) throw new Error("insert returned no row");
+      return row;
+    },
+    async remove(clientId) {
+      const [row] = await db
+        .delete(clients)
+        .where(eq(clients.clientId, clientId))
+        .returning(columns);
       return row;
     },
   };

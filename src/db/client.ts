@@ -1,15 +1,23 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { acquireDataDirLock, type DataDirLock } from "./data-dir-lock.ts";
-import { DatabaseOpenError } from "./errors.ts";
+import { DatabaseOpenError, DataDirInUseError } from "./errors.ts";
+import {
+  type CliSocket,
+  cliSocketPath,
+  MAX_SOCKET_PATH_BYTES,
+  serveCliSocket,
+} from "./pglite-cli-socket.ts";
 import { readPgliteTemplate } from "./pglite-template.ts";
+import { describePostgresConnectFailure, describePostgresTarget } from "./postgres-errors.ts";
 import { pgliteQuery, postgresQuery, type RawQuery } from "./raw-query.ts";
 import * as schema from "./schema.ts";
+import { openThroughServer, waitForCliSocket } from "./through-server.ts";
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database["transaction"]>[0]>[0];
@@ -17,26 +25,48 @@ export type Executor = Database | Transaction;
 
 export interface DatabaseHandle {
   db: Database;
-  kind: "pglite" | "postgres";
+  /** "pglite-server": an embedded database reached through the server that holds it. */
+  kind: "pglite" | "postgres" | "pglite-server";
   /** Runs statement text on the pool (or PGlite) directly, without drizzle: see RawQuery. */
   query: RawQuery;
   /** Runs a statement with a session-level advisory lock held (one connection for its span). */
   withAdvisoryLock<T>(key: number, work: (db: Database) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
+  /**
+   * An embedded database on disk: serve it to `passdesk` commands on an owner-only Unix socket
+   * beside the data directory, until close(). Absent for PostgreSQL and memory://.
+   */
+  serveCliSocket?(): Promise<CliSocketOutcome>;
   close(): Promise<void>;
 }
+
+export type CliSocketOutcome =
+  | { ok: true; path: string }
+  | { ok: false; path: string; reason: string };
 
 export interface OpenOptions {
   databaseUrl?: string | undefined;
   pgliteDataDir: string;
   /** postgres.js pool size; small by default, the service is mostly I/O bound. */
   maxConnections?: number;
+  /**
+   * When another process holds the embedded database, reach it through that server's CLI
+   * socket (see serveCliSocket) instead of failing. For `passdesk` commands, not servers.
+   */
+  throughRunningServer?: boolean;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
-    : openPglite(options.pgliteDataDir);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.maxConnections ?? 10);
+  if (!options.throughRunningServer) return openPglite(options.pgliteDataDir);
+  for (;;) {
+    try {
+      return await openPglite(options.pgliteDataDir);
+    } catch (error) {
+      if (!(error instanceof DataDirInUseError)) throw error;
+      if ((await waitForCliSocket(error)) === "socket") return openThroughServer(error);
+    }
+  }
 }
 
 type TransactionWork<T> = (sql: postgres.TransactionSql) => T | Promise<T>;
@@ -86,10 +116,8 @@ async function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
     await client`select 1`;
   } catch (error) {
     await client.end({ timeout: 1 });
-    const { hostname, port, pathname } = new URL(url);
-    const code = (error as { code?: string }).code ?? (error as Error).message;
     throw new DatabaseOpenError(
-      `cannot reach PostgreSQL at ${hostname}:${port || 5432}${pathname} (${code})`,
+      describePostgresConnectFailure(error, describePostgresTarget(url)),
       { cause: error },
     );
   }
@@ -139,6 +167,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   // PGlite serves one process (the directory lock sees to that), so an in-process queue
   // stands in for Postgres's advisory locks.
   let queue: Promise<unknown> = Promise.resolve();
+  let cliSocket: CliSocket | undefined;
   return {
     db,
     kind: "pglite",
@@ -151,7 +180,24 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
     async ping() {
       await client.query("select 1");
     },
+    ...(!inMemory && {
+      async serveCliSocket(): Promise<CliSocketOutcome> {
+        const path = cliSocketPath(resolve(dataDir));
+        if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+          return { ok: false, path, reason: `its path is over ${MAX_SOCKET_PATH_BYTES} bytes` };
+        }
+        try {
+          cliSocket ??= await serveCliSocket(client, path);
+        } catch (error) {
+          // Commands then need the server stopped; the server itself is fine without it.
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          return { ok: false, path, reason: `it cannot be created: ${code}` };
+        }
+        return { ok: true, path };
+      },
+    }),
     async close() {
+      await cliSocket?.stop();
       await client.close();
       lock?.release();
     },

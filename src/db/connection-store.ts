@@ -1,5 +1,5 @@
 import { asc, eq, sql } from "drizzle-orm";
-import type { PasswordLevel } from "../passwords/policy.ts";
+import type { PasswordLevel, PasswordPolicy } from "../passwords/policy.ts";
 import { type Connection, DEFAULT_POLICY, type NewConnection } from "../users/connection.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
@@ -11,6 +11,8 @@ export interface ConnectionStore {
   list(): Promise<Connection[]>;
   /** Returns undefined when the name is taken. */
   add(connection: NewConnection): Promise<Connection | undefined>;
+  /** Changes the given policy fields; undefined when there is no connection of that name. */
+  updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
 }
 
 type Row = typeof connections.$inferSelect;
@@ -65,6 +67,22 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
           passwordNoPersonalInfo: merged.noPersonalInfo,
         })
         .onConflictDoNothing()
+        .returning();
+      return row && toConnection(row);
+    },
+    async updatePolicy(name, policy) {
+      const [row] = await db
+        .update(connections)
+        .set({
+          ...(policy.level !== undefined && { passwordLevel: policy.level }),
+          ...(policy.minLength !== undefined && { passwordMinLength: policy.minLength }),
+          ...(policy.historySize !== undefined && { passwordHistorySize: policy.historySize }),
+          ...(policy.dictionary !== undefined && { passwordDictionary: policy.dictionary }),
+          ...(policy.noPersonalInfo !== undefined && {
+            passwordNoPersonalInfo: policy.noPersonalInfo,
+          }),
+        })
+        .where(eq(connections.name, name))
         .returning();
       return row && toConnection(row);
     },

@@ -1,6 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { DatabaseOpenError } from "./errors.ts";
+import { DatabaseOpenError, DataDirInUseError } from "./errors.ts";
 
 export interface DataDirLock {
   release(): void;
@@ -34,9 +34,7 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       const owner = readOwner(path);
       if (owner === "gone") continue;
       if (Number.isInteger(owner) && isHolding(owner, path)) {
-        throw new DatabaseOpenError(
-          `the embedded database at ${dataDir} is in use by process ${owner}; stop it or set DATABASE_URL`,
-        );
+        throw new DataDirInUseError(dataDir, owner);
       }
       rmSync(path, { force: true });
     }
@@ -54,7 +52,8 @@ function readOwner(path: string): number | "gone" {
   }
 }
 
-function isHolding(pid: number, path: string): boolean {
+/** Whether the process that wrote a lock file still runs (and so still holds it). */
+export function isHolding(pid: number, path: string): boolean {
   // A restarted container often runs Passdesk under the PID its previous run had (1, say):
   // a lock naming this process is only live if this process took it.
   if (pid === process.pid) return held.has(path);

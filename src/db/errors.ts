@@ -5,3 +5,16 @@ export class DatabaseOpenError extends Error {
     this.name = "DatabaseOpenError";
   }
 }
+
+/** The embedded database's directory is held by another live process (a server, or a command). */
+export class DataDirInUseError extends DatabaseOpenError {
+  constructor(
+    readonly dataDir: string,
+    readonly ownerPid: number,
+  ) {
+    super(
+      `the embedded database at ${dataDir} is in use by process ${ownerPid}; stop it or set DATABASE_URL`,
+    );
+    this.name = "DataDirInUseError";
+  }
+}

@@ -1,27 +1,16 @@
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import { packageRoot } from "../package-root.ts";
 import type { DatabaseHandle } from "./client.ts";
 
-/**
- * The committed `drizzle/` folder at the package root: two levels up from this file in src/db,
- * one level up from the bundle in dist/ (`npm start`), found by walking up to its journal.
- */
-export const migrationsFolder = findMigrationsFolder(dirname(fileURLToPath(import.meta.url)));
-/** Passdesk's package root: where package.json, drizzle/ and node_modules/ live. */
-export const packageRoot = dirname(migrationsFolder);
+export { packageRoot };
 
-function findMigrationsFolder(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const candidate = join(dir, "drizzle");
-    if (existsSync(join(candidate, "meta", "_journal.json"))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`no drizzle/meta/_journal.json above ${from}`);
-  }
-}
+/** The committed `drizzle/` folder at the package root. */
+export const migrationsFolder = join(packageRoot, "drizzle");
 
 /** Arbitrary but fixed: every Passdesk process agrees on it, so concurrent starts migrate once. */
 const MIGRATION_LOCK_KEY = 7_310_245_001;
@@ -42,6 +31,7 @@ export async function migrateDatabase(
   handle: DatabaseHandle,
   folder: string = migrationsFolder,
 ): Promise<void> {
+  if (handle.kind === "pglite-server") return checkServerMigrated(handle);
   try {
     await applyMigrations(handle, folder);
   } catch (error) {
@@ -61,4 +51,23 @@ async function applyMigrations(handle: DatabaseHandle, folder: string): Promise<
       await migratePostgres(db as unknown as PostgresJsDatabase, { migrationsFolder: folder });
     }
   });
+}
+
+/**
+ * A command reaching the embedded database through its running server leaves migrations to that
+ * server (it ran them at start): migrating under a live server would change tables its code
+ * still reads. The command refuses when this checkout has migrations the server lacks.
+ */
+async function checkServerMigrated(handle: DatabaseHandle): Promise<void> {
+  const [applied] = await handle.query<{ latest: string | null }>(
+    "select max(created_at)::text as latest from drizzle.__drizzle_migrations",
+    [],
+  );
+  const latest = Number(applied?.latest ?? 0);
+  const pending = readMigrationFiles({ migrationsFolder }).filter((m) => m.folderMillis > latest);
+  if (pending.length > 0) {
+    throw new MigrationError(
+      `the running server has not applied ${pending.length} migration(s) of this version of passdesk; restart the server to apply them`,
+    );
+  }
 }

@@ -17,10 +17,13 @@ export type RawQuery = <T>(text: string, parameters: readonly unknown[]) => Prom
  * client is the one drizzle wraps, which passes json and jsonb parameters through as given: a
  * `jsonParameter` string arrives as that JSON, not encoded a second time.
  */
-export function postgresQuery(client: postgres.Sql | postgres.TransactionSql): RawQuery {
+export function postgresQuery(
+  client: postgres.Sql | postgres.TransactionSql,
+  { prepare = true } = {},
+): RawQuery {
   return async <T>(text: string, parameters: readonly unknown[]) =>
     (await client.unsafe(text, parameters as postgres.ParameterOrJSON<never>[], {
-      prepare: true,
+      prepare,
     })) as unknown as T[];
 }
 

@@ -1,13 +1,39 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
 import type { NewUser, User } from "../users/user.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { jsonParameter } from "./raw-query.ts";
-import { passwordHistory, users } from "./schema.ts";
+import { rowsOf } from "./rows.ts";
+import { emailOutbox, passwordHistory, resetRequests, tickets, users } from "./schema.ts";
 
 /** Kept no matter the policy: the largest history size a connection may ask for. */
 const HISTORY_KEPT = 24;
+
+export interface UserFilter {
+  connectionId?: number;
+  blocked?: boolean;
+  /** Case-insensitive part of the email. */
+  emailContains?: string;
+}
+
+/** Keyset paging in creation order: ids after `afterId`, at most `limit`. */
+export interface UserPage {
+  afterId?: number;
+  limit: number;
+}
+
+/** A user without the password hash, for listings. */
+export type ListedUser = Omit<User, "passwordHash"> & { hasPassword: boolean };
+
+/** What went with a deleted user (their tickets, outbox rows and history cascade). */
+export interface DeletedUser {
+  liveTickets: number;
+  unsentEmails: number;
+  emails: number;
+  /** Kept, with the user unlinked: the audit trail of who asked for what. */
+  resetRequests: number;
+}
 
 export interface UserStore {
   findByEmail(connectionId: number, email: string): Promise<User | undefined>;
@@ -19,6 +45,10 @@ export interface UserStore {
   /** Returns undefined when the email is already taken in that connection. */
   add(connectionId: number, user: NewUser): Promise<User | undefined>;
   setBlocked(id: number, blocked: boolean): Promise<void>;
+  /** Users matching every given filter, by id. */
+  list(filter: UserFilter, page: UserPage): Promise<ListedUser[]>;
+  /** Deletes the user; undefined when there was none with that id. */
+  delete(id: number): Promise<DeletedUser | undefined>;
   /** The current hash first, then earlier ones, newest first; at most `count`. */
   recentPasswordHashes(id: number, count: number): Promise<string[]>;
   /** Stores a new hash as current and appends it to the history. */
@@ -94,6 +124,50 @@ export function createDrizzleUserStore(db: Executor): UserStore {
     },
     async setBlocked(id, blocked) {
       await db.update(users).set({ blocked, updatedAt: sql`now()` }).where(eq(users.id, id));
+    },
+    async list({ connectionId, blocked, emailContains }, { afterId, limit }) {
+      const { passwordHash, ...shown } = getTableColumns(users);
+      return db
+        .select({ ...shown, hasPassword: sql<boolean>`${passwordHash} is not null` })
+        .from(users)
+        .where(
+          and(
+            connectionId === undefined ? undefined : eq(users.connectionId, connectionId),
+            blocked === undefined ? undefined : eq(users.blocked, blocked),
+            // position(), not LIKE: the text is matched as typed, % and _ included.
+            emailContains === undefined
+              ? undefined
+              : sql`position(${emailContains.toLowerCase()} in ${users.email}) > 0`,
+            afterId === undefined ? undefined : gt(users.id, afterId),
+          ),
+        )
+        .orderBy(asc(users.id))
+        .limit(limit);
+    },
+    async delete(id) {
+      // One statement: the counts read the rows as they were before the delete cascaded.
+      const rows = rowsOf<Record<keyof DeletedUser | "deleted", string | number>>(
+        await db.execute(sql`
+          with deleted as (delete from ${users} where ${users.id} = ${id} returning ${users.id})
+          select
+            (select count(*) from deleted) as deleted,
+            (select count(*) from ${tickets} where ${tickets.userId} = ${id}
+              and ${tickets.usedAt} is null and ${tickets.revokedAt} is null
+              and ${tickets.expiresAt} > now()) as "liveTickets",
+            (select count(*) from ${emailOutbox} where ${emailOutbox.userId} = ${id}
+              and ${emailOutbox.status} in ('pending', 'sending')) as "unsentEmails",
+            (select count(*) from ${emailOutbox} where ${emailOutbox.userId} = ${id}) as emails,
+            (select count(*) from ${resetRequests} where ${resetRequests.userId} = ${id})
+              as "resetRequests"`),
+      );
+      const [row] = rows;
+      if (!row || Number(row.deleted) === 0) return undefined;
+      return {
+        liveTickets: Number(row.liveTickets),
+        unsentEmails: Number(row.unsentEmails),
+        emails: Number(row.emails),
+        resetRequests: Number(row.resetRequests),
+      };
     },
     async recentPasswordHashes(id, count) {
       if (count <= 0) return [];

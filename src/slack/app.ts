@@ -1,6 +1,7 @@
 import { App, webApi } from "@slack/bolt";
 import type { Hono } from "hono";
 import type { SlackConfig } from "../config.ts";
+import { checkSlackTokens, type SlackIdentity, type SlackTokenName } from "./check-tokens.ts";
 import type { SlackDependencies } from "./dependencies.ts";
 import { registerActions } from "./listeners/actions.ts";
 import { registerCommands } from "./listeners/commands.ts";
@@ -11,14 +12,27 @@ import { registerViews } from "./listeners/views.ts";
 import { createHonoReceiver } from "./receiver.ts";
 import { createRoleResolver } from "./roles.ts";
 import { createSlackLogger } from "./slack-logger.ts";
+import { createSocketModeConnection } from "./socket-mode.ts";
+import { watchBotToken } from "./watch-bot-token.ts";
 
 export interface RunningSlack {
   /** `POST /slack/events` for HTTP mode; undefined in Socket Mode. */
   routes: Hono | undefined;
   client: webApi.WebClient;
   mode: "http" | "socket";
+  /** Set when Slack did not answer at start: what failed (it is checked again in the background). */
+  unreachableAtStart: string | undefined;
   stop(): Promise<void>;
 }
+
+/**
+ * Slack is started, or stays off because Slack refused a token. A refused token is a
+ * configuration mistake, not an outage: the public endpoints and the reset page serve end users
+ * and do not need Slack, so Passdesk keeps serving them and the banner says which token to fix.
+ */
+export type SlackStart =
+  | { ok: true; slack: RunningSlack }
+  | { ok: false; token: SlackTokenName; error: string };
 
 // A few quick retries, never Slack's default of minutes: a user is waiting, and the audit
 // poster has its own durable retry.
@@ -30,17 +44,27 @@ const CLIENT_OPTIONS = {
 
 export type SlackAppDependencies = Omit<SlackDependencies, "roles" | "bootstrapAdmins">;
 
-/** Builds the Bolt app with every listener, over HTTP (on Passdesk's server) or Socket Mode. */
+/**
+ * Checks the tokens (auth.test; apps.connections.open in Socket Mode), then builds the Bolt app
+ * with every listener, over HTTP (on Passdesk's server) or Socket Mode. Never throws for Slack's
+ * sake: an unreachable Slack leaves Slack on and checked again in the background.
+ */
 export async function startSlack(
   settings: SlackConfig,
   deps: SlackAppDependencies,
-): Promise<RunningSlack> {
+): Promise<SlackStart> {
+  const check = await checkSlackTokens(settings);
+  if (!check.ok && check.reason === "rejected") {
+    return { ok: false, token: check.token, error: check.error };
+  }
   const logger = createSlackLogger(deps.logger);
   const clientOptions = { ...CLIENT_OPTIONS, slackApiUrl: settings.apiUrl, logger };
   const client = new webApi.WebClient(settings.botToken, clientOptions);
 
   // auth.test once, remembered only when it succeeds (Bolt's own cache would keep a failure).
-  let identity: Promise<{ botId: string; botUserId: string }> | undefined;
+  let identity: Promise<SlackIdentity> | undefined = check.ok
+    ? Promise.resolve(check.identity)
+    : undefined;
   const authorize = async () => {
     identity ??= client.auth.test().then(
       (result) => ({ botId: result.bot_id ?? "", botUserId: result.user_id ?? "" }),
@@ -52,8 +76,16 @@ export async function startSlack(
     return { botToken: settings.botToken, ...(await identity) };
   };
 
+  const socket = settings.appToken
+    ? createSocketModeConnection({
+        appToken: settings.appToken,
+        clientOptions,
+        slackLogger: logger,
+        logger: deps.logger,
+      })
+    : undefined;
   const receiver =
-    settings.appToken || !settings.signingSecret
+    socket || !settings.signingSecret
       ? undefined
       : createHonoReceiver({
           signingSecret: settings.signingSecret,
@@ -61,7 +93,7 @@ export async function startSlack(
           clock: deps.clock,
         });
   const app = new App({
-    ...(receiver ? { receiver } : { socketMode: true, appToken: settings.appToken }),
+    ...(receiver ? { receiver } : { socketMode: true, receiver: socket?.receiver }),
     authorize,
     clientOptions,
     logger,
@@ -86,16 +118,31 @@ export async function startSlack(
   registerResend(app, listenerDeps);
   registerTemplates(app, listenerDeps);
 
-  authorize().catch((error) =>
-    deps.logger.warn({ err: error }, "Slack auth.test failed; will retry on the next event"),
-  );
-  if (!receiver) await app.start();
+  const unreachableAtStart = check.ok ? undefined : check.detail;
+  // Socket Mode connects in the background (its first call is apps.connections.open again);
+  // over HTTP, an unanswered auth.test is asked again until Slack says yes or no.
+  socket?.start();
+  const watcher =
+    !socket && unreachableAtStart
+      ? watchBotToken({
+          settings,
+          logger: deps.logger,
+          onAccepted: (found) => {
+            identity ??= Promise.resolve(found);
+          },
+        })
+      : undefined;
   return {
-    routes: receiver?.routes,
-    client,
-    mode: receiver ? "http" : "socket",
-    stop: async () => {
-      if (!receiver) await app.stop();
+    ok: true,
+    slack: {
+      routes: receiver?.routes,
+      client,
+      mode: receiver ? "http" : "socket",
+      unreachableAtStart,
+      stop: async () => {
+        watcher?.stop();
+        await socket?.stop();
+      },
     },
   };
 }

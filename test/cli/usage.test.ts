@@ -10,15 +10,19 @@ const COMMANDS = [
   ["connections"],
   ["connections", "list"],
   ["connections", "add"],
+  ["connections", "set"],
   ["clients"],
   ["clients", "add"],
   ["clients", "list"],
+  ["clients", "remove"],
   ["users"],
   ["users", "add"],
   ["users", "import"],
+  ["users", "list"],
   ["users", "show"],
   ["users", "block"],
   ["users", "unblock"],
+  ["users", "delete"],
   ["roles"],
   ["roles", "grant"],
   ["roles", "revoke"],
@@ -84,7 +88,7 @@ describe("passdesk start-up failures", () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(linesOf(result.stderr)).toEqual([
-      "passdesk: cannot reach PostgreSQL at 127.0.0.1:1/passdesk (ECONNREFUSED)",
+      "passdesk: cannot connect to PostgreSQL at 127.0.0.1:1: connection refused (is it running, on that port?)",
     ]);
     expect(result.stderr).not.toContain("s3cret-pw");
   });

@@ -145,10 +145,14 @@ describe("a PGlite data directory in use", () => {
     await expect(openDatabase({ pgliteDataDir: dataDir })).rejects.toThrow(
       inUseMessage(dataDir, process.pid),
     );
+    // A command waits a moment for a socket (a server starting), then gives up: this holder
+    // serves none.
     const result = await runCli({ PGLITE_DATA_DIR: dataDir }, ["migrate"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
-    expect(linesOf(result.stderr)).toEqual([`passdesk: ${inUseMessage(dataDir, process.pid)}`]);
+    expect(linesOf(result.stderr)).toEqual([
+      `passdesk: ${inUseMessage(dataDir, process.pid)} (it serves no CLI socket at ${dataDir}.sock: another passdesk command, or a server older than this command)`,
+    ]);
     const server = await runProcess(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: { PGLITE_DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1" },
     });

@@ -15,6 +15,8 @@ export interface RunOptions {
   input?: string;
   /** Extra variables; `undefined` removes one inherited from the test process. */
   env?: Record<string, string | undefined>;
+  /** Working directory; the repository root by default. */
+  cwd?: string;
 }
 
 /**
@@ -52,7 +54,7 @@ export function runProcess(
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env, stdio: "pipe" });
+    const child = spawn(command, args, { cwd: options.cwd ?? repoRoot, env, stdio: "pipe" });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

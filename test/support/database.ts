@@ -15,8 +15,13 @@ export type DatabaseEnv = { DATABASE_URL: string } | { PGLITE_DATA_DIR: string }
 export interface TestDatabase {
   backend: BackendName;
   env: DatabaseEnv;
-  /** Opens a handle (migrated). PGlite allows one open handle at a time per directory. */
-  open(): Promise<{ handle: DatabaseHandle; repo: Repository }>;
+  /**
+   * Opens a handle (migrated). PGlite allows one open handle at a time per directory; with
+   * `throughRunningServer`, a directory a server holds is reached through its CLI socket.
+   */
+  open(options?: {
+    throughRunningServer?: boolean;
+  }): Promise<{ handle: DatabaseHandle; repo: Repository }>;
   drop(): Promise<void>;
 }
 
@@ -32,10 +37,11 @@ export async function createTestDatabase(backend: BackendName): Promise<TestData
   return {
     backend,
     env,
-    async open() {
+    async open(options = {}) {
       const handle = await openDatabase({
         databaseUrl: "DATABASE_URL" in env ? env.DATABASE_URL : undefined,
         pgliteDataDir: "PGLITE_DATA_DIR" in env ? env.PGLITE_DATA_DIR : "memory://",
+        ...options,
       });
       await migrateDatabase(handle);
       return { handle, repo: createRepository(handle) };

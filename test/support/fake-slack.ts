@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { attachSocketMode, type FakeSocketMode } from "./fake-slack-socket.ts";
 
 export interface FakeSlackOptions {
   teamId?: string;
@@ -64,6 +65,8 @@ export interface FakeSlack {
   responseUrl(id: string): string;
   responses(id?: string): RecordedResponse[];
   waitForResponse(id: string, timeoutMillis?: number): Promise<RecordedResponse>;
+  /** Socket Mode: apps.connections.open hands out this fake's WebSocket URL. */
+  socketMode: FakeSocketMode;
   /** Forget recorded calls and responses; users, groups, views and failures stay. */
   reset(): void;
   close(): Promise<void>;
@@ -91,6 +94,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let rules: Rule[] = [];
   let sequence = 0;
   const waiters = new Set<() => void>();
+  let wsOrigin = "";
   for (const user of options.users ?? []) users.set(user.id, user);
 
   const next = () => {
@@ -180,6 +184,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const members = usergroups.get(String(args.usergroup));
       return members ? { ok: true, users: [...members] } : { ok: false, error: "no_such_subteam" };
     },
+    // Socket Mode's first call, made with the app-level token (xapp-…).
+    "apps.connections.open": () => ({ ok: true, url: `${wsOrigin}/socket-mode?ticket=${next()}` }),
     "conversations.open": (args) => {
       if (!args.users && !args.channel) return { ok: false, error: "users_list_not_supplied" };
       const key = String(args.users ?? args.channel);
@@ -276,8 +282,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     notify();
   });
 
+  const socketMode = attachSocketMode(server, FAKE_SLACK_BOT.appId);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  wsOrigin = origin.replace(/^http/, "ws");
 
   return {
     url: `${origin}/api/`,
@@ -305,6 +313,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         timeoutMillis,
         () => `POST to response URL ${id}`,
       ),
+    socketMode,
     reset() {
       calls = [];
       responses = [];
@@ -313,6 +322,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return new Promise((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
+        socketMode.dropAll();
       });
     },
   };

@@ -258,7 +258,8 @@ function isAuditMessage(call: RecordedCall): boolean {
   return call.args.channel === SLACK.auditChannel && call.response?.ok === true;
 }
 
-function createRecordingLogger() {
+/** A trace-level pino logger that keeps every line it writes. */
+export function createRecordingLogger() {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {

@@ -2,7 +2,9 @@ import type { Command } from "commander";
 import { CliError, withContext } from "../context.ts";
 
 export function registerClientCommands(program: Command): void {
-  const clients = program.command("clients").description("list and add applications (clients)");
+  const clients = program
+    .command("clients")
+    .description("list, add and remove applications (clients)");
 
   clients
     .command("add")
@@ -10,10 +12,11 @@ export function registerClientCommands(program: Command): void {
     .argument("<name>", "display name")
     .option("--origin <url>", "allowed web origin for browser calls (repeatable)", collect, [])
     .action((name: string, options: { origin: string[] }) =>
-      withContext(async ({ repo, print }) => {
+      withContext(async ({ repo, print, audit }) => {
         if (name.trim() === "") throw new CliError("the client name must not be empty");
         const origins = options.origin.map(parseOrigin);
         const client = await repo.clients.add({ name: name.trim(), webOrigins: origins });
+        await audit({ action: "client.created", outcome: "success", details: { ...client } });
         print(`added client ${client.name}`);
         print(`client_id: ${client.clientId}`);
       }),
@@ -29,6 +32,19 @@ export function registerClientCommands(program: Command): void {
             `${client.clientId}\t${client.name}\t${client.webOrigins.join(" ") || "(no web origins)"}`,
           );
         }
+      }),
+    );
+
+  clients
+    .command("remove")
+    .description("remove an application: its client_id is refused from then on")
+    .argument("<client-id>", "the client_id that clients add printed")
+    .action((clientId: string) =>
+      withContext(async ({ repo, print, audit }) => {
+        const removed = await repo.clients.remove(clientId);
+        if (!removed) throw new CliError(`no client with client_id ${clientId}`);
+        await audit({ action: "client.removed", outcome: "success", details: { ...removed } });
+        print(`removed client ${removed.name} (${removed.clientId})`);
       }),
     );
 }

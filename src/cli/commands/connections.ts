@@ -1,9 +1,13 @@
 import type { Command } from "commander";
-import { PASSWORD_LEVELS, type PasswordLevel } from "../../passwords/policy.ts";
+import {
+  PASSWORD_LEVELS,
+  type PasswordLevel,
+  type PasswordPolicy,
+} from "../../passwords/policy.ts";
+import { isDatabaseConnection } from "../../users/connection.ts";
 import { CliError, parseIntegerOption, withContext } from "../context.ts";
 
-interface AddOptions {
-  strategy: string;
+interface PolicyOptions {
   minLength?: number;
   level?: string;
   history?: number;
@@ -11,29 +15,13 @@ interface AddOptions {
   personalInfo?: boolean;
 }
 
-export function registerConnectionCommands(program: Command): void {
-  const connections = program.command("connections").description("list and add connections");
+interface AddOptions extends PolicyOptions {
+  strategy: string;
+}
 
-  connections
-    .command("list")
-    .description("list connections with their strategy and password policy")
-    .action(() =>
-      withContext(async ({ repo, print }) => {
-        for (const { name, strategy, policy } of await repo.connections.list()) {
-          const rules =
-            strategy === "database"
-              ? ` level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)}`
-              : "";
-          print(`${name}\tstrategy=${strategy}${rules}`);
-        }
-      }),
-    );
-
-  connections
-    .command("add")
-    .description("add a connection (strategy 'database' holds Passdesk passwords)")
-    .argument("<name>", "unique connection name")
-    .requiredOption("--strategy <strategy>", "database, or e.g. google-oauth2, samlp, waad")
+/** The policy options `add` and `set` share; `set` also takes the positive flags. */
+function withPolicyOptions(command: Command, both: boolean): Command {
+  command
     .option(
       "--min-length <n>",
       "minimum password length (1-128)",
@@ -44,44 +32,126 @@ export function registerConnectionCommands(program: Command): void {
       "--history <n>",
       "previous passwords that may not be reused (0-24)",
       parseIntegerOption("--history", 0, 24),
-    )
-    .option("--no-dictionary", "allow common passwords")
-    .option("--no-personal-info", "allow passwords containing the user's name or email")
-    .action((name: string, options: AddOptions) =>
+    );
+  if (both) command.option("--dictionary", "refuse the 10,000 most common passwords");
+  command.option("--no-dictionary", "allow common passwords");
+  if (both)
+    command.option("--personal-info", "refuse passwords containing the user's name or email");
+  command.option("--no-personal-info", "allow passwords containing the user's name or email");
+  return command;
+}
+
+/** Only the fields given on the command line. */
+function readPolicy(options: PolicyOptions): Partial<PasswordPolicy> {
+  if (options.level !== undefined && !PASSWORD_LEVELS.includes(options.level as PasswordLevel)) {
+    throw new CliError(
+      `--level must be one of ${PASSWORD_LEVELS.join(", ")}, got "${options.level}"`,
+    );
+  }
+  return {
+    ...(options.level !== undefined && { level: options.level as PasswordLevel }),
+    ...(options.minLength !== undefined && { minLength: options.minLength }),
+    ...(options.history !== undefined && { historySize: options.history }),
+    ...(options.dictionary !== undefined && { dictionary: options.dictionary }),
+    ...(options.personalInfo !== undefined && { noPersonalInfo: options.personalInfo }),
+  };
+}
+
+function describePolicy(policy: PasswordPolicy): string {
+  return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)}`;
+}
+
+export function registerConnectionCommands(program: Command): void {
+  const connections = program
+    .command("connections")
+    .description("list, add and change connections");
+
+  connections
+    .command("list")
+    .description("list connections with their strategy and password policy")
+    .action(() =>
       withContext(async ({ repo, print }) => {
-        if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) {
-          throw new CliError(
-            "connection names use letters, digits, '-' and '_' (up to 128 characters)",
-          );
+        for (const connection of await repo.connections.list()) {
+          const rules = isDatabaseConnection(connection)
+            ? ` ${describePolicy(connection.policy)}`
+            : "";
+          print(`${connection.name}\tstrategy=${connection.strategy}${rules}`);
         }
-        if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(options.strategy)) {
-          throw new CliError(
-            `strategy must be lower-case letters, digits and '-', got "${options.strategy}"`,
-          );
-        }
-        if (
-          options.level !== undefined &&
-          !PASSWORD_LEVELS.includes(options.level as PasswordLevel)
-        ) {
-          throw new CliError(
-            `--level must be one of ${PASSWORD_LEVELS.join(", ")}, got "${options.level}"`,
-          );
-        }
-        const added = await repo.connections.add({
-          name,
-          strategy: options.strategy,
-          policy: {
-            ...(options.level !== undefined && { level: options.level as PasswordLevel }),
-            ...(options.minLength !== undefined && { minLength: options.minLength }),
-            ...(options.history !== undefined && { historySize: options.history }),
-            ...(options.dictionary === false && { dictionary: false }),
-            ...(options.personalInfo === false && { noPersonalInfo: false }),
-          },
-        });
-        if (!added) throw new CliError(`a connection named "${name}" already exists`);
-        print(`added connection ${added.name} (strategy ${added.strategy})`);
       }),
     );
+
+  withPolicyOptions(
+    connections
+      .command("add")
+      .description("add a connection (strategy 'database' holds Passdesk passwords)")
+      .argument("<name>", "unique connection name")
+      .requiredOption("--strategy <strategy>", "database, or e.g. google-oauth2, samlp, waad"),
+    false,
+  ).action((name: string, options: AddOptions) =>
+    withContext(async ({ repo, print, audit }) => {
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) {
+        throw new CliError(
+          "connection names use letters, digits, '-' and '_' (up to 128 characters)",
+        );
+      }
+      if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(options.strategy)) {
+        throw new CliError(
+          `strategy must be lower-case letters, digits and '-', got "${options.strategy}"`,
+        );
+      }
+      const policy = readPolicy(options);
+      const added = await repo.connections.add({ name, strategy: options.strategy, policy });
+      if (!added) throw new CliError(`a connection named "${name}" already exists`);
+      await audit({
+        action: "connection.created",
+        outcome: "success",
+        connection: added.name,
+        details: {
+          strategy: added.strategy,
+          ...(isDatabaseConnection(added) && { policy: added.policy }),
+        },
+      });
+      print(`added connection ${added.name} (strategy ${added.strategy})`);
+    }),
+  );
+
+  withPolicyOptions(
+    connections
+      .command("set")
+      .description("change a database connection's password policy (only the options given)")
+      .argument("<name>", "the connection"),
+    true,
+  ).action((name: string, options: PolicyOptions) =>
+    withContext(async ({ repo, print, audit }) => {
+      const changes = readPolicy(options);
+      if (Object.keys(changes).length === 0) {
+        throw new CliError("nothing to change: give at least one policy option (see --help)");
+      }
+      const before = await repo.connections.findByName(name);
+      if (!before) throw new CliError(`no such connection: ${name}`);
+      if (!isDatabaseConnection(before)) {
+        throw new CliError(
+          `${name} is a ${before.strategy} connection: its users sign in elsewhere, so it has no password policy`,
+        );
+      }
+      const after = await repo.connections.updatePolicy(name, changes);
+      if (!after) throw new CliError(`no such connection: ${name}`);
+      const changed = (Object.keys(changes) as Array<keyof PasswordPolicy>).filter(
+        (field) => before.policy[field] !== after.policy[field],
+      );
+      await audit({
+        action: "connection.policy_changed",
+        outcome: changed.length > 0 ? "success" : "unchanged",
+        connection: name,
+        details: Object.fromEntries(
+          changed.map((field) => [field, { from: before.policy[field], to: after.policy[field] }]),
+        ),
+      });
+      print(
+        `${changed.length > 0 ? "changed" : "unchanged:"} ${name}: ${describePolicy(after.policy)}`,
+      );
+    }),
+  );
 }
 
 function onOff(value: boolean): string {

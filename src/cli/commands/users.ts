@@ -2,7 +2,9 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { addUser } from "../../users/add-user.ts";
 import { importUsers } from "../../users/import-users.ts";
-import { type CliContext, CliError, readStdin, withContext } from "../context.ts";
+import { type CliContext, CliError, withContext } from "../context.ts";
+import { readNewPassword } from "../read-password.ts";
+import { registerUserListCommands } from "./users-list.ts";
 
 const REASONS: Record<string, string> = {
   connection_not_found: "no such connection",
@@ -24,22 +26,30 @@ interface AddOptions {
 }
 
 export function registerUserCommands(program: Command): void {
-  const users = program.command("users").description("add, import, show, block and unblock users");
+  const users = program
+    .command("users")
+    .description("add, import, list, show, block, unblock and delete users");
 
   users
     .command("add")
     .description("add a user to a database connection (the connection's password policy applies)")
     .requiredOption("--email <email>", "the user's email")
-    .requiredOption("--password <password>", "the password, or - to read it from standard input")
+    .requiredOption(
+      "--password <password>",
+      "the password, or - to read it from standard input (on a terminal: asked twice, not shown)",
+    )
     .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
     .option("--name <name>", "full name")
     .option("--given-name <name>", "given name")
     .option("--family-name <name>", "family name")
     .option("--nickname <name>", "nickname")
-    .action((options: AddOptions) =>
-      withContext(async ({ repo, hasher, config, print }) => {
-        const password =
-          options.password === "-" ? (await readStdin()).replace(/\r?\n$/, "") : options.password;
+    .action(async (options: AddOptions) => {
+      // Asked before the database is opened: an embedded one stays free while the operator types.
+      const password =
+        options.password === "-"
+          ? await readNewPassword(process.stdin, process.stderr)
+          : options.password;
+      await withContext(async ({ repo, hasher, config, print, audit }) => {
         const result = await addUser(repo, hasher, {
           connection: options.connection ?? config.defaultConnection,
           email: options.email,
@@ -57,17 +67,15 @@ export function registerUserCommands(program: Command): void {
           }
           throw new CliError(REASONS[result.reason] ?? result.reason);
         }
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "user.created",
           outcome: "success",
           targetEmail: result.user.email,
           connection: result.connection.name,
         });
         print(`added ${result.user.email} to ${result.connection.name}`);
-      }),
-    );
+      });
+    });
 
   users
     .command("import")
@@ -77,16 +85,14 @@ export function registerUserCommands(program: Command): void {
     .argument("<file>", "path to the JSON file")
     .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
     .action((file: string, options: { connection?: string }) =>
-      withContext(async ({ repo, config, print }) => {
+      withContext(async ({ repo, config, print, audit }) => {
         const rows = await readJson(file);
         const connection = options.connection ?? config.defaultConnection;
         const result = await importUsers(repo, connection, rows);
         if (!result.ok) throw new CliError(REASONS[result.reason] ?? result.reason);
         for (const { row, reason } of result.rejected)
           process.stderr.write(`row ${row}: ${reason}\n`);
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "users.imported",
           outcome: result.rejected.length ? "partial" : "success",
           connection,
@@ -138,9 +144,7 @@ export function registerUserCommands(program: Command): void {
         withContext(async (context) => {
           const { user, connection } = await findUser(context, email, options.connection);
           await context.repo.users.setBlocked(user.id, blocked);
-          await context.repo.audit.record({
-            actorType: "cli",
-            actorId: process.env.USER ?? null,
+          await context.audit({
             action: blocked ? "user.blocked" : "user.unblocked",
             outcome: "success",
             targetEmail: user.email,
@@ -150,9 +154,45 @@ export function registerUserCommands(program: Command): void {
         }),
       );
   }
+
+  users
+    .command("delete")
+    .description(
+      "delete a user, with their password history, reset links and emails; reset requests and audit rows stay",
+    )
+    .argument("<email>", "the user's email")
+    .option("--connection <name>", "connection name (default: DEFAULT_CONNECTION)")
+    .action((email: string, options: { connection?: string }) =>
+      withContext(async (context) => {
+        const { user, connection } = await findUser(context, email, options.connection);
+        const deleted = await context.repo.users.delete(user.id);
+        if (!deleted) throw new CliError(`no user with email ${email} in ${connection}`);
+        await context.audit({
+          action: "user.deleted",
+          outcome: "success",
+          targetEmail: user.email,
+          connection,
+          details: { ...deleted },
+        });
+        context.print(`deleted ${user.email} from ${connection}`);
+        context.print(
+          `also deleted: ${plural(deleted.liveTickets, "unused reset link")}, ${plural(deleted.unsentEmails, "unsent email")} (of ${deleted.emails} in the outbox); kept, unlinked: ${plural(deleted.resetRequests, "reset request")}`,
+        );
+      }),
+    );
+
+  registerUserListCommands(users);
 }
 
-async function findUser({ repo, config }: CliContext, email: string, connectionName?: string) {
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+export async function findUser(
+  { repo, config }: Pick<CliContext, "repo" | "config">,
+  email: string,
+  connectionName?: string,
+) {
   const connection = connectionName ?? config.defaultConnection;
   const found = await repo.connections.findByName(connection);
   if (!found) throw new CliError(`no such connection: ${connection}`);

@@ -5,7 +5,9 @@ const CACHE_MILLIS = 30_000;
 
 /**
  * Remembers found values for a while. Misses are not remembered, so a connection or client added
- * a moment ago is seen at once; nothing Passdesk offers renames or deletes them.
+ * a moment ago is seen at once. A client removed with `passdesk clients remove` is still accepted
+ * for up to CACHE_MILLIS (the README says so); connections are never renamed or deleted, and the
+ * endpoint reads nothing of them that `connections set` changes.
  */
 function cacheFound<V>(lookup: (key: string) => Promise<V | undefined>, clock: Clock) {
   const cache = new Map<string, { value: V; until: number }>();
