@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { Bucket } from "../db/rate-limit-store.ts";
+import type { Bucket, BucketState } from "../db/rate-limit-store.ts";
 import type { Stores } from "../db/stores.ts";
 import { type LimitRule, type RateLimitStatus, summarizeBuckets } from "./rate-limit.ts";
 import { hashTicketToken } from "./tokens.ts";
@@ -40,15 +40,72 @@ export function resetSubmissionBuckets(
   ];
 }
 
+/** Buckets remembered as empty at most; past it, a refusal is simply not remembered. */
+const MAX_REMEMBERED_EMPTY_BUCKETS = 10_000;
+
+export interface SubmissionLimiter {
+  /**
+   * Takes a token from the submission's buckets (one statement, shared by every instance). Called
+   * before anything else is done with a submission, so a limited one costs no password work.
+   */
+  take(submission: { clientIp: string; token: string }): Promise<RateLimitStatus>;
+}
+
 /**
- * Takes a token from the submission's buckets (one statement, shared by every instance). Called
- * before anything else is done with a submission, so a limited one costs no password work.
+ * The reset page's rate limits. The database holds the buckets; this process also remembers,
+ * until it refills, each bucket the database reported empty, and refuses a submission that needs
+ * one without asking again. That is the answer the database would give (other instances only
+ * ever take tokens, never add them), and it keeps a flood of refused posts from costing a write
+ * and a commit each: measured, those writes alone slowed change_password several times.
  */
-export async function limitResetSubmission(
-  deps: { stores: Pick<Stores, "rateLimits">; clock: Clock; limits: ResetPageLimits },
-  submission: { clientIp: string; token: string },
-): Promise<RateLimitStatus> {
-  const at = deps.clock.now();
-  const buckets = resetSubmissionBuckets(deps.limits, submission.clientIp, submission.token);
-  return summarizeBuckets(await deps.stores.rateLimits.take(buckets, at), at);
+export function createSubmissionLimiter(deps: {
+  stores: Pick<Stores, "rateLimits">;
+  clock: Clock;
+  limits: ResetPageLimits;
+}): SubmissionLimiter {
+  /** Bucket key → epoch milliseconds at which it holds a token again. */
+  const emptyUntil = new Map<string, number>();
+
+  function rememberedRefusal(buckets: Bucket[], nowMillis: number): RateLimitStatus | undefined {
+    let refusal: { bucket: Bucket; until: number } | undefined;
+    for (const bucket of buckets) {
+      const until = emptyUntil.get(bucket.key);
+      if (until === undefined) continue;
+      if (until <= nowMillis) emptyUntil.delete(bucket.key);
+      else if (!refusal || until > refusal.until) refusal = { bucket, until };
+    }
+    if (!refusal) return undefined;
+    const { bucket, until } = refusal;
+    const millisPerToken = 60_000 / bucket.perMinute;
+    return {
+      allowed: false,
+      limit: bucket.capacity,
+      remaining: 0,
+      resetAt: Math.ceil((until + (bucket.capacity - 1) * millisPerToken) / 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil((until - nowMillis) / 1000)),
+    };
+  }
+
+  function remember(states: BucketState[], atMillis: number): void {
+    for (const state of states) {
+      if (state.allowed) continue;
+      if (emptyUntil.size >= MAX_REMEMBERED_EMPTY_BUCKETS) {
+        for (const [key, until] of emptyUntil) if (until <= atMillis) emptyUntil.delete(key);
+        if (emptyUntil.size >= MAX_REMEMBERED_EMPTY_BUCKETS) return;
+      }
+      emptyUntil.set(state.key, atMillis + ((1 - state.tokens) * 60_000) / state.perMinute);
+    }
+  }
+
+  return {
+    async take(submission) {
+      const at = deps.clock.now();
+      const buckets = resetSubmissionBuckets(deps.limits, submission.clientIp, submission.token);
+      const remembered = rememberedRefusal(buckets, at.getTime());
+      if (remembered) return remembered;
+      const states = await deps.stores.rateLimits.take(buckets, at);
+      remember(states, at.getTime());
+      return summarizeBuckets(states, at);
+    },
+  };
 }

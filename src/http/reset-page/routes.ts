@@ -9,7 +9,7 @@ import {
   inspectTicket,
 } from "../../password-reset/complete-reset.ts";
 import {
-  limitResetSubmission,
+  createSubmissionLimiter,
   type ResetPageLimits,
 } from "../../password-reset/submission-limits.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
@@ -70,6 +70,11 @@ const PAGES = {
 export function createResetPageRoutes(deps: ResetPageDependencies): Hono {
   const routes = new Hono();
   const pages = createResetPages(deps);
+  const limiter = createSubmissionLimiter({
+    stores: deps.repo,
+    clock: deps.clock,
+    limits: deps.limits,
+  });
 
   routes.get("/lo/reset", async (c) => {
     const query = parseUrlEncoded(new URL(c.req.url).search.slice(1));
@@ -104,10 +109,7 @@ export function createResetPageRoutes(deps: ResetPageDependencies): Hono {
       if (!token || token.length > MAX_TOKEN_CHARS) return pages.problem(c, "invalid");
       try {
         // First, before any other work: a limited submission must cost no password checks.
-        const limit = await limitResetSubmission(
-          { stores: deps.repo, clock: deps.clock, limits: deps.limits },
-          { clientIp: clientIp(c, deps.trustedProxies), token },
-        );
+        const limit = await limiter.take({ clientIp: clientIp(c, deps.trustedProxies), token });
         if (!limit.allowed) return showRateLimited(c, limit.retryAfterSeconds);
         if (!verifyCsrfToken(c, field("csrf"))) {
           // No password was evaluated, so this is not counted against the link.
