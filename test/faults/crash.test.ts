@@ -50,6 +50,9 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
       EMAIL_SEND_LEASE_SECONDS: String(LEASE_SECONDS),
       RATE_LIMIT_PER_IP_BURST: "100000",
       RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
+      // Every reset-page submission comes from 127.0.0.1.
+      RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
+      RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
     });
   }
 

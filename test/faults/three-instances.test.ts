@@ -54,6 +54,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
           SENDGRID_API_URL: sendgrid.url,
           RATE_LIMIT_PER_IP_BURST: "100000",
           RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
+          // Every reset-page submission comes from 127.0.0.1.
+          RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
+          RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
           RATE_LIMIT_PER_EMAIL_BURST: String(PER_EMAIL_BURST),
         }),
       ),
