@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
 import { packageRoot } from "./package-root.ts";
+import { defaultMaxInFlight } from "./passwords/bounded-hasher.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -14,15 +16,17 @@ const optionalString = z
   .optional();
 
 /** Decimal digits only: `z.coerce.number()` would read " " as 0 and "0x10" as 16. */
-const wholeNumber = (min: number, max: number, fallback: number) =>
+const digits = (min: number, max: number) =>
   z
     .string()
     .trim()
     .refine((value) => /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max, {
       message: `must be a whole number from ${min} to ${max}`,
     })
-    .transform(Number)
-    .default(fallback);
+    .transform(Number);
+
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  digits(min, max).default(fallback);
 
 const positiveInt = (fallback: number) => wholeNumber(1, Number.MAX_SAFE_INTEGER, fallback);
 
@@ -75,6 +79,15 @@ const schema = z
     RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(30),
     RATE_LIMIT_PER_RECIPIENT_BURST: positiveInt(3),
     RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES: wholeNumber(1, 24 * 60, 15),
+    RESET_PAGE_RATE_LIMIT_PER_IP_BURST: positiveInt(30),
+    RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(20),
+    RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST: positiveInt(5),
+    RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE: positiveInt(5),
+    ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
+    ARGON2_MAX_QUEUED: wholeNumber(0, 10_000, 16),
+    ARGON2_MAX_WAIT_MILLIS: wholeNumber(0, 60_000, 1_000),
+    // Read by libuv, not by Passdesk: only its size is needed here, read as libuv reads it.
+    UV_THREADPOOL_SIZE: z.string().optional(),
     SENDGRID_API_KEY: optionalString,
     SENDGRID_API_URL: httpUrl.default("https://api.sendgrid.com"),
     SENDGRID_TIMEOUT_MILLIS: positiveInt(10_000),
@@ -175,6 +188,26 @@ const schema = z
         perMinute: env.RATE_LIMIT_PER_RECIPIENT_BURST / env.RATE_LIMIT_PER_RECIPIENT_WINDOW_MINUTES,
       },
     },
+    resetPageLimits: {
+      perIp: {
+        burst: env.RESET_PAGE_RATE_LIMIT_PER_IP_BURST,
+        perMinute: env.RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE,
+      },
+      perTicket: {
+        burst: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST,
+        perMinute: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE,
+      },
+    },
+    argon2Bounds: {
+      maxInFlight:
+        env.ARGON2_MAX_IN_FLIGHT ??
+        defaultMaxInFlight({
+          cores: availableParallelism(),
+          threadPoolSize: threadPoolSizeOf(env.UV_THREADPOOL_SIZE),
+        }),
+      maxQueued: env.ARGON2_MAX_QUEUED,
+      maxWaitMillis: env.ARGON2_MAX_WAIT_MILLIS,
+    },
     sendgrid: env.SENDGRID_API_KEY
       ? {
           apiKey: env.SENDGRID_API_KEY,
@@ -195,6 +228,12 @@ const schema = z
   }));
 
 export type Config = Readonly<z.output<typeof schema>>;
+
+/** libuv's reading of UV_THREADPOOL_SIZE: a leading number clamped to 1–1024, else 4. */
+function threadPoolSizeOf(value: string | undefined): number {
+  const size = Number.parseInt(value ?? "", 10);
+  return Number.isFinite(size) && size > 0 ? Math.min(size, 1024) : 4;
+}
 
 export type SlackConfig = NonNullable<Config["slack"]["settings"]>;
 

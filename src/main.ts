@@ -22,6 +22,8 @@ import { createServerOptions, limitConnections } from "./http/server-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
+import { createBoundedHasher } from "./passwords/bounded-hasher.ts";
+import type { PasswordHasher } from "./passwords/hasher.ts";
 import { startSlack } from "./slack/app.ts";
 import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
 import { describeSlackStart } from "./slack/describe-start.ts";
@@ -38,6 +40,8 @@ export interface StartOptions {
   clock?: Clock;
   mailer?: Mailer;
   argon2?: Argon2Params;
+  /** Replaces the argon2 hasher (tests count its operations); the process-wide bound still wraps it. */
+  hasher?: PasswordHasher;
   workerPollIntervalMillis?: number;
 }
 
@@ -70,7 +74,12 @@ export async function startPassdesk(
         entry.action === "password_reset.completed" ||
         (slackSettings?.auditPublicRequests === true && entry.actorType === "public")),
   });
-  const hasher = createArgon2Hasher(options.argon2);
+  // One bound for every server-side caller (reset page, Slack, later sign-in): Argon2 work from
+  // all of them together never takes more than its share of the CPU and the libuv thread pool.
+  const hasher = createBoundedHasher(
+    options.hasher ?? createArgon2Hasher(options.argon2),
+    config.argon2Bounds,
+  );
   const mailer =
     options.mailer ??
     (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
@@ -172,6 +181,8 @@ export async function startPassdesk(
         hasher,
         clock,
         logger,
+        limits: config.resetPageLimits,
+        trustedProxies: config.trustProxy,
         publicUrl,
         friendlyName: config.email.friendlyName,
         supportEmail: config.email.supportEmail,

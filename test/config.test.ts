@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -55,6 +55,43 @@ describe("parseConfig defaults", () => {
       keepAliveTimeoutMillis: 5_000,
       maxConnections: 512,
     });
+  });
+});
+
+describe("parseConfig for the reset page and Argon2", () => {
+  it("has default reset-page limits and a bound derived from the machine", () => {
+    const config = parseConfig({});
+    expect(config.resetPageLimits).toEqual({
+      perIp: { burst: 30, perMinute: 20 },
+      perTicket: { burst: 5, perMinute: 5 },
+    });
+    expect(config.argon2Bounds.maxQueued).toBe(16);
+    expect(config.argon2Bounds.maxWaitMillis).toBe(1000);
+    expect(config.argon2Bounds.maxInFlight).toBe(
+      Math.max(1, Math.min(3, availableParallelism() - 1)),
+    );
+    // A thread pool of 1 leaves no thread to share: still one operation at a time.
+    expect(parseConfig({ UV_THREADPOOL_SIZE: "1" }).argon2Bounds.maxInFlight).toBe(1);
+  });
+
+  it("reads each variable, and refuses a bound of 0 operations in flight", () => {
+    const config = parseConfig({
+      RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "7",
+      RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "6",
+      RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST: "3",
+      RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE: "2",
+      ARGON2_MAX_IN_FLIGHT: "5",
+      ARGON2_MAX_QUEUED: "0",
+      ARGON2_MAX_WAIT_MILLIS: "250",
+    });
+    expect(config.resetPageLimits).toEqual({
+      perIp: { burst: 7, perMinute: 6 },
+      perTicket: { burst: 3, perMinute: 2 },
+    });
+    expect(config.argon2Bounds).toEqual({ maxInFlight: 5, maxQueued: 0, maxWaitMillis: 250 });
+    expect(configErrorOf({ ARGON2_MAX_IN_FLIGHT: "0" }).problems).toEqual([
+      'ARGON2_MAX_IN_FLIGHT: must be a whole number from 1 to 1024 (got "0")',
+    ]);
   });
 });
 

@@ -23,6 +23,16 @@ export interface TicketStore {
    * UPDATE: of any number of simultaneous calls, exactly one gets the ticket back.
    */
   consume(tokenHash: string, at: Date): Promise<Ticket | undefined>;
+  /**
+   * Counts one refused submission of a ticket still usable at `at`, in one guarded UPDATE; the
+   * one that brings the count to `budget` also revokes it. Simultaneous calls queue on the row and
+   * re-check the guard, so none counts past the budget. Undefined when the ticket was not usable.
+   */
+  recordRejectedSubmission(
+    tokenHash: string,
+    at: Date,
+    budget: number,
+  ): Promise<{ rejectedSubmissions: number; revoked: boolean } | undefined>;
   revoke(id: number, at: Date): Promise<void>;
   revokeUnusedForUser(userId: number, at: Date): Promise<void>;
 }
@@ -79,6 +89,24 @@ export function createDrizzleTicketStore(db: Executor): TicketStore {
         .where(and(eq(tickets.tokenHash, tokenHash), unused(), gt(tickets.expiresAt, at)))
         .returning();
       return row;
+    },
+    async recordRejectedSubmission(tokenHash, at, budget) {
+      const [row] = await db
+        .update(tickets)
+        .set({
+          rejectedSubmissions: sql`${tickets.rejectedSubmissions} + 1`,
+          // The guard below only lets unrevoked tickets through, so "else" keeps it null.
+          revokedAt: sql`case when ${tickets.rejectedSubmissions} + 1 >= ${budget}
+            then ${at.toISOString()}::timestamptz end`,
+        })
+        .where(and(eq(tickets.tokenHash, tokenHash), unused(), gt(tickets.expiresAt, at)))
+        .returning({
+          rejectedSubmissions: tickets.rejectedSubmissions,
+          revokedAt: tickets.revokedAt,
+        });
+      return (
+        row && { rejectedSubmissions: row.rejectedSubmissions, revoked: row.revokedAt !== null }
+      );
     },
     async revoke(id, at) {
       await db

@@ -2,13 +2,18 @@ import type { Clock } from "../clock.ts";
 import type { Repository } from "../db/stores.ts";
 import type { Ticket } from "../db/ticket-store.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
-import type { PasswordCheck } from "../passwords/policy.ts";
 import type { Connection } from "../users/connection.ts";
-import { evaluateNewPassword, storeNewPassword } from "../users/set-password.ts";
+import {
+  evaluateNewPassword,
+  type NewPasswordVerdict,
+  storeNewPassword,
+} from "../users/set-password.ts";
 import type { User } from "../users/user.ts";
+import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";
 
-export type TicketProblem = "invalid" | "expired" | "used" | "revoked";
+/** `too_many_attempts`: revoked because MAX_REJECTED_SUBMISSIONS submissions were refused. */
+export type TicketProblem = "invalid" | "expired" | "used" | "revoked" | "too_many_attempts";
 
 export type TicketInspection =
   | { status: "valid"; ticket: Ticket; user: User; connection: Connection }
@@ -23,12 +28,14 @@ export interface CompleteResetDependencies {
 export type CompleteResetResult =
   | { ok: true; ticket: Ticket; user: User; connection: Connection }
   | { ok: false; reason: TicketProblem; ticket?: Ticket }
-  | { ok: false; reason: "mismatch"; inspection: TicketInspection & { status: "valid" } }
   | {
       ok: false;
-      reason: "weak_password";
-      check: PasswordCheck;
+      /** A mismatch, or a password the policy refused; the link still works. */
+      reason: "rejected";
+      verdict: NewPasswordVerdict & { ok: false };
       inspection: TicketInspection & { status: "valid" };
+      /** Refused submissions the link takes before it is revoked. */
+      attemptsLeft: number;
     };
 
 /** Reads a ticket's state without changing it: GET and HEAD of a link must never consume it. */
@@ -39,7 +46,13 @@ export async function inspectTicket(
   const ticket = await repo.tickets.findByTokenHash(hashTicketToken(token));
   if (!ticket) return { status: "invalid" };
   if (ticket.usedAt) return { status: "used", ticket };
-  if (ticket.revokedAt) return { status: "revoked", ticket };
+  if (ticket.revokedAt) {
+    // Only the refusal that reaches the budget revokes and counts, so no other revocation (a
+    // newer email, a password change) leaves a ticket at the budget.
+    const status =
+      ticket.rejectedSubmissions >= MAX_REJECTED_SUBMISSIONS ? "too_many_attempts" : "revoked";
+    return { status, ticket };
+  }
   if (ticket.expiresAt.getTime() <= clock.now().getTime()) return { status: "expired", ticket };
   const user = await repo.users.findById(ticket.userId);
   const connection = user && (await repo.connections.findById(user.connectionId));
@@ -48,10 +61,12 @@ export async function inspectTicket(
 }
 
 /**
- * Sets a new password through a reset link. The policy is checked before the ticket is touched,
- * so a rejected password leaves the link usable; the ticket is then consumed by one guarded
- * UPDATE in the same transaction as the password change, so simultaneous submissions of one
- * link change the password exactly once.
+ * Sets a new password through a reset link. The policy is checked before the ticket is consumed,
+ * so a refused password leaves the link usable, up to MAX_REJECTED_SUBMISSIONS refusals: each is
+ * counted, and the one that reaches the budget revokes the link. The ticket is then consumed by
+ * one guarded UPDATE in the same transaction as the password change, so simultaneous submissions
+ * of one link change the password exactly once. The hasher may throw HasherBusyError before
+ * anything was written or counted: the link stays as it was.
  */
 export async function completePasswordReset(
   deps: CompleteResetDependencies,
@@ -60,14 +75,22 @@ export async function completePasswordReset(
   const inspection = await inspectTicket(deps, input.token);
   if (inspection.status !== "valid")
     return { ok: false, reason: inspection.status, ticket: inspection.ticket };
-  if (input.password !== input.confirmation) return { ok: false, reason: "mismatch", inspection };
 
   const { user, connection } = inspection;
-  const check = await evaluateNewPassword(deps.repo, deps.hasher, user, connection, input.password);
-  if (!check.ok) return { ok: false, reason: "weak_password", check, inspection };
-  const hash = await deps.hasher.hash(check.password);
-
   const tokenHash = hashTicketToken(input.token);
+  const verdict = await evaluateNewPassword(deps.repo, deps.hasher, user, connection, input);
+  if (!verdict.ok) {
+    const counted = await deps.repo.tickets.recordRejectedSubmission(
+      tokenHash,
+      deps.clock.now(),
+      MAX_REJECTED_SUBMISSIONS,
+    );
+    if (!counted || counted.revoked) return reportUnusable(deps, input.token);
+    const attemptsLeft = MAX_REJECTED_SUBMISSIONS - counted.rejectedSubmissions;
+    return { ok: false, reason: "rejected", verdict, inspection, attemptsLeft };
+  }
+  const hash = await deps.hasher.hash(verdict.password);
+
   const consumed = await deps.repo.transaction(async (stores) => {
     const at = deps.clock.now();
     const ticket = await stores.tickets.consume(tokenHash, at);
@@ -83,10 +106,15 @@ export async function completePasswordReset(
     });
     return ticket;
   });
-  if (!consumed) {
-    // Lost a race with another submission, or the link expired meanwhile: report which.
-    const now = await inspectTicket(deps, input.token);
-    return { ok: false, reason: now.status === "valid" ? "used" : now.status, ticket: now.ticket };
-  }
+  if (!consumed) return reportUnusable(deps, input.token);
   return { ok: true, ticket: consumed, user, connection };
+}
+
+/** After a guarded UPDATE matched nothing: lost a race, or the link expired meanwhile. */
+async function reportUnusable(
+  deps: CompleteResetDependencies,
+  token: string,
+): Promise<CompleteResetResult> {
+  const now = await inspectTicket(deps, token);
+  return { ok: false, reason: now.status === "valid" ? "used" : now.status, ticket: now.ticket };
 }

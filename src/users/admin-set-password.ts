@@ -3,9 +3,9 @@ import type { Repository } from "../db/stores.ts";
 import { createOpaqueId } from "../password-reset/tokens.ts";
 import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
-import { checkPassword, type RuleResult } from "../passwords/policy.ts";
+import { checkPassword } from "../passwords/policy.ts";
 import { type Connection, isDatabaseConnection } from "./connection.ts";
-import { evaluateNewPassword, storeNewPassword } from "./set-password.ts";
+import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./set-password.ts";
 import type { User } from "./user.ts";
 
 export type AdminPasswordInput =
@@ -15,7 +15,8 @@ export type AdminPasswordInput =
 export type AdminSetPasswordResult =
   | { ok: true; user: User; connection: Connection; generatedPassword?: string; notified: boolean }
   | { ok: false; reason: "user_not_found" | "not_database_connection" }
-  | { ok: false; reason: "rejected"; failures: RuleResult[]; mismatch: boolean };
+  /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
+  | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean };
 
 export interface AdminSetPasswordDependencies {
   repo: Repository;
@@ -41,7 +42,8 @@ function generateFor(user: User, connection: Connection): string {
 
 /**
  * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
- * asks for a notice; every outstanding reset link is revoked either way.
+ * asks for a notice; every outstanding reset link is revoked either way. The hasher may throw
+ * HasherBusyError (nothing changed): the caller says so and the admin submits again.
  */
 export async function setPasswordByAdmin(
   { repo, hasher, clock }: AdminSetPasswordDependencies,
@@ -57,18 +59,20 @@ export async function setPasswordByAdmin(
   if (!connection) return { ok: false, reason: "user_not_found" };
   if (!isDatabaseConnection(connection)) return { ok: false, reason: "not_database_connection" };
 
-  const password = input.mode === "generate" ? generateFor(user, connection) : input.password;
-  const mismatch = input.mode === "type" && input.password !== input.confirmation;
-  const check = await evaluateNewPassword(repo, hasher, user, connection, password);
-  if (!check.ok || mismatch) {
-    return {
-      ok: false,
-      reason: "rejected",
-      failures: check.rules.filter((rule) => !rule.ok),
-      mismatch,
-    };
+  const verdict = await evaluateNewPassword(
+    repo,
+    hasher,
+    user,
+    connection,
+    input.mode === "generate"
+      ? { password: generateFor(user, connection) }
+      : { password: input.password, confirmation: input.confirmation },
+  );
+  if (!verdict.ok) {
+    return { ok: false, reason: "rejected", rules: verdict.rules, mismatch: verdict.mismatch };
   }
-  const hash = await hasher.hash(check.password);
+  const password = verdict.password;
+  const hash = await hasher.hash(password);
 
   await repo.transaction(async (stores) => {
     const at = clock.now();

@@ -1,27 +1,41 @@
 import type { Stores } from "../db/stores.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isReusedPassword } from "../passwords/history.ts";
-import { checkPassword, normalizePassword, type PasswordCheck } from "../passwords/policy.ts";
+import { checkPassword, type PasswordRule } from "../passwords/policy.ts";
 import type { Connection } from "./connection.ts";
 import type { User } from "./user.ts";
 
-/** Checks a candidate password against the connection's whole policy, history included. */
+/** One rule's outcome; `ok` is undefined for a rule that was not evaluated. */
+export interface RuleVerdict {
+  rule: PasswordRule;
+  message: string;
+  ok: boolean | undefined;
+}
+
+export type NewPasswordVerdict =
+  /** `password` is NFC-normalised: hash this one, not the input. */
+  | { ok: true; password: string }
+  /**
+   * `rules` lists every rule of the policy in display order. History is evaluated only when
+   * everything else passed, so its `ok` is undefined when something else failed.
+   */
+  | { ok: false; mismatch: boolean; rules: RuleVerdict[] };
+
+/**
+ * Checks a candidate password against the connection's whole policy, and against its
+ * confirmation when there is one. The history check costs one Argon2 verification per stored
+ * hash, as much CPU as a hash: it runs last, only for a password that passes every other rule
+ * and matches its confirmation, so that a refused submission costs no Argon2 work at all.
+ */
 export async function evaluateNewPassword(
   stores: Pick<Stores, "users">,
   hasher: PasswordHasher,
   user: User,
   connection: Connection,
-  password: string,
-): Promise<PasswordCheck> {
-  const historySize = connection.policy.historySize;
-  const reused =
-    historySize > 0 &&
-    (await isReusedPassword(
-      normalizePassword(password),
-      await stores.users.recentPasswordHashes(user.id, historySize),
-      hasher,
-    ));
-  return checkPassword(password, connection.policy, {
+  input: { password: string; confirmation?: string },
+): Promise<NewPasswordVerdict> {
+  const mismatch = input.confirmation !== undefined && input.password !== input.confirmation;
+  const check = checkPassword(input.password, connection.policy, {
     personal: {
       email: user.email,
       name: user.name,
@@ -29,8 +43,37 @@ export async function evaluateNewPassword(
       familyName: user.familyName,
       nickname: user.nickname,
     },
-    reused,
   });
+  const rules: RuleVerdict[] = check.rules.map((result) => ({
+    ...result,
+    ok: result.rule === "history" ? undefined : result.ok,
+  }));
+  if (mismatch || rules.some((rule) => rule.ok === false)) return { ok: false, mismatch, rules };
+
+  const historySize = connection.policy.historySize;
+  const reused =
+    historySize > 0 &&
+    (await isReusedPassword(
+      check.password,
+      await stores.users.recentPasswordHashes(user.id, historySize),
+      hasher,
+    ));
+  if (!reused) return { ok: true, password: check.password };
+  return {
+    ok: false,
+    mismatch: false,
+    rules: rules.map((rule) => (rule.rule === "history" ? { ...rule, ok: false } : rule)),
+  };
+}
+
+/** The rules a refused password failed (not those left unevaluated). */
+export function failedRules(verdict: { rules: readonly RuleVerdict[] }): RuleVerdict[] {
+  return verdict.rules.filter((rule) => rule.ok === false);
+}
+
+/** Whether the history rule applies but was not evaluated. */
+export function isHistoryUnchecked(verdict: { rules: readonly RuleVerdict[] }): boolean {
+  return verdict.rules.some((rule) => rule.rule === "history" && rule.ok === undefined);
 }
 
 /** Makes `hash` the user's password and invalidates every outstanding reset link. */

@@ -52,6 +52,9 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
       RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
       // Not about the per-recipient limit: every request for a user is to be sent.
       RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
+      // Every reset-page submission comes from 127.0.0.1.
+      RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
+      RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
     });
   }
 

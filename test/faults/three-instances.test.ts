@@ -56,6 +56,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
           RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
           // Not about the per-recipient limit: every request for a user is to be sent.
           RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
+          // Every reset-page submission comes from 127.0.0.1.
+          RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
+          RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
           RATE_LIMIT_PER_EMAIL_BURST: String(PER_EMAIL_BURST),
         }),
       ),

@@ -179,6 +179,23 @@ describe("renderResetForm", () => {
     expect(tagWithId(failed, "password")).toContain('aria-invalid="true"');
   });
 
+  it("shows a rule left unevaluated after a submission as not checked, in text and by icon", () => {
+    const failed = renderResetForm(
+      context,
+      createFormView({
+        checklist: [
+          { rule: "min_length", message: "At least 12 characters", ok: false },
+          { rule: "history", message: "Not one of your last 5 passwords", notChecked: true },
+        ],
+        errors: ["Not met: At least 12 characters"],
+      }),
+    );
+    expect(failed).toMatch(
+      /<li data-rule="history" data-state="not-checked">.*#icon-not-checked.*Not one of your last 5 passwords <span class="state">not checked yet: checked once everything else is met<\/span>/,
+    );
+    expect(failed).toContain('<symbol id="icon-not-checked"');
+  });
+
   it("announces form errors in a focusable alert that both fields point to", () => {
     const failed = renderResetForm(
       context,

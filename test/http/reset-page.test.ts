@@ -15,7 +15,17 @@ describe.each(backends)("the reset page on %s", (backend) => {
     sendgrid = await startFakeSendGrid();
     passdesk = await startTestPassdesk(
       backend,
-      { SENDGRID_API_KEY: "SG.test", SENDGRID_API_URL: sendgrid.url, TRUST_PROXY: "1" },
+      {
+        SENDGRID_API_KEY: "SG.test",
+        SENDGRID_API_URL: sendgrid.url,
+        TRUST_PROXY: "1",
+        // These tests are about the page and the consume race; test/http/reset-page-flood.test.ts
+        // covers the limits, the budget and the bound on Argon2 work at their defaults.
+        RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "1000",
+        RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST: "1000",
+        ARGON2_MAX_QUEUED: "100",
+        ARGON2_MAX_WAIT_MILLIS: "60000",
+      },
       {
         async seed(repo) {
           for (const email of [

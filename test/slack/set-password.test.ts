@@ -199,7 +199,10 @@ describe.each(backends)("/set-password on %s", (backend) => {
 
     expect(mismatched.body).toEqual({
       response_action: "errors",
-      errors: { [SET_PASSWORD_BLOCKS.confirmation]: "Does not match the new password." },
+      errors: {
+        [SET_PASSWORD_BLOCKS.confirmation]:
+          "Does not match the new password. Reuse of a recent password is checked once they match.",
+      },
     });
     expect(both.body).toEqual({
       response_action: "errors",

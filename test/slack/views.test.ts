@@ -319,6 +319,32 @@ describe("setPasswordErrors", () => {
     ).toEqual({});
   });
 
+  it("says reuse was not checked when history has no verdict, within the length Slack shows", () => {
+    const unchecked = {
+      rule: "history" as const,
+      message: "Not one of your last 5",
+      ok: undefined,
+    };
+    const short = setPasswordErrors([...failuresOf("password"), unchecked], false);
+    expect(short[SET_PASSWORD_BLOCKS.password]).toMatch(
+      /^Too short .*; too common\. Reuse is not checked yet\.$/,
+    );
+    const many: RuleResult[] = checkPassword(
+      "aaa",
+      { ...POLICY, minLength: 128 },
+      {
+        personal: { email: "aaa@example.com" },
+      },
+    ).rules.map((rule) => ({ ...rule, ok: false }));
+    const cut = setPasswordErrors([...many, unchecked], false)[SET_PASSWORD_BLOCKS.password] ?? "";
+    expect(cut.length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE_CHARS);
+    expect(cut).toMatch(/see the list below\. Reuse is not checked yet\.$/);
+    expect(setPasswordErrors([unchecked], true)).toEqual({
+      [SET_PASSWORD_BLOCKS.confirmation]:
+        "Does not match the new password. Reuse of a recent password is checked once they match.",
+    });
+  });
+
   it("keeps each message within the length Slack shows, cutting whole phrases", () => {
     const everything: RuleResult[] = checkPassword(
       "aaa",

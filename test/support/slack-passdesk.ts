@@ -5,6 +5,7 @@ import type { Database } from "../../src/db/client.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import type { OutgoingEmail } from "../../src/email/mailer.ts";
 import { type RunningPassdesk, type StartOptions, startPassdesk } from "../../src/main.ts";
+import type { PasswordHasher } from "../../src/passwords/hasher.ts";
 import type { BackendName } from "./database.ts";
 import {
   type FakeSlack,
@@ -56,6 +57,8 @@ export interface SlackPassdeskOptions {
   slackUsers?: FakeSlackUser[];
   /** Send emails through SENDGRID_* from `env` instead of keeping them in memory. */
   realMailer?: boolean;
+  /** Instead of argon2 with cheap parameters (the process-wide bound still wraps it). */
+  hasher?: PasswordHasher;
 }
 
 export interface CommandResult {
@@ -117,6 +120,7 @@ export async function startSlackPassdesk(
   const mailer = createMemoryMailer();
   const startOptions: StartOptions = {
     ...(!options.realMailer && { mailer }),
+    ...(options.hasher && { hasher: options.hasher }),
     logger: log.logger,
     clock,
     argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },

@@ -230,7 +230,9 @@ describe.each(backends)("importUsers on %s", (backend) => {
     const reused = await setPassword(oldPassword);
     expect(reused).toMatchObject({ ok: false, reason: "rejected", mismatch: false });
     expect(
-      !reused.ok && reused.reason === "rejected" && reused.failures.map((f) => f.rule),
+      !reused.ok &&
+        reused.reason === "rejected" &&
+        reused.rules.filter((verdict) => verdict.ok === false).map((verdict) => verdict.rule),
     ).toEqual(["history"]);
     expect((await findUser("from-an-app@example.com"))?.passwordHash).toBe(imported);
 

@@ -2,168 +2,121 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Clock } from "../../clock.ts";
 import type { Repository } from "../../db/stores.ts";
-import type { Ticket } from "../../db/ticket-store.ts";
 import type { Logger } from "../../logger.ts";
 import {
   type CompleteResetResult,
   completePasswordReset,
   inspectTicket,
-  type TicketInspection,
-  type TicketProblem,
 } from "../../password-reset/complete-reset.ts";
+import {
+  createSubmissionLimiter,
+  type ResetPageLimits,
+} from "../../password-reset/submission-limits.ts";
+import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../../passwords/hasher.ts";
-import { describePolicy, type RuleResult, resolveMinLength } from "../../passwords/policy.ts";
+import { failedRules } from "../../users/set-password.ts";
+import { clientIp } from "../client-ip.ts";
 import { limitBodySize } from "../limit-body-size.ts";
-import {
-  createNonce,
-  issueCsrfToken,
-  setPageSecurityHeaders,
-  verifyCsrfToken,
-} from "./security.ts";
-import {
-  type PageContext,
-  renderErrorPage,
-  renderResetForm,
-  renderResetSuccess,
-  renderTicketProblem,
-} from "./views/index.ts";
+import { createResetPages, type PageSettings } from "./pages.ts";
+import { parseUrlEncoded, readResetForm, singleValue } from "./read-form.ts";
+import { verifyCsrfToken } from "./security.ts";
 
-export interface ResetPageDependencies {
+export interface ResetPageDependencies extends PageSettings {
   repo: Repository;
+  /** Shared with every other server-side caller, so that its bound on Argon2 work holds. */
   hasher: PasswordHasher;
   clock: Clock;
   logger: Logger;
-  publicUrl: string;
-  friendlyName: string;
-  supportEmail?: string | undefined;
-  supportUrl?: string | undefined;
+  limits: ResetPageLimits;
+  trustedProxies: number;
 }
 
 const SUCCESS_MESSAGE = "You can now login to the application with the new password.";
-// Auth0's messages for the result URL when a link cannot be used.
-const REDIRECT_MESSAGES: Partial<Record<TicketProblem, string>> = {
-  expired: "Access expired.",
-  used: "This URL can be used only once",
-};
-const PROBLEM_STATUS = { invalid: 404, expired: 410, used: 410, revoked: 410 } as const;
 const MAX_FORM_BYTES = 16 * 1024;
+const MAX_TOKEN_CHARS = 100;
+/** From this many refusals left, the form says how many. */
+const WARN_ATTEMPTS_LEFT = 3;
 
-type ValidInspection = TicketInspection & { status: "valid" };
+const PAGES = {
+  tooLarge: {
+    title: "Request too large",
+    message: "The form was too large. Please go back and try again.",
+  },
+  unreadable: {
+    title: "Invalid form",
+    message: "The form could not be read. Please open the link from your email again.",
+  },
+  illFormedForm: {
+    title: "Invalid characters",
+    message:
+      "The form contained text that is not valid Unicode, so nothing was changed. Please open the link from your email again and type your new password.",
+  },
+  illFormedLink: {
+    title: "Invalid characters",
+    message:
+      "This link contains text that is not valid Unicode. Copy the whole link from the email and paste it into your browser’s address bar.",
+  },
+  unavailable: {
+    title: "Temporarily unavailable",
+    message: "We could not load this page. Please try again in a minute.",
+  },
+  notChanged: {
+    title: "Temporarily unavailable",
+    message: "Your password was not changed. Please try again in a minute.",
+  },
+} as const;
 
 /** `GET/POST {PUBLIC_URL}/lo/reset`: the page where a user sets a new password from a link. */
 export function createResetPageRoutes(deps: ResetPageDependencies): Hono {
   const routes = new Hono();
-  const secureCookie = deps.publicUrl.startsWith("https:");
-
-  function pageContext(nonce: string): PageContext {
-    return {
-      nonce,
-      friendlyName: deps.friendlyName,
-      ...(deps.supportEmail && { supportEmail: deps.supportEmail }),
-      ...(deps.supportUrl && { supportUrl: deps.supportUrl }),
-    };
-  }
-
-  function showForm(
-    c: Context,
-    token: string,
-    inspection: ValidInspection,
-    failures?: { rules?: RuleResult[]; errors: string[] },
-  ) {
-    const nonce = createNonce();
-    setPageSecurityHeaders(c, nonce, resultOrigin(inspection.ticket));
-    const results = new Map(failures?.rules?.map((rule) => [rule.rule, rule.ok]));
-    const policy = inspection.connection.policy;
-    const html = renderResetForm(pageContext(nonce), {
-      ticket: token,
-      csrfToken: issueCsrfToken(c, secureCookie),
-      email: inspection.user.email,
-      checklist: describePolicy(policy).map((item) => ({
-        ...item,
-        ...(results.has(item.rule) && { ok: results.get(item.rule) }),
-      })),
-      minLength: resolveMinLength(policy),
-      level: policy.level,
-      errors: failures?.errors ?? [],
-    });
-    return c.html(html, failures ? 400 : 200);
-  }
-
-  function showProblem(c: Context, problem: TicketProblem, ticket?: Ticket) {
-    const message = REDIRECT_MESSAGES[problem];
-    if (ticket?.resultUrl && message) {
-      return redirectToResult(c, ticket.resultUrl, { success: "false", message });
-    }
-    const nonce = createNonce();
-    setPageSecurityHeaders(c, nonce);
-    return c.html(renderTicketProblem(pageContext(nonce), problem), PROBLEM_STATUS[problem]);
-  }
-
-  function showError(c: Context, status: 400 | 403 | 503, title: string, message: string) {
-    const nonce = createNonce();
-    setPageSecurityHeaders(c, nonce);
-    return c.html(renderErrorPage(pageContext(nonce), { title, message }), status);
-  }
-
-  function redirectToResult(c: Context, resultUrl: string, params: Record<string, string>) {
-    const url = new URL(resultUrl);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    c.header("Referrer-Policy", "no-referrer");
-    c.header("Cache-Control", "no-store");
-    return c.redirect(url.toString(), 302);
-  }
+  const pages = createResetPages(deps);
+  const limiter = createSubmissionLimiter({
+    stores: deps.repo,
+    clock: deps.clock,
+    limits: deps.limits,
+  });
 
   routes.get("/lo/reset", async (c) => {
-    const token = c.req.query("ticket");
-    if (!token || token.length > 100) return showProblem(c, "invalid");
+    const query = parseUrlEncoded(new URL(c.req.url).search.slice(1));
+    if (!query.ok) return pages.error(c, 400, PAGES.illFormedLink);
+    const token = query.fields.get("ticket")?.[0];
+    if (!token || token.length > MAX_TOKEN_CHARS) return pages.problem(c, "invalid");
     try {
       const inspection = await inspectTicket(deps, token);
       if (inspection.status !== "valid")
-        return showProblem(c, inspection.status, inspection.ticket);
-      return showForm(c, token, inspection);
+        return pages.problem(c, inspection.status, inspection.ticket);
+      return pages.form(c, token, inspection);
     } catch (error) {
       deps.logger.error({ err: error }, "reset page unavailable");
-      return showError(
-        c,
-        503,
-        "Temporarily unavailable",
-        "We could not load this page. Please try again in a minute.",
-      );
+      return pages.error(c, 503, PAGES.unavailable);
     }
   });
 
   routes.post(
     "/lo/reset",
-    limitBodySize(MAX_FORM_BYTES, (c) =>
-      showError(
-        c,
-        400,
-        "Request too large",
-        "The form was too large. Please go back and try again.",
-      ),
-    ),
+    limitBodySize(MAX_FORM_BYTES, (c) => pages.error(c, 400, PAGES.tooLarge)),
     async (c) => {
-      let form: Record<string, string | File | (string | File)[]>;
-      try {
-        form = await c.req.parseBody({ all: true });
-      } catch {
-        return showError(
+      const form = await readResetForm(c);
+      if (!form.ok) {
+        return pages.error(
           c,
           400,
-          "Invalid form",
-          "The form could not be read. Please open the link from your email again.",
+          form.reason === "ill_formed" ? PAGES.illFormedForm : PAGES.unreadable,
         );
       }
-      const field = (name: string) =>
-        typeof form[name] === "string" ? (form[name] as string) : undefined;
+      const field = (name: string) => singleValue(form.fields, name);
       const token = field("ticket");
-      if (!token || token.length > 100) return showProblem(c, "invalid");
+      if (!token || token.length > MAX_TOKEN_CHARS) return pages.problem(c, "invalid");
       try {
+        // First, before any other work: a limited submission must cost no password checks.
+        const limit = await limiter.take({ clientIp: clientIp(c, deps.trustedProxies), token });
+        if (!limit.allowed) return showRateLimited(c, limit.retryAfterSeconds);
         if (!verifyCsrfToken(c, field("csrf"))) {
+          // No password was evaluated, so this is not counted against the link.
           const inspection = await inspectTicket(deps, token);
           if (inspection.status !== "valid")
-            return showProblem(c, inspection.status, inspection.ticket);
-          return showForm(c, token, inspection, {
+            return pages.problem(c, inspection.status, inspection.ticket);
+          return pages.form(c, token, inspection, {
             errors: [
               "Your session expired before the form was sent. Please enter your new password again.",
             ],
@@ -176,50 +129,60 @@ export function createResetPageRoutes(deps: ResetPageDependencies): Hono {
         });
         return respond(c, token, result);
       } catch (error) {
+        if (error instanceof HasherBusyError) {
+          deps.logger.warn({ why: error.why }, "reset submission refused: password hashing busy");
+          return pages.error(c, 503, {
+            title: "Busy, please try again",
+            message:
+              "Your password was not changed: we are busy right now. Please submit the form again in a moment. Your link still works.",
+            retryAfterSeconds: error.retryAfterSeconds,
+          });
+        }
         deps.logger.error({ err: error }, "password reset failed");
-        return showError(
-          c,
-          503,
-          "Temporarily unavailable",
-          "Your password was not changed. Please try again in a minute.",
-        );
+        return pages.error(c, 503, PAGES.notChanged);
       }
     },
   );
 
+  function showRateLimited(c: Context, retryAfterSeconds: number) {
+    return pages.error(c, 429, {
+      title: "Too many attempts",
+      message: `Too many passwords were sent from here or with this link in a short time. Your password was not changed. Please wait ${describeSeconds(retryAfterSeconds)}, then go back and try again.`,
+      retryAfterSeconds,
+    });
+  }
+
   function respond(c: Context, token: string, result: CompleteResetResult) {
     if (result.ok) {
       if (result.ticket.resultUrl) {
-        return redirectToResult(c, result.ticket.resultUrl, {
+        return pages.redirectToResult(c, result.ticket.resultUrl, {
           success: "true",
           message: SUCCESS_MESSAGE,
           ...(result.ticket.includeEmailInRedirect && { email: result.user.email }),
         });
       }
-      const nonce = createNonce();
-      setPageSecurityHeaders(c, nonce);
-      return c.html(renderResetSuccess(pageContext(nonce)));
+      return pages.success(c);
     }
-    switch (result.reason) {
-      case "mismatch":
-        return showForm(c, token, result.inspection, { errors: ["The passwords do not match."] });
-      case "weak_password":
-        return showForm(c, token, result.inspection, {
-          rules: result.check.rules,
-          errors: result.check.rules
-            .filter((rule) => !rule.ok)
-            .map((rule) => `Not met: ${rule.message}`),
-        });
-      default:
-        return showProblem(c, result.reason, result.ticket);
-    }
+    if (result.reason !== "rejected") return pages.problem(c, result.reason, result.ticket);
+    const { verdict, attemptsLeft } = result;
+    return pages.form(c, token, result.inspection, {
+      rules: verdict.rules,
+      errors: [
+        ...(verdict.mismatch ? ["The passwords do not match."] : []),
+        ...failedRules(verdict).map((rule) => `Not met: ${rule.message}`),
+        ...(attemptsLeft <= WARN_ATTEMPTS_LEFT
+          ? [
+              `This link allows ${attemptsLeft} more ${attemptsLeft === 1 ? "try" : "tries"}; after that you will need a new email.`,
+            ]
+          : []),
+      ],
+    });
   }
 
   return routes;
 }
 
-function resultOrigin(ticket: Ticket): string[] {
-  return ticket.resultUrl && URL.canParse(ticket.resultUrl)
-    ? [new URL(ticket.resultUrl).origin]
-    : [];
+function describeSeconds(seconds: number): string {
+  if (seconds < 90) return seconds === 1 ? "a second" : `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
 }

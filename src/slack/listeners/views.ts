@@ -1,6 +1,7 @@
 import type { App } from "@slack/bolt";
 import { ANY_TEAM, type Role } from "../../db/role-store.ts";
-import { setPasswordByAdmin } from "../../users/admin-set-password.ts";
+import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
+import { type AdminSetPasswordResult, setPasswordByAdmin } from "../../users/admin-set-password.ts";
 import { CALLBACK_IDS, MANAGE_ROLES_BLOCKS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { recordDenial, type SlackDependencies } from "../dependencies.ts";
 import { canAdminister, type SlackActor } from "../roles.ts";
@@ -8,6 +9,7 @@ import { decodeTarget } from "../set-password-target.ts";
 import { readManageRolesSubmission } from "../views/manage-roles-modal.ts";
 import {
   buildSetPasswordDone,
+  HASHER_BUSY_MESSAGE,
   readSetPasswordSubmission,
   setPasswordErrors,
 } from "../views/set-password-modal.ts";
@@ -42,25 +44,36 @@ export function registerViews(app: App, deps: SlackDependencies): void {
       }));
     }
     const submission = readSetPasswordSubmission(view.state.values);
-    const result = await setPasswordByAdmin(
-      { repo: deps.repo, hasher: deps.hasher, clock: deps.clock },
-      {
-        ...(submission.mode === "generate"
-          ? { mode: "generate" as const }
-          : {
-              mode: "type" as const,
-              password: submission.password ?? "",
-              confirmation: submission.confirmation ?? "",
-            }),
-        userId: target.userId,
-        notify: submission.notify,
-        actor,
-      },
-    );
+    let result: AdminSetPasswordResult;
+    try {
+      result = await setPasswordByAdmin(
+        { repo: deps.repo, hasher: deps.hasher, clock: deps.clock },
+        {
+          ...(submission.mode === "generate"
+            ? { mode: "generate" as const }
+            : {
+                mode: "type" as const,
+                password: submission.password ?? "",
+                confirmation: submission.confirmation ?? "",
+              }),
+          userId: target.userId,
+          notify: submission.notify,
+          actor,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof HasherBusyError)) throw error;
+      // On the method block: it is there in both modes, and Slack refuses errors for absent blocks.
+      deps.logger.warn({ why: error.why }, "set-password refused: password hashing busy");
+      return void (await ack({
+        response_action: "errors",
+        errors: { [SET_PASSWORD_BLOCKS.mode]: HASHER_BUSY_MESSAGE },
+      }));
+    }
     if (!result.ok) {
       const errors =
         result.reason === "rejected"
-          ? setPasswordErrors(result.failures, result.mismatch)
+          ? setPasswordErrors(result.rules, result.mismatch)
           : {
               [SET_PASSWORD_BLOCKS.mode]:
                 "This user can no longer get a password here: run /set-password again.",

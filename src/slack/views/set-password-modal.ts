@@ -17,6 +17,7 @@ import { NOTIFY_OPTION_VALUE, type SetPasswordMode } from "./set-password-submis
 
 export { buildSetPasswordDone } from "./set-password-done.ts";
 export {
+  HASHER_BUSY_MESSAGE,
   readSetPasswordSubmission,
   type SetPasswordMode,
   type SetPasswordSubmission,

@@ -1,4 +1,5 @@
-import type { PasswordRule, RuleResult } from "../../passwords/policy.ts";
+import type { PasswordRule } from "../../passwords/policy.ts";
+import type { RuleVerdict } from "../../users/set-password.ts";
 import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { INPUT_ACTION_ID } from "./block-kit.ts";
 import { readSelectedOption, readSelectedOptions, readTextValue } from "./view-state.ts";
@@ -40,7 +41,7 @@ export function readSetPasswordSubmission(values: unknown): SetPasswordSubmissio
 // the input: keep each short, and let the policy checklist in the modal give the details.
 export const MAX_ERROR_MESSAGE_CHARS = 150;
 
-const RULE_MESSAGES: Record<PasswordRule, (result: RuleResult) => string> = {
+const RULE_MESSAGES: Record<PasswordRule, (result: RuleVerdict) => string> = {
   min_length: (result) => `too short (${result.message.toLowerCase()})`,
   max_length: (result) => `too long (${result.message.toLowerCase()})`,
   lower_case: () => "needs a lower case letter",
@@ -53,33 +54,52 @@ const RULE_MESSAGES: Record<PasswordRule, (result: RuleResult) => string> = {
   history: () => "reused: the user had it recently",
 };
 
+// History costs Argon2 work and is checked only for a password that passes everything else:
+// when something else failed, say it was not checked rather than let silence read as a pass.
+const HISTORY_UNCHECKED = "Reuse is not checked yet.";
+const MISMATCH = "Does not match the new password.";
+const MISMATCH_HISTORY_UNCHECKED = `${MISMATCH} Reuse of a recent password is checked once they match.`;
+
+/** The message for a set-password attempt refused because hashing was busy (nothing changed). */
+export const HASHER_BUSY_MESSAGE =
+  "Passdesk is busy, so the password was not changed. Please submit again in a moment.";
+
 /**
  * The `errors` object of a `response_action: "errors"` answer, keyed by block ID: every policy
- * failure in one message on the password input, a mismatch on the confirmation input. Empty when
- * there is nothing to report.
+ * failure in one message on the password input, a mismatch on the confirmation input. A history
+ * rule with no verdict (`ok` undefined) is reported as not checked. Rules that passed are
+ * ignored; empty when there is nothing to report.
  */
 export function setPasswordErrors(
-  failures: RuleResult[],
+  rules: readonly RuleVerdict[],
   mismatch: boolean,
 ): Record<string, string> {
   const errors: Record<string, string> = {};
-  const phrases = failures
-    .filter((result) => !result.ok)
+  const phrases = rules
+    .filter((result) => result.ok === false)
     .map((result) => RULE_MESSAGES[result.rule](result));
-  if (phrases.length > 0) errors[SET_PASSWORD_BLOCKS.password] = combinePhrases(phrases);
-  if (mismatch) errors[SET_PASSWORD_BLOCKS.confirmation] = "Does not match the new password.";
+  const historyUnchecked = rules.some((rule) => rule.rule === "history" && rule.ok === undefined);
+  if (phrases.length > 0) {
+    errors[SET_PASSWORD_BLOCKS.password] = historyUnchecked
+      ? `${combinePhrases(phrases, MAX_ERROR_MESSAGE_CHARS - HISTORY_UNCHECKED.length - 1)} ${HISTORY_UNCHECKED}`
+      : combinePhrases(phrases, MAX_ERROR_MESSAGE_CHARS);
+  }
+  if (mismatch) {
+    errors[SET_PASSWORD_BLOCKS.confirmation] =
+      historyUnchecked && phrases.length === 0 ? MISMATCH_HISTORY_UNCHECKED : MISMATCH;
+  }
   return errors;
 }
 
 const MORE = "; and more: see the list below.";
 
-/** "Too short (…); too common." — whole phrases only, within MAX_ERROR_MESSAGE_CHARS. */
-function combinePhrases(phrases: string[]): string {
+/** "Too short (…); too common." — whole phrases only, within `maxChars`. */
+function combinePhrases(phrases: string[], maxChars: number): string {
   let text = `${phrases.join("; ")}.`;
-  if (text.length > MAX_ERROR_MESSAGE_CHARS) {
+  if (text.length > maxChars) {
     text = phrases[0] ?? "";
     for (const phrase of phrases.slice(1)) {
-      if (`${text}; ${phrase}${MORE}`.length > MAX_ERROR_MESSAGE_CHARS) break;
+      if (`${text}; ${phrase}${MORE}`.length > maxChars) break;
       text = `${text}; ${phrase}`;
     }
     text += MORE;

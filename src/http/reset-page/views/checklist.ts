@@ -7,6 +7,8 @@ export interface ChecklistItem {
   message: string;
   /** undefined = not evaluated yet */
   ok?: boolean;
+  /** Submitted but left unevaluated: history is checked only once every other rule is met. */
+  notChecked?: boolean;
 }
 
 /** Rules the page script can check as the user types; the rest need the server's data. */
@@ -26,10 +28,12 @@ export const STATE_TEXT: Record<IconName, string> = {
   unmet: "not met",
   unchecked: "",
   "on-submit": "checked when you submit",
+  "not-checked": "not checked yet: checked once everything else is met",
 };
 
 export function stateOf(item: ChecklistItem): IconName {
   if (item.ok !== undefined) return item.ok ? "met" : "unmet";
+  if (item.notChecked) return "not-checked";
   return BROWSER_CHECKED_RULES.includes(item.rule) ? "unchecked" : "on-submit";
 }
 

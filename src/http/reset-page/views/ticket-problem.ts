@@ -27,6 +27,11 @@ const PROBLEMS: Record<TicketProblem, ProblemText> = {
     heading: "This link is no longer valid.",
     reason: html`<p>A newer password reset email was sent, or the password was changed since this one was sent. Only the most recent link works.</p>`,
   },
+  too_many_attempts: {
+    title: "Too many attempts",
+    heading: "This link no longer works.",
+    reason: html`<p>Too many passwords were tried with it, so it was turned off to protect your account. Your password was not changed.</p>`,
+  },
   invalid: {
     title: "Invalid link",
     heading: "This link is invalid.",
