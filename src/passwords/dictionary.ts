@@ -4,11 +4,14 @@ import { findPatternSpans, loadMatchers, type PatternSpan } from "./predictable-
 /** Characters a predictable password may hold beyond its word and patterns. */
 export const MAX_OTHER_CHARACTERS = 4;
 
-/** What the dictionary rule refuses, as the checklist and the failure message say it. */
+/**
+ * What the dictionary rule asks for, as the checklist and the failure message say it: more than
+ * MAX_OTHER_CHARACTERS characters left once the patterns and one word are set aside.
+ */
 export const DICTIONARY_RULE_TEXT =
-  "Not just one common password, word or name and/or keyboard patterns, sequences, repeats, " +
-  `years or dates, plus at most ${MAX_OTHER_CHARACTERS} other characters ` +
-  "(capitals, reversing and look-alikes like p@ssw0rd make no difference)";
+  `At least ${MAX_OTHER_CHARACTERS + 1} characters besides keyboard patterns, sequences, ` +
+  "repeats, years, dates and one common password, word or name " +
+  "(in any case, reversed or with look-alikes like p@ssw0rd)";
 
 /**
  * Whether the password is predictable: it can be cut into pieces of which at most one is a

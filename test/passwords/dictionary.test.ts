@@ -127,11 +127,10 @@ describe("isCommonWord", () => {
 });
 
 describe("the dictionary rule", () => {
-  it("says exactly what it refuses, in the checklist and in the failure", () => {
+  it("says exactly what it asks for, in the checklist and in the failure", () => {
     expect(DICTIONARY_RULE_TEXT).toBe(
-      "Not just one common password, word or name and/or keyboard patterns, sequences, repeats, " +
-        "years or dates, plus at most 4 other characters " +
-        "(capitals, reversing and look-alikes like p@ssw0rd make no difference)",
+      "At least 5 characters besides keyboard patterns, sequences, repeats, years, dates and " +
+        "one common password, word or name (in any case, reversed or with look-alikes like p@ssw0rd)",
     );
     const policy = createPolicy({ minLength: 15, dictionary: true });
     expect(describePolicy(policy)).toContainEqual({

@@ -1,3 +1,4 @@
+import { MAX_OTHER_CHARACTERS } from "../../passwords/dictionary.ts";
 import type { PasswordRule, RuleResult } from "../../passwords/policy.ts";
 import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { INPUT_ACTION_ID } from "./block-kit.ts";
@@ -48,7 +49,10 @@ const RULE_MESSAGES: Record<PasswordRule, (result: RuleResult) => string> = {
   digit: () => "needs a digit",
   character_classes: () => "needs 3 of: lower case, upper case, digit, symbol",
   identical_chars: () => "has 3 identical characters in a row",
-  dictionary: () => "too common",
+  // DICTIONARY_RULE_TEXT, shortened to fit beside "too short" and "needs 3 of"; the checklist
+  // in the modal says what the patterns and words are.
+  dictionary: () =>
+    `needs ${MAX_OTHER_CHARACTERS + 1} characters besides patterns and one common word`,
   personal_data: () => "contains the user's name or email",
   history: () => "reused: the user had it recently",
 };
@@ -73,7 +77,7 @@ export function setPasswordErrors(
 
 const MORE = "; and more: see the list below.";
 
-/** "Too short (…); too common." — whole phrases only, within MAX_ERROR_MESSAGE_CHARS. */
+/** "Too short (…); needs a digit." — whole phrases only, within MAX_ERROR_MESSAGE_CHARS. */
 function combinePhrases(phrases: string[]): string {
   let text = `${phrases.join("; ")}.`;
   if (text.length > MAX_ERROR_MESSAGE_CHARS) {
