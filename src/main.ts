@@ -23,6 +23,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { startWorker } from "./password-reset/worker.ts";
 import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
 import { createBoundedHasher } from "./passwords/bounded-hasher.ts";
+import { loadDictionaryRule } from "./passwords/dictionary.ts";
 import type { PasswordHasher } from "./passwords/hasher.ts";
 import { startSlack } from "./slack/app.ts";
 import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
@@ -52,6 +53,8 @@ export async function startPassdesk(
 ): Promise<RunningPassdesk> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
+  // Before listening, so that no request waits for the word index (see loadDictionaryRule).
+  loadDictionaryRule();
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDataDir: config.pgliteDataDir,

@@ -5,6 +5,8 @@ import { parseConfig } from "../src/config.ts";
 import { createHttpApp } from "../src/http/app.ts";
 import { createLogger } from "../src/logger.ts";
 import { type RunningPassdesk, startPassdesk } from "../src/main.ts";
+import { isDictionaryRuleLoaded } from "../src/passwords/dictionary.ts";
+import { waitUntil } from "./faults/support/wait.ts";
 import { linesOf, runProcess } from "./support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { BUILT_ENTRY, startServerProcess } from "./support/server-process.ts";
@@ -48,6 +50,10 @@ describe.each(backends)("startPassdesk on %s", (backend) => {
   it("listens on the port the system chose and reports its URL", () => {
     expect(server.port).toBeGreaterThan(0);
     expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+  });
+
+  it("has loaded the dictionary rule, so that no request waits for it", () => {
+    expect(isDictionaryRuleLoaded()).toBe(true);
   });
 
   it("answers /healthz with 200", async () => {
@@ -126,6 +132,8 @@ describe.each(backends)("npm start (the built dist/main.js as a process) on %s",
   it("serves /readyz, prints a banner without secrets, and exits 0 on SIGTERM", async () => {
     const server = await startServerProcess(withPassword(database.env), {}, BUILT_ENTRY);
     expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
+    // Log lines are written asynchronously: /readyz can answer before the banner's last line.
+    await waitUntil(() => server.output().stdout.includes("Slack: "), 10_000, "the banner");
 
     const messages = server
       .output()

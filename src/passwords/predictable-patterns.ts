@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { MatchExtended } from "@zxcvbn-ts/core";
+import { findPackageFolder } from "./common-word-lists.ts";
 
 type Zxcvbn = typeof import("@zxcvbn-ts/core");
-type CommonLists = typeof import("@zxcvbn-ts/language-common");
+type AdjacencyGraphs = typeof import("@zxcvbn-ts/language-common")["adjacencyGraphs"];
 
 export type PatternKind = "keyboard" | "sequence" | "repeat" | "year" | "date";
 
@@ -27,6 +30,8 @@ const MATCHERS: Record<string, PatternKind> = {
   regex: "year",
   date: "date",
 };
+
+const GRAPHS_FILE = "src/adjacencyGraphs.json";
 
 let matchers: ReadonlyArray<[PatternKind, Matcher]> | undefined;
 
@@ -71,15 +76,17 @@ function isStrongEnough(kind: PatternKind, match: MatchExtended): boolean {
 /**
  * @zxcvbn-ts/core exports its matchers only inside ZxcvbnFactory, which runs all of them and
  * keeps the one reading that scores best; this rule needs every match of the fast ones. Loaded
- * on the first check, like the word lists. A version of zxcvbn without them fails here, on the
- * first check, rather than letting every password through.
+ * once, with the word index (see loadDictionaryRule). A version of zxcvbn without them fails here
+ * rather than letting every password through. The keyboard layouts are read as the JSON that
+ * @zxcvbn-ts/language-common ships: importing the package would keep its lists alive too.
  */
-function loadMatchers(): ReadonlyArray<[PatternKind, Matcher]> {
+export function loadMatchers(): ReadonlyArray<[PatternKind, Matcher]> {
   if (matchers) return matchers;
   const require = createRequire(import.meta.url);
   const { ZxcvbnFactory } = require("@zxcvbn-ts/core") as Zxcvbn;
-  const { adjacencyGraphs } = require("@zxcvbn-ts/language-common") as CommonLists;
-  const factory = new ZxcvbnFactory({ graphs: adjacencyGraphs });
+  const graphsFile = join(findPackageFolder("@zxcvbn-ts/language-common"), GRAPHS_FILE);
+  const graphs = JSON.parse(readFileSync(graphsFile, "utf8")) as AdjacencyGraphs;
+  const factory = new ZxcvbnFactory({ graphs });
   const all = (Reflect.get(factory, "matching") as { matchers?: Record<string, Matcher> })
     ?.matchers;
   matchers = Object.entries(MATCHERS).map(([name, kind]) => {

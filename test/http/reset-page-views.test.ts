@@ -7,6 +7,7 @@ import {
   renderResetSuccess,
   renderTicketProblem,
 } from "../../src/http/reset-page/views/index.ts";
+import { DICTIONARY_RULE_TEXT } from "../../src/passwords/dictionary.ts";
 
 const HOSTILE = "<script>alert(1)</script>";
 const context: PageContext = { nonce: "bm9uY2Utdmlldy10ZXN0", friendlyName: "Example Corp" };
@@ -22,7 +23,7 @@ function createFormView(overrides: Partial<ResetFormView> = {}): ResetFormView {
       { rule: "min_length", message: "At least 12 characters" },
       { rule: "max_length", message: "At most 256 characters" },
       { rule: "identical_chars", message: "No more than 2 identical characters in a row" },
-      { rule: "dictionary", message: "Not one of the 10,000 most common passwords" },
+      { rule: "dictionary", message: DICTIONARY_RULE_TEXT },
     ],
     errors: [],
     ...overrides,

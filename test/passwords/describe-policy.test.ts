@@ -22,9 +22,9 @@ describe("describePolicy", () => {
       {
         rule: "dictionary",
         message:
-          "Not just one common password, word or name and/or keyboard patterns, sequences, " +
-          "repeats, years or dates, plus at most 4 other characters " +
-          "(capitals, reversing and look-alikes like p@ssw0rd make no difference)",
+          "At least 5 characters besides keyboard patterns, sequences, repeats, years, dates " +
+          "and one common password, word or name " +
+          "(in any case, reversed or with look-alikes like p@ssw0rd)",
       },
       { rule: "personal_data", message: "Does not contain your name or email" },
       { rule: "history", message: "Not one of your last 5 passwords" },

@@ -1,5 +1,5 @@
 import argon2 from "argon2";
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, users } from "../../src/db/schema.ts";
 import { ACTION_IDS, CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../../src/slack/contract.ts";
@@ -95,7 +95,11 @@ describe.each(backends)("/set-password refusals on %s", (backend) => {
           .from(users)
           .where(eq(users.email, "forged@example.com")),
         sets: await db.select().from(auditLog).where(eq(auditLog.action, "password.set")),
-        denials: await db.select().from(auditLog).where(eq(auditLog.action, "access.denied")),
+        denials: await db
+          .select()
+          .from(auditLog)
+          .where(eq(auditLog.action, "access.denied"))
+          .orderBy(asc(auditLog.id)),
       }));
       expect(after.hashes).toHaveLength(1);
       for (const { hash } of after.hashes) {

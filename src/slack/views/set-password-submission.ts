@@ -1,3 +1,4 @@
+import { MAX_OTHER_CHARACTERS } from "../../passwords/dictionary.ts";
 import type { PasswordRule } from "../../passwords/policy.ts";
 import type { RuleVerdict } from "../../users/set-password.ts";
 import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
@@ -49,7 +50,10 @@ const RULE_MESSAGES: Record<PasswordRule, (result: RuleVerdict) => string> = {
   digit: () => "needs a digit",
   character_classes: () => "needs 3 of: lower case, upper case, digit, symbol",
   identical_chars: () => "has 3 identical characters in a row",
-  dictionary: () => "too common",
+  // DICTIONARY_RULE_TEXT, shortened to fit beside "too short" and "needs 3 of"; the checklist
+  // in the modal says what the patterns and words are.
+  dictionary: () =>
+    `needs ${MAX_OTHER_CHARACTERS + 1} characters besides patterns and one common word`,
   personal_data: () => "contains the user's name or email",
   history: () => "reused: the user had it recently",
 };
@@ -93,7 +97,7 @@ export function setPasswordErrors(
 
 const MORE = "; and more: see the list below.";
 
-/** "Too short (…); too common." — whole phrases only, within `maxChars`. */
+/** "Too short (…); needs a digit." — whole phrases only, within `maxChars`. */
 function combinePhrases(phrases: string[], maxChars: number): string {
   let text = `${phrases.join("; ")}.`;
   if (text.length > maxChars) {
