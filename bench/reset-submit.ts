@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { promisify } from "node:util";
 import { CSRF_COOKIE } from "../src/http/reset-page/security.ts";
+import { defaultMaxInFlight } from "../src/passwords/bounded-hasher.ts";
 import {
   addConnection,
   type BenchDatabase,
@@ -27,6 +29,14 @@ export interface ResetSubmitOptions {
 
 /** More than the 4 libuv threads argon2 runs on, so they never wait for work. */
 const CONCURRENCY = 8;
+/**
+ * What Passdesk lets run at once by default (ARGON2_MAX_IN_FLIGHT: a core stays free for the
+ * event loop): the raw rate at this concurrency is what a reset submit can spend at most.
+ */
+const PASSDESK_ARGON2_IN_FLIGHT = defaultMaxInFlight({
+  cores: availableParallelism(),
+  threadPoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
+});
 const TICKETS_PER_VARIANT = 1_500;
 const NO_HISTORY_CONNECTION = "bench-no-history";
 const ROUNDS = 2;
@@ -44,7 +54,7 @@ interface SubmitRun {
   ranOutOfTickets: boolean;
 }
 
-async function rawHashRate(durationSeconds: number) {
+async function rawHashRate(durationSeconds: number, concurrency: number) {
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ["--import", "tsx", "bench/argon2-rate.ts"],
@@ -52,7 +62,7 @@ async function rawHashRate(durationSeconds: number) {
       cwd: repoRoot,
       env: {
         ...process.env,
-        CONCURRENCY: String(CONCURRENCY),
+        CONCURRENCY: String(concurrency),
         DURATION_MILLIS: String(durationSeconds * 1000),
       },
     },
@@ -148,8 +158,10 @@ export async function benchResetSubmit(options: ResetSubmitOptions): Promise<Sec
   const sliceSeconds = options.durationSeconds / ROUNDS;
   const rawSlices: Array<{ hashes: number; seconds: number; rssBytes: number }> = [];
   const slices = new Map<string, SubmitRun[]>(variants.map((v) => [v.connection, []]));
+  // The whole machine's rate, for context: the bound keeps Passdesk below it on purpose.
+  const machine = await rawHashRate(sliceSeconds / 2, CONCURRENCY);
   for (let round = 0; round < ROUNDS; round++) {
-    rawSlices.push(await rawHashRate(sliceSeconds));
+    rawSlices.push(await rawHashRate(sliceSeconds, PASSDESK_ARGON2_IN_FLIGHT));
     for (const variant of variants) {
       const tokens = tickets.get(variant.connection) ?? [];
       const { result, maxRssBytes } = await sampleMemoryDuring(passdesk, () =>
@@ -166,7 +178,9 @@ export async function benchResetSubmit(options: ResetSubmitOptions): Promise<Sec
       sum(rawSlices.map((slice) => slice.hashes)) / sum(rawSlices.map((slice) => slice.seconds)),
     rssBytes: Math.max(...rawSlices.map((slice) => slice.rssBytes)),
   };
-  log(`  raw argon2id: ${raw.hashesPerSecond.toFixed(1)} hashes/s (${CONCURRENCY} at a time)`);
+  log(
+    `  raw argon2id: ${raw.hashesPerSecond.toFixed(1)} hashes/s (${PASSDESK_ARGON2_IN_FLIGHT} at a time, Passdesk's bound); ${machine.hashesPerSecond.toFixed(1)}/s with ${CONCURRENCY} at a time`,
+  );
   const runs = variants.map((variant) => {
     const parts = slices.get(variant.connection) ?? [];
     const ok = sum(parts.map((part) => part.submits - part.failures));
@@ -188,36 +202,33 @@ export async function benchResetSubmit(options: ResetSubmitOptions): Promise<Sec
   });
 
   const section = "4 reset submit";
-  const withHistory = runs[0];
   return {
     figures: [
-      ...runs.map((run) =>
+      ...runs.flatMap((run) => [
+        figure({
+          section,
+          measure: `argon2 operations/s in submits, ${run.label} (${run.argon2PerSubmit} per submit)`,
+          unit: "/s",
+          value: run.submitsPerSecond * run.argon2PerSubmit,
+          floor: raw.hashesPerSecond,
+          floorLabel: `raw argon2id hashes/s, ${PASSDESK_ARGON2_IN_FLIGHT} at a time`,
+          target: "≥ 0.9×",
+          met: run.submitsPerSecond * run.argon2PerSubmit >= 0.9 * raw.hashesPerSecond,
+        }),
         figure({
           section,
           measure: `submits/s, ${run.label}`,
           unit: "/s",
           value: run.submitsPerSecond,
-          floor: raw.hashesPerSecond,
-          floorLabel: "raw argon2id hashes/s",
-          target: "≥ 0.9×",
-          met: run.submitsPerSecond >= 0.9 * raw.hashesPerSecond,
+          floor: machine.hashesPerSecond,
+          floorLabel: `raw argon2id hashes/s, ${CONCURRENCY} at a time (whole machine)`,
         }),
-      ),
-      ...(withHistory
-        ? [
-            figure({
-              section,
-              measure: "argon2 operations/s, history 5 (2 per submit)",
-              unit: "/s",
-              value: withHistory.submitsPerSecond * withHistory.argon2PerSubmit,
-              floor: raw.hashesPerSecond,
-              floorLabel: "raw argon2id hashes/s",
-            }),
-          ]
-        : []),
+      ]),
     ],
     details: {
       concurrency: CONCURRENCY,
+      passdeskArgon2InFlight: PASSDESK_ARGON2_IN_FLIGHT,
+      rawArgon2WholeMachine: machine,
       durationSeconds: options.durationSeconds,
       rawArgon2: raw,
       runs: runs.map((run) => ({
