@@ -1,11 +1,10 @@
 import type { Clock } from "../clock.ts";
-import type { AuditPostQueue } from "../db/audit-store.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import { retryDelayMillis } from "../password-reset/send-emails.ts";
 import { ACTION_IDS } from "../slack/contract.ts";
 import { buildAuditMessage } from "../slack/views/audit-message.ts";
-import type { AuditRecord } from "./audit.ts";
+import type { AuditPostQueue, AuditRecord } from "./ports.ts";
 
 export interface AuditChannelPoster {
   wake(): void;

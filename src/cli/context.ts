@@ -1,4 +1,4 @@
-import type { AuditEntry } from "../audit/audit.ts";
+import type { AuditEntry } from "../audit/ports.ts";
 import { type Config, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { migrateDatabase } from "../db/migrate.ts";

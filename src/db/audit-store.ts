@@ -1,27 +1,9 @@
 import { and, desc, eq, inArray, sql } from "drizzle-orm";
-import type { AuditEntry, AuditLog, AuditRecord } from "../audit/audit.ts";
+import type { AuditEntry, AuditLog, AuditPostQueue, AuditRecord } from "../audit/ports.ts";
 import type { Executor } from "./client.ts";
 import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
-
-/** Audit rows waiting to be posted to the Slack audit channel. */
-export interface AuditPostQueue {
-  /** Leases due rows until `leaseUntil`; other instances skip them. */
-  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<AuditRecord[]>;
-  markPosted(id: number, channel: string, ts: string): Promise<void>;
-  scheduleRetry(id: number, nextAttemptAt: Date): Promise<void>;
-  /** Gives up on a row after too many attempts; it stays in the database. */
-  markAbandoned(id: number): Promise<void>;
-  /** The posted audit message of a request's `action`, to update it in place. */
-  findPosted(action: string, requestId: string): Promise<PostedAudit | undefined>;
-}
-
-export interface PostedAudit {
-  record: AuditRecord;
-  channel: string;
-  ts: string;
-}
 
 type Row = typeof auditLog.$inferSelect;
 

@@ -1,22 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
+import type { ClientStore } from "../clients/ports.ts";
 import type { Executor } from "./client.ts";
 import { clients } from "./schema.ts";
-
-/** An application that may send users to Passdesk (Auth0's "client"). */
-export interface Client {
-  clientId: string;
-  name: string;
-  webOrigins: string[];
-}
-
-export interface ClientStore {
-  findByClientId(clientId: string): Promise<Client | undefined>;
-  list(): Promise<Client[]>;
-  add(client: { name: string; webOrigins: string[] }): Promise<Client>;
-  /** Returns the removed client, or undefined when there was none with that client_id. */
-  remove(clientId: string): Promise<Client | undefined>;
-}
 
 /** 32 alphanumeric characters, the shape of an Auth0 client ID. */
 function createClientId(): string {

@@ -1,19 +1,10 @@
 import { asc, eq, sql } from "drizzle-orm";
-import type { PasswordLevel, PasswordPolicy } from "../passwords/policy.ts";
-import { type Connection, DEFAULT_POLICY, type NewConnection } from "../users/connection.ts";
+import type { PasswordLevel } from "../passwords/policy.ts";
+import { type Connection, DEFAULT_POLICY } from "../users/connection.ts";
+import type { ConnectionStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { connections } from "./schema.ts";
-
-export interface ConnectionStore {
-  findByName(name: string): Promise<Connection | undefined>;
-  findById(id: number): Promise<Connection | undefined>;
-  list(): Promise<Connection[]>;
-  /** Returns undefined when the name is taken. */
-  add(connection: NewConnection): Promise<Connection | undefined>;
-  /** Changes the given policy fields; undefined when there is no connection of that name. */
-  updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
-}
 
 type Row = typeof connections.$inferSelect;
 

@@ -1,11 +1,6 @@
-import type { DeliveryEvent } from "../email/delivery-events.ts";
+import type { EmailEventStore } from "../email/ports.ts";
 import type { Executor } from "./client.ts";
 import { emailEvents } from "./schema.ts";
-
-export interface EmailEventStore {
-  /** Stores the event unless its provider id was seen before; true when it is new. */
-  recordIfNew(outboxId: number, event: DeliveryEvent): Promise<boolean>;
-}
 
 export function createDrizzleEmailEventStore(db: Executor): EmailEventStore {
   return {

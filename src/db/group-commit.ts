@@ -1,5 +1,5 @@
+import type { RecordEntry, RecordOutcome, ResetRequestStore } from "../password-reset/ports.ts";
 import { storedText } from "./raw-query.ts";
-import type { RecordEntry, RecordOutcome, ResetRequestStore } from "./reset-request-store.ts";
 
 export interface GroupCommitOptions {
   /** Statements in flight at once; requests that arrive meanwhile wait and go together. */

@@ -1,37 +1,8 @@
 import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
+import type { OutboxStore } from "../password-reset/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { emailOutbox } from "./schema.ts";
-
-export type OutboxEmail = typeof emailOutbox.$inferSelect;
-
-export interface NewOutboxEmail {
-  messageRef: string;
-  kind: "change_password" | "password_changed";
-  requestId: number | null;
-  userId: number;
-  toAddress: string;
-}
-
-export interface OutboxStore {
-  enqueue(email: NewOutboxEmail, at: Date): Promise<void>;
-  /**
-   * Leases up to `limit` emails that are due (or whose previous lease ran out: the process died
-   * mid-send) until `leaseUntil`. Concurrent workers never lease the same email.
-   */
-  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<OutboxEmail[]>;
-  markSent(id: number, providerMessageId: string | null, at: Date): Promise<void>;
-  scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
-  markFailed(id: number, error: string): Promise<void>;
-  findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
-  /** Reads and locks the row for this transaction (delivery events for one email apply in turn). */
-  lockByRef(messageRef: string): Promise<OutboxEmail | undefined>;
-  setDeliveryStatus(
-    id: number,
-    status: string,
-    detail: string | null,
-  ): Promise<OutboxEmail | undefined>;
-}
 
 export function createDrizzleOutboxStore(db: Executor): OutboxStore {
   // A claim and a mark per email sent: prepared, so drizzle builds them once.

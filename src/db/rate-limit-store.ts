@@ -1,29 +1,5 @@
+import type { Bucket, BucketState, RateLimitStore } from "../rate-limits/ports.ts";
 import { jsonParameter, type RawQuery, storedText } from "./raw-query.ts";
-
-export interface Bucket {
-  key: string;
-  capacity: number;
-  perMinute: number;
-}
-
-export interface BucketState extends Bucket {
-  allowed: boolean;
-  /** Tokens left after this take. */
-  tokens: number;
-}
-
-export interface RateLimitStore {
-  /**
-   * Takes one token from each bucket in a single statement (shared by every instance). A bucket
-   * with less than one token refuses and keeps what it has.
-   */
-  take(buckets: Bucket[], at: Date): Promise<BucketState[]>;
-  /**
-   * Deletes up to `limit` buckets that are full again at `at` — a missing bucket starts full, so
-   * nothing changes for anyone — and returns how many. Buckets being taken are skipped.
-   */
-  prune(at: Date, limit: number): Promise<number>;
-}
 
 // Refilled level: what the bucket held, plus what flowed in since, capped at capacity.
 const REFILLED =

@@ -1,8 +1,7 @@
 import { and, asc, desc, eq, gte, sql } from "drizzle-orm";
+import type { RecordEntry, RecordOutcome, ResetRequestStore } from "../password-reset/ports.ts";
 import type { Executor } from "./client.ts";
 import {
-  type Bucket,
-  type BucketState,
   bucketStatesOf,
   bucketsParameter,
   TAKE_TOKENS,
@@ -10,71 +9,6 @@ import {
 } from "./rate-limit-store.ts";
 import { jsonParameter, type RawQuery } from "./raw-query.ts";
 import { emailOutbox, resetRequests } from "./schema.ts";
-
-export type ResetRequestSource = "api" | "slack" | "cli";
-
-export interface NewResetRequest {
-  publicId: string;
-  email: string;
-  connection: string;
-  clientId: string | null;
-  organization: string | null;
-  source: ResetRequestSource;
-  requestedBy: Record<string, string> | null;
-  clientIp: string | null;
-}
-
-export type ResetRequest = typeof resetRequests.$inferSelect;
-
-export interface ResetRequestStore {
-  record(request: NewResetRequest): Promise<ResetRequest>;
-  /**
-   * Takes a token from each bucket and, only if every one allowed it, records the request — in
-   * one statement, so the public endpoint makes a single round trip to the database.
-   */
-  recordIfAllowed(request: NewResetRequest, buckets: Bucket[], at: Date): Promise<RecordOutcome>;
-  /**
-   * recordIfAllowed for several requests in one statement (and one commit), each answered as if
-   * alone, in order. No bucket may appear twice among them: the caller sends those separately.
-   * An entry whose outcome the statement did not return is undefined: it fails alone.
-   */
-  recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<Array<RecordOutcome | undefined>>;
-  findById(id: number): Promise<ResetRequest | undefined>;
-  findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
-  /**
-   * Locks up to `limit` pending requests, oldest first, for this transaction; other workers skip
-   * them. `fromId` starts the scan at that id instead of the first pending one.
-   */
-  claimPending(limit: number, fromId?: number): Promise<ResetRequest[]>;
-  /** Records each request's outcome, in one statement. */
-  markAllProcessed(
-    outcomes: Array<{ id: number; status: string; userId: number | null }>,
-    at: Date,
-  ): Promise<void>;
-  /** A Slack user's latest requests, newest first, with their email's delivery state. */
-  listRecentBySlackUser(slackUserId: string, limit: number): Promise<RecentRequest[]>;
-}
-
-export interface RecordEntry {
-  request: NewResetRequest;
-  buckets: Bucket[];
-}
-
-export interface RecordOutcome {
-  buckets: BucketState[];
-  recorded: boolean;
-}
-
-export interface RecentRequest {
-  publicId: string;
-  email: string;
-  connection: string;
-  status: string;
-  createdAt: Date;
-  /** The outbox state (pending, sending, sent, failed) and SendGrid's delivery status, if any. */
-  emailStatus: string | null;
-  deliveryStatus: string | null;
-}
 
 const MARK_ALL_PROCESSED = `
   update reset_requests

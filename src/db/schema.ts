@@ -14,6 +14,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { OutboxEmailKind, ResetRequestSource } from "../password-reset/ports.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true });
@@ -83,7 +84,7 @@ export const resetRequests = pgTable(
     connection: text("connection").notNull(),
     clientId: text("client_id"),
     organization: text("organization"),
-    source: text("source").notNull(),
+    source: text("source").$type<ResetRequestSource>().notNull(),
     requestedBy: jsonb("requested_by").$type<Record<string, string>>(),
     clientIp: text("client_ip"),
     status: text("status").notNull().default("pending"),
@@ -125,7 +126,7 @@ export const emailOutbox = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     messageRef: text("message_ref").notNull().unique(),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<OutboxEmailKind>().notNull(),
     requestId: bigint("request_id", { mode: "number" }).references(() => resetRequests.id, {
       onDelete: "set null",
     }),

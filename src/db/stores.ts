@@ -1,22 +1,24 @@
-import type { AuditEntry, AuditLog } from "../audit/audit.ts";
-import {
-  type AuditPostQueue,
-  createDrizzleAuditLog,
-  createDrizzleAuditPostQueue,
-} from "./audit-store.ts";
+import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
+import type { ClientStore } from "../clients/ports.ts";
+import type { EmailEventStore, TemplateStore } from "../email/ports.ts";
+import type { OutboxStore, ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
+import type { RateLimitStore } from "../rate-limits/ports.ts";
+import type { RoleStore } from "../roles/ports.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
-import { type ClientStore, createDrizzleClientStore } from "./client-store.ts";
-import { type ConnectionStore, createDrizzleConnectionStore } from "./connection-store.ts";
-import { createDrizzleEmailEventStore, type EmailEventStore } from "./email-event-store.ts";
+import { createDrizzleClientStore } from "./client-store.ts";
+import { createDrizzleConnectionStore } from "./connection-store.ts";
+import { createDrizzleEmailEventStore } from "./email-event-store.ts";
 import { groupCommit } from "./group-commit.ts";
-import { createDrizzleOutboxStore, type OutboxStore } from "./outbox-store.ts";
-import { createDrizzleRateLimitStore, type RateLimitStore } from "./rate-limit-store.ts";
+import { createDrizzleOutboxStore } from "./outbox-store.ts";
+import { createDrizzleRateLimitStore } from "./rate-limit-store.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
-import { createDrizzleResetRequestStore, type ResetRequestStore } from "./reset-request-store.ts";
-import { createDrizzleRoleStore, type RoleStore } from "./role-store.ts";
-import { createDrizzleTemplateStore, type TemplateStore } from "./template-store.ts";
-import { createDrizzleTicketStore, type TicketStore } from "./ticket-store.ts";
-import { createDrizzleUserStore, type UserStore } from "./user-store.ts";
+import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
+import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleTemplateStore } from "./template-store.ts";
+import { createDrizzleTicketStore } from "./ticket-store.ts";
+import { createDrizzleUserStore } from "./user-store.ts";
 
 /** Every store, bound to one executor (the pool, or one transaction). */
 export interface Stores {

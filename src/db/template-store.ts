@@ -1,4 +1,5 @@
 import { desc, eq, sql } from "drizzle-orm";
+import type { StoredTemplate, TemplateStore } from "../email/ports.ts";
 import {
   type ChangePasswordTemplate,
   DEFAULT_CHANGE_PASSWORD_TEMPLATE,
@@ -6,38 +7,6 @@ import {
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { emailTemplates, emailTemplateVersions } from "./schema.ts";
-
-export const CHANGE_PASSWORD_TEMPLATE = "change_password";
-
-export interface StoredTemplate extends ChangePasswordTemplate {
-  /** 0 while the built-in default is in force. */
-  version: number;
-  updatedBy: string | null;
-  updatedAt: Date | null;
-}
-
-export interface TemplateVersion extends ChangePasswordTemplate {
-  version: number;
-  changedFields: string[];
-  editedBy: string | null;
-  createdAt: Date;
-}
-
-export type SaveTemplateResult =
-  | { ok: true; template: StoredTemplate; changedFields: string[] }
-  | { ok: false; reason: "version_conflict"; current: StoredTemplate };
-
-export interface TemplateStore {
-  get(name: string): Promise<StoredTemplate>;
-  /** Saves a new version if `baseVersion` is still the current one: never a silent overwrite. */
-  save(
-    name: string,
-    template: ChangePasswordTemplate,
-    editedBy: string,
-    baseVersion: number,
-  ): Promise<SaveTemplateResult>;
-  history(name: string, limit: number): Promise<TemplateVersion[]>;
-}
 
 const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
 

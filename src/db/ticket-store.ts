@@ -1,41 +1,8 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import type { TicketStore } from "../password-reset/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { tickets } from "./schema.ts";
-
-export type Ticket = typeof tickets.$inferSelect;
-
-export interface NewTicket {
-  tokenHash: string;
-  userId: number;
-  requestId: number | null;
-  expiresAt: Date;
-  resultUrl: string | null;
-  includeEmailInRedirect: boolean;
-}
-
-export interface TicketStore {
-  /** Stores a ticket and revokes the user's other unused tickets: only the newest link works. */
-  issue(ticket: NewTicket, at: Date): Promise<Ticket>;
-  findByTokenHash(tokenHash: string): Promise<Ticket | undefined>;
-  /**
-   * Marks the ticket used if it is still unused, unrevoked and unexpired at `at`, in one guarded
-   * UPDATE: of any number of simultaneous calls, exactly one gets the ticket back.
-   */
-  consume(tokenHash: string, at: Date): Promise<Ticket | undefined>;
-  /**
-   * Counts one refused submission of a ticket still usable at `at`, in one guarded UPDATE; the
-   * one that brings the count to `budget` also revokes it. Simultaneous calls queue on the row and
-   * re-check the guard, so none counts past the budget. Undefined when the ticket was not usable.
-   */
-  recordRejectedSubmission(
-    tokenHash: string,
-    at: Date,
-    budget: number,
-  ): Promise<{ rejectedSubmissions: number; revoked: boolean } | undefined>;
-  revoke(id: number, at: Date): Promise<void>;
-  revokeUnusedForUser(userId: number, at: Date): Promise<void>;
-}
 
 const unused = () => and(isNull(tickets.usedAt), isNull(tickets.revokedAt));
 

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import { normalizeEmail } from "../users/email.ts";
-import type { NewUser, User } from "../users/user.ts";
+import type { DeletedUser, UserStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { jsonParameter } from "./raw-query.ts";
@@ -9,51 +9,6 @@ import { emailOutbox, passwordHistory, resetRequests, tickets, users } from "./s
 
 /** Kept no matter the policy: the largest history size a connection may ask for. */
 const HISTORY_KEPT = 24;
-
-export interface UserFilter {
-  connectionId?: number;
-  blocked?: boolean;
-  /** Case-insensitive part of the email. */
-  emailContains?: string;
-}
-
-/** Keyset paging in creation order: ids after `afterId`, at most `limit`. */
-export interface UserPage {
-  afterId?: number;
-  limit: number;
-}
-
-/** A user without the password hash, for listings. */
-export type ListedUser = Omit<User, "passwordHash"> & { hasPassword: boolean };
-
-/** What went with a deleted user (their tickets, outbox rows and history cascade). */
-export interface DeletedUser {
-  liveTickets: number;
-  unsentEmails: number;
-  emails: number;
-  /** Kept, with the user unlinked: the audit trail of who asked for what. */
-  resetRequests: number;
-}
-
-export interface UserStore {
-  findByEmail(connectionId: number, email: string): Promise<User | undefined>;
-  findById(id: number): Promise<User | undefined>;
-  /** The users of one connection with any of these emails, in one query. */
-  findByEmails(connectionId: number, emails: string[]): Promise<User[]>;
-  /** The user with that email in every connection that has one. */
-  findAllByEmail(email: string): Promise<User[]>;
-  /** Returns undefined when the email is already taken in that connection. */
-  add(connectionId: number, user: NewUser): Promise<User | undefined>;
-  setBlocked(id: number, blocked: boolean): Promise<void>;
-  /** Users matching every given filter, by id. */
-  list(filter: UserFilter, page: UserPage): Promise<ListedUser[]>;
-  /** Deletes the user; undefined when there was none with that id. */
-  delete(id: number): Promise<DeletedUser | undefined>;
-  /** The current hash first, then earlier ones, newest first; at most `count`. */
-  recentPasswordHashes(id: number, count: number): Promise<string[]>;
-  /** Stores a new hash as current and appends it to the history. */
-  setPasswordHash(id: number, hash: string, changedAt: Date): Promise<void>;
-}
 
 export function createDrizzleUserStore(db: Executor): UserStore {
   // Built once per store (see prepareOnce): the worker reads a user for every email it sends,

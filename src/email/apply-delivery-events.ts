@@ -1,6 +1,7 @@
-import type { OutboxEmail } from "../db/outbox-store.ts";
-import type { Repository } from "../db/stores.ts";
+import type { OutboxEmail, OutboxStore } from "../password-reset/ports.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import { type DeliveryEvent, supersedes } from "./delivery-events.ts";
+import type { EmailEventStore } from "./ports.ts";
 
 export interface AppliedEvent {
   email: OutboxEmail;
@@ -9,12 +10,20 @@ export interface AppliedEvent {
   statusChanged: boolean;
 }
 
+/** Each event is applied in a transaction of its own: its outbox row is locked meanwhile. */
+export interface DeliveryEventPorts {
+  transaction: Transaction<{
+    outbox: Pick<OutboxStore, "lockByRef" | "setDeliveryStatus">;
+    emailEvents: EmailEventStore;
+  }>;
+}
+
 /**
  * Records each event once (SendGrid retries deliveries, so duplicates are normal) against the
  * email it is about, ignoring events for emails Passdesk did not send.
  */
 export async function applyDeliveryEvents(
-  repo: Repository,
+  repo: DeliveryEventPorts,
   events: DeliveryEvent[],
 ): Promise<AppliedEvent[]> {
   const applied: AppliedEvent[] = [];

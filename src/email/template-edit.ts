@@ -1,5 +1,6 @@
-import type { Stores } from "../db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../db/template-store.ts";
+import type { AuditLog } from "../audit/ports.ts";
+import type { TemplateStore } from "./ports.ts";
+import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "./ports.ts";
 import { type ChangePasswordTemplate, DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "./template.ts";
 import { type TemplateProblem, validateChangePasswordTemplate } from "./validate-template.ts";
 
@@ -36,7 +37,11 @@ export type RevertTemplateOutcome =
   | SaveTemplateOutcome
   | { ok: false; reason: "version_not_found" };
 
-type TemplateStores = Pick<Stores, "templates" | "audit">;
+/** Where templates are kept, and the audit log their changes are recorded in. */
+export interface TemplateEditPorts {
+  templates: TemplateStore;
+  audit: Pick<AuditLog, "record">;
+}
 
 const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
 
@@ -46,7 +51,7 @@ const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof Chan
  * once. The audit row names the changed fields only, never their values.
  */
 export async function saveChangePasswordTemplate(
-  stores: TemplateStores,
+  stores: TemplateEditPorts,
   { changes, ...edit }: SaveTemplateInput,
 ): Promise<SaveTemplateOutcome> {
   const current = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
@@ -58,7 +63,7 @@ export async function saveChangePasswordTemplate(
 
 /** Saves the fields of an earlier version (0: the built-in default) as a new version. */
 export async function revertChangePasswordTemplate(
-  stores: TemplateStores,
+  stores: TemplateEditPorts,
   { toVersion, ...edit }: RevertTemplateInput,
 ): Promise<RevertTemplateOutcome> {
   const current = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
@@ -72,7 +77,7 @@ export async function revertChangePasswordTemplate(
 }
 
 async function saveVersion(
-  stores: TemplateStores,
+  stores: TemplateEditPorts,
   current: StoredTemplate,
   template: ChangePasswordTemplate,
   edit: TemplateEdit,
@@ -113,7 +118,7 @@ function mergeFields(
 }
 
 async function findVersion(
-  stores: TemplateStores,
+  stores: TemplateEditPorts,
   currentVersion: number,
   version: number,
 ): Promise<ChangePasswordTemplate | null> {

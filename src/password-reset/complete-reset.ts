@@ -1,14 +1,16 @@
+import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { Repository } from "../db/stores.ts";
-import type { Ticket } from "../db/ticket-store.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import {
   evaluateNewPassword,
   type NewPasswordVerdict,
   storeNewPassword,
 } from "../users/set-password.ts";
 import type { User } from "../users/user.ts";
+import type { Ticket, TicketStore } from "./ports.ts";
 import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";
 
@@ -19,8 +21,20 @@ export type TicketInspection =
   | { status: "valid"; ticket: Ticket; user: User; connection: Connection }
   | { status: TicketProblem; ticket?: Ticket };
 
+/** The ports a reset through a link uses, and those it changes together in one transaction. */
+export interface CompleteResetPorts {
+  tickets: Pick<TicketStore, "findByTokenHash" | "recordRejectedSubmission">;
+  users: Pick<UserStore, "findById" | "recentPasswordHashes">;
+  connections: Pick<ConnectionStore, "findById">;
+  transaction: Transaction<{
+    tickets: Pick<TicketStore, "consume" | "revokeUnusedForUser">;
+    users: Pick<UserStore, "setPasswordHash">;
+    audit: Pick<AuditLog, "record">;
+  }>;
+}
+
 export interface CompleteResetDependencies {
-  repo: Repository;
+  repo: CompleteResetPorts;
   hasher: PasswordHasher;
   clock: Clock;
 }

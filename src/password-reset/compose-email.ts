@@ -1,11 +1,13 @@
+import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { OutboxEmail } from "../db/outbox-store.ts";
-import type { Repository } from "../db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
 import { buildChangePasswordVariables } from "../email/change-password-variables.ts";
 import { renderPasswordChangedNotice } from "../email/notice.ts";
+import type { TemplateStore } from "../email/ports.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
+import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import type { OutboxEmail, ResetRequestStore, TicketStore } from "./ports.ts";
 import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
 
 export interface EmailSettings {
@@ -17,8 +19,17 @@ export interface EmailSettings {
   supportUrl: string | undefined;
 }
 
+/** What composing an email reads, and the tickets it issues (and revokes when the send fails). */
+export interface ComposePorts {
+  connections: Pick<ConnectionStore, "findById">;
+  templates: Pick<TemplateStore, "get">;
+  resetRequests: Pick<ResetRequestStore, "findById">;
+  clients: Pick<ClientStore, "findByClientId">;
+  tickets: Pick<TicketStore, "issue" | "revoke">;
+}
+
 export interface ComposeDependencies {
-  repo: Repository;
+  repo: ComposePorts;
   clock: Clock;
   settings: EmailSettings;
   random?: RandomBytes;

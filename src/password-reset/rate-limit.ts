@@ -1,4 +1,4 @@
-import type { Bucket, BucketState } from "../db/rate-limit-store.ts";
+import type { Bucket, BucketState } from "../rate-limits/ports.ts";
 
 export interface LimitRule {
   burst: number;

@@ -1,7 +1,10 @@
+import type { AuditLog } from "../audit/ports.ts";
+import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { Stores } from "../db/stores.ts";
 import { isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
+import type { ConnectionStore } from "../users/ports.ts";
+import type { ResetRequestStore } from "./ports.ts";
 import {
   type RateLimitStatus,
   type ResetLimits,
@@ -25,7 +28,12 @@ export type PublicResetResult =
   | { ok: false; reason: "rate_limited"; rateLimit: RateLimitStatus };
 
 export interface RequestResetDependencies {
-  stores: Pick<Stores, "connections" | "clients" | "resetRequests" | "audit">;
+  stores: {
+    connections: Pick<ConnectionStore, "findByName">;
+    clients: Pick<ClientStore, "findByClientId">;
+    resetRequests: Pick<ResetRequestStore, "recordIfAllowed">;
+    audit: Pick<AuditLog, "record">;
+  };
   clock: Clock;
   limits: ResetLimits;
 }

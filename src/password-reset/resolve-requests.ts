@@ -1,11 +1,14 @@
-import type { ActorType } from "../audit/audit.ts";
+import type { ActorType, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { ResetRequest } from "../db/reset-request-store.ts";
-import type { Repository, Stores } from "../db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import type { TemplateStore } from "../email/ports.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
+import type { RateLimitStore } from "../rate-limits/ports.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import { type Connection, isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import type { OutboxStore, ResetRequest, ResetRequestStore } from "./ports.ts";
 import { type LimitRule, recipientBucket } from "./rate-limit.ts";
 import { createOpaqueId } from "./tokens.ts";
 
@@ -19,8 +22,19 @@ export type RequestOutcome =
   | "recipient_limited"
   | "queued";
 
+/** What deciding a batch of requests reads and writes, all in the claiming transaction. */
+export interface ResolvePorts {
+  resetRequests: Pick<ResetRequestStore, "claimPending" | "markAllProcessed">;
+  connections: Pick<ConnectionStore, "findByName">;
+  users: Pick<UserStore, "findByEmails">;
+  templates: Pick<TemplateStore, "get">;
+  outbox: Pick<OutboxStore, "enqueue">;
+  audit: Pick<AuditLog, "recordAll">;
+  rateLimits: Pick<RateLimitStore, "take">;
+}
+
 export interface ResolveDependencies {
-  repo: Repository;
+  repo: { transaction: Transaction<ResolvePorts> };
   clock: Clock;
   /** Emails one user may get from public requests; see limitRecipients. */
   recipientLimit: LimitRule;
@@ -41,7 +55,7 @@ interface Decision {
 
 /** Decides one request and, when a user should get an email, puts it in the outbox. */
 export async function resolveRequest(
-  stores: Stores,
+  stores: ResolvePorts,
   request: ResetRequest,
   at: Date,
 ): Promise<RequestOutcome> {
@@ -55,7 +69,7 @@ export async function resolveRequest(
  * user to be emailed gets an outbox row. Returns the outcomes in the order of `requests`.
  */
 export async function resolveRequests(
-  stores: Stores,
+  stores: ResolvePorts,
   requests: ResetRequest[],
   at: Date,
   options: ResolveOptions = {},
@@ -99,7 +113,7 @@ export async function resolveRequests(
   return decisions.map((decision) => decision.outcome);
 }
 
-async function decide(stores: Stores, requests: ResetRequest[]): Promise<Decision[]> {
+async function decide(stores: ResolvePorts, requests: ResetRequest[]): Promise<Decision[]> {
   const names = [...new Set(requests.map((request) => request.connection))];
   const connections = new Map<string, Connection | undefined>();
   const usersByConnection = new Map<number, Map<string, User>>();
@@ -143,7 +157,7 @@ async function decide(stores: Stores, requests: ResetRequest[]): Promise<Decisio
  * counts alike.
  */
 async function limitRecipients(
-  stores: Pick<Stores, "rateLimits">,
+  stores: Pick<ResolvePorts, "rateLimits">,
   decisions: Decision[],
   limit: LimitRule,
   at: Date,

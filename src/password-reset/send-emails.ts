@@ -1,12 +1,27 @@
-import type { OutboxEmail } from "../db/outbox-store.ts";
+import type { AuditLog } from "../audit/ports.ts";
 import { type Mailer, MailerError } from "../email/mailer.ts";
 import { TemplateRenderError } from "../email/render.ts";
 import type { Logger } from "../logger.ts";
-import { type ComposeDependencies, composeEmail, type EmailSettings } from "./compose-email.ts";
+import type { UserStore } from "../users/ports.ts";
+import {
+  type ComposeDependencies,
+  type ComposePorts,
+  composeEmail,
+  type EmailSettings,
+} from "./compose-email.ts";
+import type { OutboxEmail, OutboxStore } from "./ports.ts";
 
 export type { EmailSettings };
 
+/** Composing's ports, and the outbox rows and audit entries a send records. */
+export interface SendPorts extends ComposePorts {
+  outbox: Pick<OutboxStore, "claimDue" | "markSent" | "scheduleRetry" | "markFailed">;
+  users: Pick<UserStore, "findById">;
+  audit: Pick<AuditLog, "record">;
+}
+
 export interface SendDependencies extends ComposeDependencies {
+  repo: SendPorts;
   mailer: Mailer;
   logger: Logger;
   /** How long a claimed email stays ours; after it, a crashed sender's email is retried. */

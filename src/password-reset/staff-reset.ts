@@ -1,9 +1,13 @@
+import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { Repository } from "../db/stores.ts";
+import type { RateLimitStore } from "../rate-limits/ports.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import { isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type { ResetRequestStore } from "./ports.ts";
 import { type ResetLimits, summarizeBuckets, targetBucket } from "./rate-limit.ts";
-import { type RequestOutcome, resolveRequest } from "./resolve-requests.ts";
+import { type RequestOutcome, type ResolvePorts, resolveRequest } from "./resolve-requests.ts";
 import { createOpaqueId } from "./tokens.ts";
 
 export type StaffResetResult =
@@ -11,8 +15,22 @@ export type StaffResetResult =
   | { outcome: "connection_not_found" }
   | { outcome: "rate_limited"; retryAfterSeconds: number };
 
+/** A staff request is recorded and resolved in one transaction. */
+export type StaffResetTransactionPorts = ResolvePorts & {
+  resetRequests: Pick<ResetRequestStore, "record">;
+};
+
+/** What a staff reset reads, and the transaction that records and resolves it at once. */
+export interface StaffResetPorts {
+  connections: Pick<ConnectionStore, "findByName" | "findById">;
+  users: Pick<UserStore, "findAllByEmail">;
+  audit: Pick<AuditLog, "record">;
+  rateLimits: Pick<RateLimitStore, "take">;
+  transaction: Transaction<StaffResetTransactionPorts>;
+}
+
 export interface StaffResetDependencies {
-  repo: Repository;
+  repo: StaffResetPorts;
   clock: Clock;
   limits: ResetLimits;
 }
@@ -83,7 +101,10 @@ export async function requestStaffReset(
 }
 
 /** The name of a non-database connection where this email signs in, if any. */
-async function findSocialConnection(repo: Repository, email: string): Promise<string | undefined> {
+async function findSocialConnection(
+  repo: Pick<StaffResetPorts, "users" | "connections">,
+  email: string,
+): Promise<string | undefined> {
   for (const user of await repo.users.findAllByEmail(email)) {
     const connection = await repo.connections.findById(user.connectionId);
     if (connection && !isDatabaseConnection(connection)) return connection.name;

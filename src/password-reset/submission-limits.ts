@@ -1,6 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { Bucket, BucketState } from "../db/rate-limit-store.ts";
-import type { Stores } from "../db/stores.ts";
+import type { Bucket, BucketState, RateLimitStore } from "../rate-limits/ports.ts";
 import { type LimitRule, type RateLimitStatus, summarizeBuckets } from "./rate-limit.ts";
 import { hashTicketToken } from "./tokens.ts";
 
@@ -59,7 +58,7 @@ export interface SubmissionLimiter {
  * and a commit each: measured, those writes alone slowed change_password several times.
  */
 export function createSubmissionLimiter(deps: {
-  stores: Pick<Stores, "rateLimits">;
+  stores: { rateLimits: Pick<RateLimitStore, "take"> };
   clock: Clock;
   limits: ResetPageLimits;
 }): SubmissionLimiter {

@@ -1,5 +1,6 @@
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
+import type { RateLimitStore } from "../rate-limits/ports.ts";
 import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requests.ts";
 import { claimDueEmails, type SendDependencies, sendEmail } from "./send-emails.ts";
 
@@ -12,6 +13,10 @@ export interface Worker {
   /** Stops claiming work and waits (briefly) for sends in flight; unfinished ones are retried later. */
   stop(): Promise<void>;
 }
+
+/** Resolving, sending, and pruning the rate-limit buckets that are full again. */
+export type WorkerDependencies = ResolveDependencies &
+  SendDependencies & { repo: { rateLimits: Pick<RateLimitStore, "prune"> } };
 
 export interface WorkerOptions {
   logger: Logger;
@@ -39,7 +44,7 @@ const PRUNE_BATCH = 1_000;
  * average by default).
  */
 export function startWorker(
-  deps: ResolveDependencies & SendDependencies,
+  deps: WorkerDependencies,
   {
     logger,
     pollIntervalMillis = 500,

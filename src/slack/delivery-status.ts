@@ -1,8 +1,9 @@
 import type { webApi } from "@slack/bolt";
+import type { AuditPostQueue } from "../audit/ports.ts";
 import { toAuditMessage } from "../audit/slack-audit-poster.ts";
-import type { Repository } from "../db/stores.ts";
 import type { AppliedEvent } from "../email/apply-delivery-events.ts";
 import type { Logger } from "../logger.ts";
+import type { ResetRequestStore } from "../password-reset/ports.ts";
 import { maskEmail, maskEmailsIn } from "../users/email.ts";
 
 export interface DeliveryNotifier {
@@ -17,7 +18,10 @@ const FAILED = new Set(["bounce", "dropped"]);
  * (ephemerally in the channel they used, else by direct message).
  */
 export function createSlackDeliveryNotifier(deps: {
-  repo: Repository;
+  repo: {
+    auditPosts: Pick<AuditPostQueue, "findPosted">;
+    resetRequests: Pick<ResetRequestStore, "findById">;
+  };
   client: webApi.WebClient;
   logger: Logger;
 }): DeliveryNotifier {

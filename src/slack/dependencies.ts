@@ -1,15 +1,39 @@
 import type { Clock } from "../clock.ts";
-import type { Repository } from "../db/stores.ts";
 import type { Mailer } from "../email/mailer.ts";
+import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { Logger } from "../logger.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
+import type { ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
+import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
+import type { RoleStore } from "../roles/ports.ts";
+import type { Transaction } from "../unit-of-work.ts";
+import type {
+  AdminSetPasswordPorts,
+  AdminSetPasswordTransactionPorts,
+} from "../users/admin-set-password.ts";
+import type { UserStore } from "../users/ports.ts";
 import type { RoleResolver, SlackActor } from "./roles.ts";
+
+/**
+ * The domain's ports the Slack app reaches: through the domain functions it calls (staff resets,
+ * password setting, template edits) and, for what it only reads, directly.
+ */
+export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
+  Omit<AdminSetPasswordPorts, "transaction"> &
+  TemplateEditPorts & {
+    roles: RoleStore;
+    resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser" | "findByPublicId">;
+    users: Pick<UserStore, "findByEmail">;
+    transaction: Transaction<
+      StaffResetTransactionPorts & AdminSetPasswordTransactionPorts & TemplateEditPorts
+    >;
+  };
 
 /** What the Slack listeners need; built once in main.ts. */
 export interface SlackDependencies {
-  repo: Repository;
+  repo: SlackPorts;
   hasher: PasswordHasher;
   clock: Clock;
   logger: Logger;

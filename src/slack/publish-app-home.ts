@@ -1,5 +1,5 @@
 import type { webApi } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import type { SlackDependencies } from "./dependencies.ts";
 import { canRequestReset, type SlackActor } from "./roles.ts";
 import { buildAppHome } from "./views/app-home.ts";

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { Role, RoleStore } from "../db/role-store.ts";
+import type { Role, RoleStore } from "../roles/ports.ts";
 
 export interface SlackActor {
   teamId: string;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { webApi } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE } from "../db/template-store.ts";
 import { previewVariables, SAMPLE_RECIPIENT } from "../email/change-password-variables.ts";
 import { MailerError } from "../email/mailer.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import {
   type ChangePasswordVariables,
   type RenderedEmail,

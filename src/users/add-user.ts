@@ -1,8 +1,8 @@
-import type { Stores } from "../db/stores.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword, type RuleResult } from "../passwords/policy.ts";
 import { type Connection, isDatabaseConnection } from "./connection.ts";
 import { isValidEmail, normalizeEmail } from "./email.ts";
+import type { ConnectionStore, UserStore } from "./ports.ts";
 import type { NewUser, User } from "./user.ts";
 
 export type AddUserResult =
@@ -20,7 +20,10 @@ export interface AddUserInput extends Omit<NewUser, "passwordHash"> {
 
 /** Creates a user in a database connection with a password that passes the connection's policy. */
 export async function addUser(
-  stores: Pick<Stores, "connections" | "users">,
+  stores: {
+    connections: Pick<ConnectionStore, "findByName">;
+    users: Pick<UserStore, "add">;
+  },
   hasher: PasswordHasher,
   { connection: connectionName, password, ...profile }: AddUserInput,
 ): Promise<AddUserResult> {

@@ -1,10 +1,13 @@
+import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { Repository } from "../db/stores.ts";
+import type { OutboxStore, TicketStore } from "../password-reset/ports.ts";
 import { createOpaqueId } from "../password-reset/tokens.ts";
 import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword } from "../passwords/policy.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import { type Connection, isDatabaseConnection } from "./connection.ts";
+import type { ConnectionStore, UserStore } from "./ports.ts";
 import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./set-password.ts";
 import type { User } from "./user.ts";
 
@@ -18,8 +21,23 @@ export type AdminSetPasswordResult =
   /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
   | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean };
 
+/** What an admin's password set changes together: the password, links, notice and audit. */
+export interface AdminSetPasswordTransactionPorts {
+  users: Pick<UserStore, "setPasswordHash">;
+  tickets: Pick<TicketStore, "revokeUnusedForUser">;
+  outbox: Pick<OutboxStore, "enqueue">;
+  audit: Pick<AuditLog, "record">;
+}
+
+/** What an admin's password set reads, and what it changes together in one transaction. */
+export interface AdminSetPasswordPorts {
+  users: Pick<UserStore, "findById" | "recentPasswordHashes">;
+  connections: Pick<ConnectionStore, "findById">;
+  transaction: Transaction<AdminSetPasswordTransactionPorts>;
+}
+
 export interface AdminSetPasswordDependencies {
-  repo: Repository;
+  repo: AdminSetPasswordPorts;
   hasher: PasswordHasher;
   clock: Clock;
 }

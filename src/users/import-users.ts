@@ -1,14 +1,15 @@
 import { z } from "zod";
-import type { Repository } from "../db/stores.ts";
 import { MAX_BCRYPT_COST } from "../passwords/bcrypt-hash.ts";
 import {
   checkImportedHash,
   type ImportedHashAlgorithm,
   type ImportedHashCheck,
 } from "../passwords/imported-hash.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import { findIllFormedText } from "../well-formed-text.ts";
 import { isDatabaseConnection } from "./connection.ts";
 import { isValidEmail, normalizeEmail } from "./email.ts";
+import type { ConnectionStore, UserStore } from "./ports.ts";
 import type { NewUser } from "./user.ts";
 
 const optionalText = z.string().trim().max(300).nullish();
@@ -69,7 +70,10 @@ type RowCheck = { ok: true; user: NewUser } | { ok: false; reason: string };
  * stored in their canonical form, bcrypt ones as given.
  */
 export async function importUsers(
-  repo: Repository,
+  repo: {
+    connections: Pick<ConnectionStore, "findByName">;
+    transaction: Transaction<{ users: Pick<UserStore, "add"> }>;
+  },
   connectionName: string,
   rows: unknown,
 ): Promise<ImportResult> {

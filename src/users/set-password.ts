@@ -1,8 +1,9 @@
-import type { Stores } from "../db/stores.ts";
+import type { TicketStore } from "../password-reset/ports.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isReusedPassword } from "../passwords/history.ts";
 import { checkPassword, type PasswordRule } from "../passwords/policy.ts";
 import type { Connection } from "./connection.ts";
+import type { UserStore } from "./ports.ts";
 import type { User } from "./user.ts";
 
 /** One rule's outcome; `ok` is undefined for a rule that was not evaluated. */
@@ -28,7 +29,7 @@ export type NewPasswordVerdict =
  * and matches its confirmation, so that a refused submission costs no Argon2 work at all.
  */
 export async function evaluateNewPassword(
-  stores: Pick<Stores, "users">,
+  stores: { users: Pick<UserStore, "recentPasswordHashes"> },
   hasher: PasswordHasher,
   user: User,
   connection: Connection,
@@ -78,7 +79,10 @@ export function isHistoryUnchecked(verdict: { rules: readonly RuleVerdict[] }): 
 
 /** Makes `hash` the user's password and invalidates every outstanding reset link. */
 export async function storeNewPassword(
-  stores: Pick<Stores, "users" | "tickets">,
+  stores: {
+    users: Pick<UserStore, "setPasswordHash">;
+    tickets: Pick<TicketStore, "revokeUnusedForUser">;
+  },
   userId: number,
   hash: string,
   at: Date,

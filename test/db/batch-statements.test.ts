@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditEntry } from "../../src/audit/audit.ts";
+import type { AuditEntry } from "../../src/audit/ports.ts";
 import { createRepository, type Repository, type Stores } from "../../src/db/stores.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { newResetRequest } from "../support/reset-requests.ts";

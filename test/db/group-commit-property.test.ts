@@ -3,9 +3,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { groupCommit } from "../../src/db/group-commit.ts";
-import type { RecordOutcome } from "../../src/db/reset-request-store.ts";
 import { resetRequests } from "../../src/db/schema.ts";
 import type { Repository } from "../../src/db/stores.ts";
+import type { RecordOutcome } from "../../src/password-reset/ports.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { newResetRequest } from "../support/reset-requests.ts";
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { groupCommit, MissingOutcomeError } from "../../src/db/group-commit.ts";
-import type { Bucket } from "../../src/db/rate-limit-store.ts";
-import type { RecordEntry, ResetRequestStore } from "../../src/db/reset-request-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
+import type { RecordEntry, ResetRequestStore } from "../../src/password-reset/ports.ts";
+import type { Bucket } from "../../src/rate-limits/ports.ts";
 import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { newResetRequest } from "../support/reset-requests.ts";
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { auditLog, emailOutbox } from "../../src/db/schema.ts";
 import type { Repository } from "../../src/db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { DATABASE_STRATEGY } from "../../src/users/connection.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 

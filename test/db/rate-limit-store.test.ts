@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Bucket } from "../../src/db/rate-limit-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
+import type { Bucket } from "../../src/rate-limits/ports.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { newResetRequest } from "../support/reset-requests.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
 import {
   revertChangePasswordTemplate,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { backends } from "../support/database.ts";
 import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
 import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";

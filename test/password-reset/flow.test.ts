@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { rowsOf } from "../../src/db/rows.ts";
 import type { Repository } from "../../src/db/stores.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
 import { completePasswordReset, inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";

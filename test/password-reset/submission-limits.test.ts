@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RateLimitStore } from "../../src/db/rate-limit-store.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import {
   createSubmissionLimiter,
   resetSubmissionBuckets,
 } from "../../src/password-reset/submission-limits.ts";
 import { createTicketToken, hashTicketToken } from "../../src/password-reset/tokens.ts";
+import type { RateLimitStore } from "../../src/rate-limits/ports.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 

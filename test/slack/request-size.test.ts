@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredTemplate } from "../../src/db/template-store.ts";
+import type { StoredTemplate } from "../../src/email/ports.ts";
 import { TEMPLATE_EDIT_BLOCKS } from "../../src/slack/contract.ts";
 import { MAX_BODY_BYTES } from "../../src/slack/receiver.ts";
 import { INPUT_ACTION_ID } from "../../src/slack/views/block-kit.ts";

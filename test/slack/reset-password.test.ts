@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, resetRequests } from "../../src/db/schema.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { backends } from "../support/database.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";

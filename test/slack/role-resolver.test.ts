@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ANY_TEAM, type Role } from "../../src/db/role-store.ts";
+import { ANY_TEAM, type Role } from "../../src/roles/ports.ts";
 import {
   canAdminister,
   canRequestReset,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { StoredTemplate } from "../../src/db/template-store.ts";
+import type { StoredTemplate } from "../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
 import { ACTION_IDS, TEMPLATE_EDIT_BLOCKS } from "../../src/slack/contract.ts";
 import { buildAuditMessage } from "../../src/slack/views/audit-message.ts";

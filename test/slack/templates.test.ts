@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, tickets as ticketsTable } from "../../src/db/schema.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import {
   type ChangePasswordTemplate,
   DEFAULT_CHANGE_PASSWORD_TEMPLATE,

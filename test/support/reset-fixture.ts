@@ -1,8 +1,7 @@
 import type { Repository } from "../../src/db/stores.ts";
 import { createLogger } from "../../src/logger.ts";
 import type { LimitRule, ResetLimits } from "../../src/password-reset/rate-limit.ts";
-import type { ResolveDependencies } from "../../src/password-reset/resolve-requests.ts";
-import type { SendDependencies } from "../../src/password-reset/send-emails.ts";
+import type { WorkerDependencies } from "../../src/password-reset/worker.ts";
 import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
 import { addUser } from "../../src/users/add-user.ts";
 import type { ManualClock } from "./clock.ts";
@@ -38,7 +37,7 @@ export function sendDependencies(
   repo: Repository,
   mailer: MemoryMailer,
   clock: ManualClock,
-): SendDependencies & ResolveDependencies {
+): WorkerDependencies {
   return {
     repo,
     mailer,

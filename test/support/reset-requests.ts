@@ -1,4 +1,4 @@
-import type { NewResetRequest } from "../../src/db/reset-request-store.ts";
+import type { NewResetRequest } from "../../src/password-reset/ports.ts";
 
 /** A public API reset request for `<publicId>@example.com`, for store tests. */
 export function newResetRequest(publicId: string): NewResetRequest {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ANY_TEAM, ROLES, type Role } from "../../db/role-store.ts";
+import { ANY_TEAM, ROLES, type Role } from "../../roles/ports.ts";
 import { CliError, withContext } from "../context.ts";
 
 function parseGrant(userId: string, role: string, team: string | undefined) {

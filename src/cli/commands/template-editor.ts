@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../email/ports.ts";
 import { CliError, withContext } from "../context.ts";
 import { describeRefusal, describeSaved, refuse, saveChanges } from "./template-outcomes.ts";
 

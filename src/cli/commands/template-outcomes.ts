@@ -1,4 +1,4 @@
-import type { StoredTemplate } from "../../db/template-store.ts";
+import type { StoredTemplate } from "../../email/ports.ts";
 import type { ChangePasswordTemplate } from "../../email/template.ts";
 import {
   type RevertTemplateOutcome,

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../../db/template-store.ts";
 import { previewVariables } from "../../email/change-password-variables.ts";
 import { describeDuration } from "../../email/describe-duration.ts";
+import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../../email/ports.ts";
 import { renderChangePasswordEmail, TemplateRenderError } from "../../email/render.ts";
 import type { ChangePasswordTemplate } from "../../email/template.ts";
 import { revertChangePasswordTemplate } from "../../email/template-edit.ts";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { UserFilter } from "../../db/user-store.ts";
+import type { UserFilter } from "../../users/ports.ts";
 import { CliError, parseIntegerOption, withContext } from "../context.ts";
 
 interface ListOptions {

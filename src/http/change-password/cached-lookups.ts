@@ -1,5 +1,6 @@
+import type { ClientStore } from "../../clients/ports.ts";
 import type { Clock } from "../../clock.ts";
-import type { Stores } from "../../db/stores.ts";
+import type { ConnectionStore } from "../../users/ports.ts";
 
 const CACHE_MILLIS = 30_000;
 
@@ -25,10 +26,12 @@ function cacheFound<V>(lookup: (key: string) => Promise<V | undefined>, clock: C
 }
 
 /** The stores the public endpoint reads on every request, with connections and clients cached. */
-export function withCachedLookups<S extends Pick<Stores, "connections" | "clients">>(
-  stores: S,
-  clock: Clock,
-): S {
+export function withCachedLookups<
+  S extends {
+    connections: Pick<ConnectionStore, "findByName">;
+    clients: Pick<ClientStore, "findByClientId">;
+  },
+>(stores: S, clock: Clock): S {
   return {
     ...stores,
     connections: {

@@ -1,10 +1,13 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import type { ClientStore } from "../../clients/ports.ts";
 import type { Clock } from "../../clock.ts";
-import type { Repository } from "../../db/stores.ts";
 import type { Logger } from "../../logger.ts";
 import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
-import { requestPasswordReset } from "../../password-reset/request-reset.ts";
+import {
+  type RequestResetDependencies,
+  requestPasswordReset,
+} from "../../password-reset/request-reset.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
@@ -17,7 +20,7 @@ const MAX_BODY_BYTES = 10 * 1024;
 const ORIGIN_CACHE_MILLIS = 10_000;
 
 export interface ChangePasswordRouteDependencies {
-  repo: Repository;
+  repo: RequestResetDependencies["stores"] & { clients: Pick<ClientStore, "list"> };
   clock: Clock;
   logger: Logger;
   limits: ResetLimits;
@@ -42,7 +45,7 @@ function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
 }
 
 /** The web origins clients list (`passdesk clients add --origin`), re-read every 10 s. */
-function createOriginCheck(repo: Repository, clock: Clock) {
+function createOriginCheck(repo: { clients: Pick<ClientStore, "list"> }, clock: Clock) {
   let cached: { origins: Set<string>; until: number } | undefined;
   return async function allowedOrigin(origin: string): Promise<string | null> {
     const now = clock.now().getTime();

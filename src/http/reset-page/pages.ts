@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { Ticket } from "../../db/ticket-store.ts";
 import type { TicketInspection, TicketProblem } from "../../password-reset/complete-reset.ts";
+import type { Ticket } from "../../password-reset/ports.ts";
 import { describePolicy, resolveMinLength } from "../../passwords/policy.ts";
 import type { RuleVerdict } from "../../users/set-password.ts";
 import { createNonce, issueCsrfToken, setPageSecurityHeaders } from "./security.ts";

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Clock } from "../../clock.ts";
-import type { Repository } from "../../db/stores.ts";
 import type { Logger } from "../../logger.ts";
 import {
+  type CompleteResetPorts,
   type CompleteResetResult,
   completePasswordReset,
   inspectTicket,
@@ -14,6 +14,7 @@ import {
 } from "../../password-reset/submission-limits.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../../passwords/hasher.ts";
+import type { RateLimitStore } from "../../rate-limits/ports.ts";
 import { failedRules } from "../../users/set-password.ts";
 import { clientIp } from "../client-ip.ts";
 import { limitBodySize } from "../limit-body-size.ts";
@@ -22,7 +23,7 @@ import { parseUrlEncoded, readResetForm, singleValue } from "./read-form.ts";
 import { verifyCsrfToken } from "./security.ts";
 
 export interface ResetPageDependencies extends PageSettings {
-  repo: Repository;
+  repo: CompleteResetPorts & { rateLimits: Pick<RateLimitStore, "take"> };
   /** Shared with every other server-side caller, so that its bound on Argon2 work holds. */
   hasher: PasswordHasher;
   clock: Clock;

@@ -1,7 +1,10 @@
 import { Hono } from "hono";
 import type { Clock } from "../../clock.ts";
-import type { Repository } from "../../db/stores.ts";
-import { type AppliedEvent, applyDeliveryEvents } from "../../email/apply-delivery-events.ts";
+import {
+  type AppliedEvent,
+  applyDeliveryEvents,
+  type DeliveryEventPorts,
+} from "../../email/apply-delivery-events.ts";
 import { parseSendGridEvents } from "../../email/delivery-events.ts";
 import type { Logger } from "../../logger.ts";
 import { findIllFormedText } from "../../well-formed-text.ts";
@@ -19,7 +22,7 @@ import {
 } from "./signature.ts";
 
 export interface SendGridWebhookDependencies {
-  repo: Repository;
+  repo: DeliveryEventPorts;
   logger: Logger;
   clock: Clock;
   trustedProxies: number;

@@ -1,5 +1,5 @@
 import type { App, BlockAction, RadioButtonsAction } from "@slack/bolt";
-import { ANY_TEAM } from "../../db/role-store.ts";
+import { ANY_TEAM } from "../../roles/ports.ts";
 import { ACTION_IDS } from "../contract.ts";
 import { recordDenial, type SlackDependencies } from "../dependencies.ts";
 import { canAdminister } from "../roles.ts";

@@ -1,5 +1,5 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../email/ports.ts";
 import {
   type RevertTemplateOutcome,
   revertChangePasswordTemplate,

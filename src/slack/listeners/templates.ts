@@ -1,5 +1,5 @@
 import type { App, BlockAction, GlobalShortcut, webApi } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../db/template-store.ts";
+import { CHANGE_PASSWORD_TEMPLATE } from "../../email/ports.ts";
 import { saveChangePasswordTemplate } from "../../email/template-edit.ts";
 import { ACTION_IDS, CALLBACK_IDS, SHORTCUTS, TEMPLATE_EDIT_BLOCKS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";

@@ -1,4 +1,4 @@
-import type { RecentRequest } from "../../db/reset-request-store.ts";
+import type { RecentRequest } from "../../password-reset/ports.ts";
 import { ACTION_IDS, COMMANDS } from "../contract.ts";
 import {
   escapeMrkdwn,

@@ -1,4 +1,4 @@
-import type { RecentRequest } from "../../db/reset-request-store.ts";
+import type { RecentRequest } from "../../password-reset/ports.ts";
 import { escapeMrkdwn, type KnownBlock, mrkdwn, plainText } from "./block-kit.ts";
 
 const OUTCOMES: Record<string, string> = {

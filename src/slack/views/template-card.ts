@@ -1,5 +1,5 @@
-import type { StoredTemplate } from "../../db/template-store.ts";
 import { describeDuration } from "../../email/describe-duration.ts";
+import type { StoredTemplate } from "../../email/ports.ts";
 import { ACTION_IDS } from "../contract.ts";
 import { escapeMrkdwn, type KnownBlock, mrkdwn, plainText } from "./block-kit.ts";
 import { describeEdit } from "./template-fields.ts";

@@ -1,4 +1,4 @@
-import type { StoredTemplate } from "../../db/template-store.ts";
+import type { StoredTemplate } from "../../email/ports.ts";
 import {
   MAX_URL_LIFETIME_SECONDS,
   MIN_URL_LIFETIME_SECONDS,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { TemplateVersion } from "../../db/template-store.ts";
+import type { TemplateVersion } from "../../email/ports.ts";
 import { ACTION_IDS, CALLBACK_IDS } from "../contract.ts";
 import { type KnownBlock, type ModalView, mrkdwn, plainText } from "./block-kit.ts";
 import { describeEdit, labelChangedFields } from "./template-fields.ts";

@@ -34,3 +34,21 @@ export interface AuditLog {
   /** The newest `count` entries, oldest first. */
   tail(count: number): Promise<AuditRecord[]>;
 }
+
+/** Audit rows waiting to be posted to the Slack audit channel. */
+export interface AuditPostQueue {
+  /** Leases due rows until `leaseUntil`; other instances skip them. */
+  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<AuditRecord[]>;
+  markPosted(id: number, channel: string, ts: string): Promise<void>;
+  scheduleRetry(id: number, nextAttemptAt: Date): Promise<void>;
+  /** Gives up on a row after too many attempts; it stays in the database. */
+  markAbandoned(id: number): Promise<void>;
+  /** The posted audit message of a request's `action`, to update it in place. */
+  findPosted(action: string, requestId: string): Promise<PostedAudit | undefined>;
+}
+
+export interface PostedAudit {
+  record: AuditRecord;
+  channel: string;
+  ts: string;
+}

@@ -1,0 +1,64 @@
+import type { PasswordPolicy } from "../passwords/policy.ts";
+import type { Connection, NewConnection } from "./connection.ts";
+import type { NewUser, User } from "./user.ts";
+
+/*
+ * Where users and their connections live. Today the built-in tables (src/db/user-store.ts,
+ * connection-store.ts); connections backed by an organisation's own store implement the same
+ * UserStore.
+ */
+
+export interface UserFilter {
+  connectionId?: number;
+  blocked?: boolean;
+  /** Case-insensitive part of the email. */
+  emailContains?: string;
+}
+
+/** Keyset paging in creation order: ids after `afterId`, at most `limit`. */
+export interface UserPage {
+  afterId?: number;
+  limit: number;
+}
+
+/** A user without the password hash, for listings. */
+export type ListedUser = Omit<User, "passwordHash"> & { hasPassword: boolean };
+
+/** What went with a deleted user (their tickets, outbox rows and history cascade). */
+export interface DeletedUser {
+  liveTickets: number;
+  unsentEmails: number;
+  emails: number;
+  /** Kept, with the user unlinked: the audit trail of who asked for what. */
+  resetRequests: number;
+}
+
+export interface UserStore {
+  findByEmail(connectionId: number, email: string): Promise<User | undefined>;
+  findById(id: number): Promise<User | undefined>;
+  /** The users of one connection with any of these emails, in one query. */
+  findByEmails(connectionId: number, emails: string[]): Promise<User[]>;
+  /** The user with that email in every connection that has one. */
+  findAllByEmail(email: string): Promise<User[]>;
+  /** Returns undefined when the email is already taken in that connection. */
+  add(connectionId: number, user: NewUser): Promise<User | undefined>;
+  setBlocked(id: number, blocked: boolean): Promise<void>;
+  /** Users matching every given filter, by id. */
+  list(filter: UserFilter, page: UserPage): Promise<ListedUser[]>;
+  /** Deletes the user; undefined when there was none with that id. */
+  delete(id: number): Promise<DeletedUser | undefined>;
+  /** The current hash first, then earlier ones, newest first; at most `count`. */
+  recentPasswordHashes(id: number, count: number): Promise<string[]>;
+  /** Stores a new hash as current and appends it to the history. */
+  setPasswordHash(id: number, hash: string, changedAt: Date): Promise<void>;
+}
+
+export interface ConnectionStore {
+  findByName(name: string): Promise<Connection | undefined>;
+  findById(id: number): Promise<Connection | undefined>;
+  list(): Promise<Connection[]>;
+  /** Returns undefined when the name is taken. */
+  add(connection: NewConnection): Promise<Connection | undefined>;
+  /** Changes the given policy fields; undefined when there is no connection of that name. */
+  updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
+}
