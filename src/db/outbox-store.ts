@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
-import type { OutboxStore } from "../password-reset/ports.ts";
+import type { OutboxStore } from "../email/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { emailOutbox } from "./schema.ts";

@@ -14,7 +14,8 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { OutboxEmailKind, ResetRequestSource } from "../password-reset/ports.ts";
+import type { OutboxEmailKind } from "../email/ports.ts";
+import type { ResetRequestSource } from "../password-reset/ports.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true });

@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
-import type { EmailEventStore, TemplateStore } from "../email/ports.ts";
-import type { OutboxStore, ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
+import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
+import type { ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { RoleStore } from "../roles/ports.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";

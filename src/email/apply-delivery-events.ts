@@ -1,7 +1,6 @@
-import type { OutboxEmail, OutboxStore } from "../password-reset/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import { type DeliveryEvent, supersedes } from "./delivery-events.ts";
-import type { EmailEventStore } from "./ports.ts";
+import type { EmailEventStore, OutboxEmail, OutboxStore } from "./ports.ts";
 
 export interface AppliedEvent {
   email: OutboxEmail;

@@ -37,3 +37,57 @@ export interface EmailEventStore {
   /** Stores the event unless its provider id was seen before; true when it is new. */
   recordIfNew(outboxId: number, event: DeliveryEvent): Promise<boolean>;
 }
+
+/* The durable outbox every email goes through (reset links and notices alike). */
+
+export type OutboxEmailKind = "change_password" | "password_changed";
+
+/** An email in the durable outbox, with its delivery state. */
+export interface OutboxEmail {
+  id: number;
+  messageRef: string;
+  kind: OutboxEmailKind;
+  requestId: number | null;
+  userId: number | null;
+  toAddress: string;
+  /** pending, sending (leased), sent or failed. */
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lockedUntil: Date | null;
+  lastError: string | null;
+  providerMessageId: string | null;
+  /** SendGrid's latest delivery event (processed, delivered, bounce…), if any. */
+  deliveryStatus: string | null;
+  deliveryDetail: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+}
+
+export interface NewOutboxEmail {
+  messageRef: string;
+  kind: OutboxEmailKind;
+  requestId: number | null;
+  userId: number;
+  toAddress: string;
+}
+
+export interface OutboxStore {
+  enqueue(email: NewOutboxEmail, at: Date): Promise<void>;
+  /**
+   * Leases up to `limit` emails that are due (or whose previous lease ran out: the process died
+   * mid-send) until `leaseUntil`. Concurrent workers never lease the same email.
+   */
+  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<OutboxEmail[]>;
+  markSent(id: number, providerMessageId: string | null, at: Date): Promise<void>;
+  scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
+  /** Reads and locks the row for this transaction (delivery events for one email apply in turn). */
+  lockByRef(messageRef: string): Promise<OutboxEmail | undefined>;
+  setDeliveryStatus(
+    id: number,
+    status: string,
+    detail: string | null,
+  ): Promise<OutboxEmail | undefined>;
+}

@@ -4,12 +4,8 @@ import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
-import {
-  evaluateNewPassword,
-  type NewPasswordVerdict,
-  storeNewPassword,
-} from "../users/set-password.ts";
 import type { User } from "../users/user.ts";
+import { evaluateNewPassword, type NewPasswordVerdict, storeNewPassword } from "./new-password.ts";
 import type { Ticket, TicketStore } from "./ports.ts";
 import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";

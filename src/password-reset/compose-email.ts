@@ -2,12 +2,12 @@ import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
 import { buildChangePasswordVariables } from "../email/change-password-variables.ts";
 import { renderPasswordChangedNotice } from "../email/notice.ts";
-import type { TemplateStore } from "../email/ports.ts";
+import type { OutboxEmail, TemplateStore } from "../email/ports.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import type { OutboxEmail, ResetRequestStore, TicketStore } from "./ports.ts";
+import type { ResetRequestStore, TicketStore } from "./ports.ts";
 import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
 
 export interface EmailSettings {

@@ -1,6 +1,6 @@
 import type { ActorType, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { TemplateStore } from "../email/ports.ts";
+import type { OutboxStore, TemplateStore } from "../email/ports.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
@@ -8,7 +8,7 @@ import { type Connection, isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import type { OutboxStore, ResetRequest, ResetRequestStore } from "./ports.ts";
+import type { ResetRequest, ResetRequestStore } from "./ports.ts";
 import { type LimitRule, recipientBucket } from "./rate-limit.ts";
 import { createOpaqueId } from "./tokens.ts";
 

@@ -1,5 +1,6 @@
 import type { AuditLog } from "../audit/ports.ts";
 import { type Mailer, MailerError } from "../email/mailer.ts";
+import type { OutboxEmail, OutboxStore } from "../email/ports.ts";
 import { TemplateRenderError } from "../email/render.ts";
 import type { Logger } from "../logger.ts";
 import type { UserStore } from "../users/ports.ts";
@@ -9,7 +10,6 @@ import {
   composeEmail,
   type EmailSettings,
 } from "./compose-email.ts";
-import type { OutboxEmail, OutboxStore } from "./ports.ts";
 
 export type { EmailSettings };
 

@@ -2,6 +2,10 @@ import type { Clock } from "../clock.ts";
 import type { Mailer } from "../email/mailer.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { Logger } from "../logger.ts";
+import type {
+  AdminSetPasswordPorts,
+  AdminSetPasswordTransactionPorts,
+} from "../password-reset/admin-set-password.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
 import type { ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
@@ -9,10 +13,6 @@ import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-re
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import type {
-  AdminSetPasswordPorts,
-  AdminSetPasswordTransactionPorts,
-} from "../users/admin-set-password.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { RoleResolver, SlackActor } from "./roles.ts";
 

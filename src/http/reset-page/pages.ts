@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { TicketInspection, TicketProblem } from "../../password-reset/complete-reset.ts";
+import type { RuleVerdict } from "../../password-reset/new-password.ts";
 import type { Ticket } from "../../password-reset/ports.ts";
 import { describePolicy, resolveMinLength } from "../../passwords/policy.ts";
-import type { RuleVerdict } from "../../users/set-password.ts";
 import { createNonce, issueCsrfToken, setPageSecurityHeaders } from "./security.ts";
 import {
   type PageContext,

@@ -8,6 +8,7 @@ import {
   completePasswordReset,
   inspectTicket,
 } from "../../password-reset/complete-reset.ts";
+import { failedRules } from "../../password-reset/new-password.ts";
 import {
   createSubmissionLimiter,
   type ResetPageLimits,
@@ -15,7 +16,6 @@ import {
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../../passwords/hasher.ts";
 import type { RateLimitStore } from "../../rate-limits/ports.ts";
-import { failedRules } from "../../users/set-password.ts";
 import { clientIp } from "../client-ip.ts";
 import { limitBodySize } from "../limit-body-size.ts";
 import { createResetPages, type PageSettings } from "./pages.ts";

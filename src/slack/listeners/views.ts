@@ -1,7 +1,10 @@
 import type { App } from "@slack/bolt";
+import {
+  type AdminSetPasswordResult,
+  setPasswordByAdmin,
+} from "../../password-reset/admin-set-password.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import { ANY_TEAM, type Role } from "../../roles/ports.ts";
-import { type AdminSetPasswordResult, setPasswordByAdmin } from "../../users/admin-set-password.ts";
 import { CALLBACK_IDS, MANAGE_ROLES_BLOCKS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { recordDenial, type SlackDependencies } from "../dependencies.ts";
 import { canAdminister, type SlackActor } from "../roles.ts";

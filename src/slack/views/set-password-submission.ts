@@ -1,6 +1,6 @@
+import type { RuleVerdict } from "../../password-reset/new-password.ts";
 import { MAX_OTHER_CHARACTERS } from "../../passwords/dictionary.ts";
 import type { PasswordRule } from "../../passwords/policy.ts";
-import type { RuleVerdict } from "../../users/set-password.ts";
 import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { INPUT_ACTION_ID } from "./block-kit.ts";
 import { readSelectedOption, readSelectedOptions, readTextValue } from "./view-state.ts";

@@ -1,10 +1,10 @@
-import type { TicketStore } from "../password-reset/ports.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isReusedPassword } from "../passwords/history.ts";
 import { checkPassword, type PasswordRule } from "../passwords/policy.ts";
-import type { Connection } from "./connection.ts";
-import type { UserStore } from "./ports.ts";
-import type { User } from "./user.ts";
+import type { Connection } from "../users/connection.ts";
+import type { UserStore } from "../users/ports.ts";
+import type { User } from "../users/user.ts";
+import type { TicketStore } from "./ports.ts";
 
 /** One rule's outcome; `ok` is undefined for a rule that was not evaluated. */
 export interface RuleVerdict {

@@ -1,15 +1,16 @@
 import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { OutboxStore, TicketStore } from "../password-reset/ports.ts";
-import { createOpaqueId } from "../password-reset/tokens.ts";
+import type { OutboxStore } from "../email/ports.ts";
 import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword } from "../passwords/policy.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import { type Connection, isDatabaseConnection } from "./connection.ts";
-import type { ConnectionStore, UserStore } from "./ports.ts";
-import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./set-password.ts";
-import type { User } from "./user.ts";
+import { type Connection, isDatabaseConnection } from "../users/connection.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type { User } from "../users/user.ts";
+import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./new-password.ts";
+import type { TicketStore } from "./ports.ts";
+import { createOpaqueId } from "./tokens.ts";
 
 export type AdminPasswordInput =
   | { mode: "type"; password: string; confirmation: string }
