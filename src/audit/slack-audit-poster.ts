@@ -1,7 +1,8 @@
 import type { Clock } from "../clock.ts";
+import { retryDelayMillis } from "../jobs/backoff.ts";
+import { startPolling } from "../jobs/polling.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
-import { retryDelayMillis } from "../password-reset/send-emails.ts";
 import { ACTION_IDS } from "../slack/contract.ts";
 import { buildAuditMessage } from "../slack/views/audit-message.ts";
 import type { AuditPostQueue, AuditRecord } from "./ports.ts";
@@ -110,13 +111,15 @@ export function startAuditPoster(options: AuditPosterOptions): AuditChannelPoste
       }
     }
   }, logger);
-  const poll = setInterval(() => task.run(), options.pollIntervalMillis ?? 1_000);
+  const poll = startPolling(() => task.run(), {
+    intervalMillis: options.pollIntervalMillis ?? 1_000,
+  });
   task.run();
   return {
     wake: () => task.run(),
     async stop() {
       stopped = true;
-      clearInterval(poll);
+      poll.stop();
       await task.idle();
     },
   };

@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/ports.ts";
 import { type Mailer, MailerError } from "../email/mailer.ts";
 import type { OutboxEmail, OutboxStore } from "../email/ports.ts";
 import { TemplateRenderError } from "../email/render.ts";
+import { retryDelayMillis } from "../jobs/backoff.ts";
 import type { Logger } from "../logger.ts";
 import type { UserStore } from "../users/ports.ts";
 import {
@@ -37,19 +38,6 @@ export interface DrainResult {
 
 const DEFAULT_LEASE_MILLIS = 60_000;
 const DEFAULT_MAX_ATTEMPTS = 15;
-const BASE_DELAY_MILLIS = 2_000;
-const MAX_DELAY_MILLIS = 15 * 60_000;
-
-/** Exponential backoff with jitter (half fixed, half random), never sooner than the provider asked. */
-export function retryDelayMillis(
-  attempt: number,
-  retryAfterSeconds: number | undefined,
-  random = Math.random,
-): number {
-  const exponential = Math.min(MAX_DELAY_MILLIS, BASE_DELAY_MILLIS * 2 ** Math.max(0, attempt - 1));
-  const jittered = exponential / 2 + random() * (exponential / 2);
-  return Math.max(jittered, (retryAfterSeconds ?? 0) * 1000);
-}
 
 export type SendOutcome = "sent" | "retrying" | "failed";
 

@@ -1,3 +1,4 @@
+import { startPolling } from "../jobs/polling.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
@@ -105,25 +106,20 @@ export function startWorker(
     }
   }, logger);
 
-  const jittered = (mean: number) => mean * (0.5 + random());
-  let poll: NodeJS.Timeout | undefined;
-  const schedulePoll = () => {
-    poll = setTimeout(() => {
+  // Jittered: see above; a request must not be able to predict, or move, the next pass.
+  const poll = startPolling(
+    () => {
       resolver.run();
       sender.run();
-      if (!stopped) schedulePoll();
-    }, jittered(pollIntervalMillis));
-  };
-  let prune: NodeJS.Timeout | undefined;
-  const schedulePrune = () => {
-    prune = setTimeout(() => {
-      pruner.run();
-      if (!stopped) schedulePrune();
-    }, jittered(pruneIntervalMillis));
-    prune.unref();
-  };
-  schedulePoll();
-  schedulePrune();
+    },
+    { intervalMillis: pollIntervalMillis, jitter: 0.5, random },
+  );
+  const prune = startPolling(() => pruner.run(), {
+    intervalMillis: pruneIntervalMillis,
+    jitter: 0.5,
+    unref: true,
+    random,
+  });
   resolver.run();
   sender.run();
 
@@ -131,8 +127,8 @@ export function startWorker(
     wake: () => resolver.run(),
     async stop() {
       stopped = true;
-      clearTimeout(poll);
-      clearTimeout(prune);
+      poll.stop();
+      prune.stop();
       await Promise.all([resolver.idle(), sender.idle(), pruner.idle()]);
       await Promise.race([
         Promise.all(inFlight),

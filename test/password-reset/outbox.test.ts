@@ -4,7 +4,7 @@ import { MailerError } from "../../src/email/mailer.ts";
 import { inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
-import { drainOutbox, retryDelayMillis } from "../../src/password-reset/send-emails.ts";
+import { drainOutbox } from "../../src/password-reset/send-emails.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { createMemoryMailer, tokenIn } from "../support/memory-mailer.ts";
@@ -15,16 +15,6 @@ import {
   testLimits,
   testRecipientLimit,
 } from "../support/reset-fixture.ts";
-
-describe("retry delays", () => {
-  it("grow exponentially with jitter and never undercut the provider's Retry-After", () => {
-    expect(retryDelayMillis(1, undefined, () => 0)).toBe(1000);
-    expect(retryDelayMillis(1, undefined, () => 1)).toBe(2000);
-    expect(retryDelayMillis(4, undefined, () => 1)).toBe(16_000);
-    expect(retryDelayMillis(30, undefined, () => 1)).toBe(15 * 60_000);
-    expect(retryDelayMillis(1, 120, () => 0)).toBe(120_000);
-  });
-});
 
 describe.each(backends)("the email outbox on %s", (backend) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
