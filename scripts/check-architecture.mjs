@@ -13,8 +13,11 @@ const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.u
 
 /** The files that build adapters from config and wire them: they may import anything. */
 const COMPOSITION_ROOTS = new Set(["main.ts", "cli/main.ts"]);
+const COMPOSITION_FOLDERS = ["compose/"];
+const isCompositionRoot = (posix) =>
+  COMPOSITION_ROOTS.has(posix) || COMPOSITION_FOLDERS.some((folder) => posix.startsWith(folder));
 /** Folders that are edges or adapters: they may import frameworks. */
-const EDGES = new Set(["db", "http", "slack", "cli"]);
+const EDGES = new Set(["db", "http", "slack", "cli", "compose"]);
 const FRAMEWORKS = [
   /^hono(\/|$)/,
   /^@hono\//,
@@ -70,7 +73,7 @@ for (const file of listFiles(root)) {
     if (target.startsWith("..")) continue;
     const toFeature = featureOf(target);
     const posix = from.split(sep).join("/");
-    if (toFeature === "db" && fromFeature !== "db" && !COMPOSITION_ROOTS.has(posix)) {
+    if (toFeature === "db" && fromFeature !== "db" && !isCompositionRoot(posix)) {
       problems.push(`${from} imports ${target}: only src/db/ and the composition roots may`);
     }
     if (fromFeature && toFeature && fromFeature !== toFeature) {

@@ -2,31 +2,20 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
-import type { webApi } from "@slack/bolt";
 import type { Hono } from "hono";
-import { startAuditPoster } from "./audit/slack-audit-poster.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { type AdapterOverrides, createAdapters } from "./compose/adapters.ts";
+import { startBackgroundJobs } from "./compose/jobs.ts";
+import { createRoutes } from "./compose/routes.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
 import { type CliSocketOutcome, openDatabase } from "./db/client.ts";
 import { DatabaseOpenError } from "./db/errors.ts";
 import { MigrationError, migrateDatabase } from "./db/migrate.ts";
-import { createRepository } from "./db/stores.ts";
-import { createConsoleMailer } from "./email/console-mailer.ts";
 import type { Mailer } from "./email/mailer.ts";
-import { createSendGridMailer } from "./email/sendgrid-mailer.ts";
 import { createHttpApp } from "./http/app.ts";
-import { createChangePasswordRoute } from "./http/change-password/route.ts";
-import { createResetPageRoutes } from "./http/reset-page/routes.ts";
-import { createSendGridWebhookRoute } from "./http/sendgrid-webhook/route.ts";
 import { createServerOptions, limitConnections } from "./http/server-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { startWorker } from "./password-reset/worker.ts";
-import { type Argon2Params, createArgon2Hasher } from "./passwords/argon2-hasher.ts";
-import { createBoundedHasher } from "./passwords/bounded-hasher.ts";
 import { loadDictionaryRule } from "./passwords/dictionary.ts";
-import type { PasswordHasher } from "./passwords/hasher.ts";
-import { startSlack } from "./slack/app.ts";
-import { createSlackDeliveryNotifier } from "./slack/delivery-status.ts";
 import { describeSlackStart } from "./slack/describe-start.ts";
 
 export interface RunningPassdesk {
@@ -36,17 +25,16 @@ export interface RunningPassdesk {
 }
 
 /** Seams for tests: everything else comes from config. */
-export interface StartOptions {
+export interface StartOptions extends AdapterOverrides {
   logger?: Logger;
   clock?: Clock;
-  mailer?: Mailer;
-  argon2?: Argon2Params;
-  /** Replaces the argon2 hasher (tests count its operations); the process-wide bound still wraps it. */
-  hasher?: PasswordHasher;
   workerPollIntervalMillis?: number;
 }
 
-/** The composition root: the only place that turns config into adapters and wires them. */
+/**
+ * The server's composition root (with src/compose/): the only place that turns config into
+ * adapters and wires them — storage, adapters, the listening socket, background jobs, routes.
+ */
 export async function startPassdesk(
   config: Config,
   options: StartOptions = {},
@@ -55,183 +43,86 @@ export async function startPassdesk(
   const clock = options.clock ?? systemClock;
   // Before listening, so that no request waits for the word index (see loadDictionaryRule).
   loadDictionaryRule();
-  const handle = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDataDir: config.pgliteDataDir,
-  });
-  let cliSocket: CliSocketOutcome | undefined;
-  try {
-    await migrateDatabase(handle);
-    cliSocket = await handle.serveCliSocket?.();
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  const slackSettings = config.slack.settings;
-  const auditChannel = slackSettings?.auditChannel;
-  const repo = createRepository(handle, {
-    // Slack actions and completed resets go to the audit channel; public requests only on request.
-    shouldPostAudit: (entry) =>
-      auditChannel !== undefined &&
-      (entry.actorType === "slack" ||
-        entry.action === "password_reset.completed" ||
-        (slackSettings?.auditPublicRequests === true && entry.actorType === "public")),
-  });
-  // One bound for every server-side caller (reset page, Slack, later sign-in): Argon2 work from
-  // all of them together never takes more than its share of the CPU and the libuv thread pool.
-  const hasher = createBoundedHasher(
-    options.hasher ?? createArgon2Hasher(options.argon2),
-    config.argon2Bounds,
-  );
-  const mailer =
-    options.mailer ??
-    (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
-
+  const { handle, cliSocket } = await openStorage(config);
+  const adapters = createAdapters(config, handle, { ...options, logger, clock });
   // Listen first: with PORT=0 and no PUBLIC_URL, links can only be built once the port is known.
   let app: Hono | undefined;
-  const server = serve({
-    fetch: (request, env) => app?.fetch(request, env) ?? new Response("starting", { status: 503 }),
-    port: config.port,
-    hostname: config.host,
-    serverOptions: createServerOptions(config.http),
-  });
-  limitConnections(server as Server, config.http, logger);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("listening", resolve);
-      server.once("error", reject);
-    });
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-  const port = (server.address() as AddressInfo).port;
-  const publicUrl = config.publicUrlExplicit ? config.publicUrl : `http://localhost:${port}`;
-
-  const emailSettings = {
-    publicUrl,
-    defaultFrom: config.email.from,
-    tenant: config.email.tenant,
-    friendlyName: config.email.friendlyName,
-    supportEmail: config.email.supportEmail,
-    supportUrl: config.email.supportUrl,
-  };
-  const worker = startWorker(
-    {
-      repo,
-      clock,
-      mailer,
-      logger,
-      leaseMillis: config.email.sendLeaseSeconds * 1000,
-      settings: emailSettings,
-      recipientLimit: config.rateLimits.perRecipient,
-    },
-    {
-      logger,
-      ...(options.workerPollIntervalMillis && {
-        pollIntervalMillis: options.workerPollIntervalMillis,
-      }),
+  const listening = await listen(config, logger, (request, env) => app?.fetch(request, env)).catch(
+    async (error: unknown) => {
+      await handle.close();
+      throw error;
     },
   );
-
-  const slackStart = slackSettings
-    ? await startSlack(slackSettings, {
-        repo,
-        hasher,
-        clock,
-        logger,
-        limits: config.rateLimits,
-        defaultConnection: config.defaultConnection,
-        wakeWorker: () => worker.wake(),
-        mailer,
-        email: emailSettings,
-      })
-    : undefined;
-  const slack = slackStart?.ok ? slackStart.slack : undefined;
-  const auditPoster =
-    slack && auditChannel
-      ? startAuditPoster({
-          queue: repo.auditPosts,
-          channel: auditChannel,
-          clock,
-          logger,
-          post: async (message) => {
-            const result = await slack.client.chat.postMessage(
-              message as webApi.ChatPostMessageArguments,
-            );
-            return { ts: result.ts ?? "" };
-          },
-        })
-      : undefined;
-
-  const slackDelivery = slack
-    ? createSlackDeliveryNotifier({ repo, client: slack.client, logger })
-    : undefined;
-
+  const server = listening.server;
+  const publicUrl = config.publicUrlExplicit
+    ? config.publicUrl
+    : `http://localhost:${listening.port}`;
+  const jobs = await startBackgroundJobs(config, adapters, publicUrl, options);
   app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),
-    routes: [
-      createChangePasswordRoute({
-        repo,
-        clock,
-        logger,
-        limits: config.rateLimits,
-        trustedProxies: config.trustProxy,
-      }),
-      createResetPageRoutes({
-        repo,
-        hasher,
-        clock,
-        logger,
-        limits: config.resetPageLimits,
-        trustedProxies: config.trustProxy,
-        publicUrl,
-        friendlyName: config.email.friendlyName,
-        supportEmail: config.email.supportEmail,
-        supportUrl: config.email.supportUrl,
-      }),
-      ...(config.sendgridWebhookPublicKey
-        ? [
-            createSendGridWebhookRoute({
-              repo,
-              logger,
-              clock,
-              trustedProxies: config.trustProxy,
-              publicKey: config.sendgridWebhookPublicKey,
-              onApplied: async (applied) => {
-                await slackDelivery?.onApplied(applied);
-              },
-            }),
-          ]
-        : []),
-      ...(slack?.routes ? [slack.routes] : []),
-    ],
+    routes: createRoutes(config, adapters, jobs, publicUrl),
   });
-  for (const line of banner(config, port, publicUrl, mailer)) logger.info(line);
-  const slackLine = describeSlackStart(slackStart, { publicUrl, missing: config.slack.missing });
+  for (const line of banner(config, listening.port, publicUrl, adapters.mailer)) logger.info(line);
+  const slackLine = describeSlackStart(jobs.slackStart, {
+    publicUrl,
+    missing: config.slack.missing,
+  });
   logger[slackLine.level](slackLine.text);
   if (cliSocket) logger.info(describeCliSocket(cliSocket));
 
   let stopping: Promise<void> | undefined;
   return {
-    url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`,
-    port,
+    url: `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${listening.port}`,
+    port: listening.port,
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ("closeIdleConnections" in server) server.closeIdleConnections();
         });
-        await worker.stop();
-        await auditPoster?.stop();
-        await slack?.stop();
+        await jobs.stop();
         await handle.close();
         logger.info("Passdesk stopped");
       })();
       return stopping;
     },
   };
+}
+
+/** Opens and migrates the database; on the embedded one, serves the CLI's socket beside it. */
+async function openStorage(config: Config) {
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDataDir: config.pgliteDataDir,
+  });
+  try {
+    await migrateDatabase(handle);
+    const cliSocket: CliSocketOutcome | undefined = await handle.serveCliSocket?.();
+    return { handle, cliSocket };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+async function listen(
+  config: Config,
+  logger: Logger,
+  fetch: (request: Request, env: unknown) => Response | Promise<Response> | undefined,
+) {
+  const server = serve({
+    fetch: (request, env) => fetch(request, env) ?? new Response("starting", { status: 503 }),
+    port: config.port,
+    hostname: config.host,
+    serverOptions: createServerOptions(config.http),
+  });
+  limitConnections(server as Server, config.http, logger);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  return { server, port: (server.address() as AddressInfo).port };
 }
 
 function describeCliSocket(socket: CliSocketOutcome): string {

@@ -52,3 +52,17 @@ export interface PostedAudit {
   channel: string;
   ts: string;
 }
+
+/** Where one audit row was posted: the channel and the message's id there (Slack's `ts`). */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * A channel where people watch the audit trail (today a Slack channel). A post that fails
+ * throws; an error with `retryAfter` (seconds) says when the channel will take posts again.
+ */
+export interface AuditChannel {
+  post(record: AuditRecord): Promise<PostedMessage>;
+}

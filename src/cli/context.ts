@@ -1,10 +1,12 @@
-import type { AuditEntry } from "../audit/ports.ts";
-import { type Config, loadConfig } from "../config.ts";
-import { openDatabase } from "../db/client.ts";
-import { migrateDatabase } from "../db/migrate.ts";
-import { createRepository, type Repository } from "../db/stores.ts";
-import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
+import type { AuditEntry, AuditLog } from "../audit/ports.ts";
+import type { ClientStore } from "../clients/ports.ts";
+import type { Config } from "../config.ts";
+import type { TemplateStore } from "../email/ports.ts";
+import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
+import type { RoleStore } from "../roles/ports.ts";
+import type { Transaction } from "../unit-of-work.ts";
+import type { ConnectionStore, UserStore } from "../users/ports.ts";
 
 /** A bad-input outcome: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {
@@ -14,42 +16,36 @@ export class CliError extends Error {
   }
 }
 
+/** The ports the commands use: the built-in stores, and units of work over them. */
+export interface CliPorts {
+  connections: ConnectionStore;
+  clients: ClientStore;
+  users: UserStore;
+  roles: RoleStore;
+  audit: AuditLog;
+  templates: TemplateStore;
+  transaction: Transaction<TemplateEditPorts & { users: Pick<UserStore, "add"> }>;
+}
+
 export interface CliContext {
   config: Config;
-  repo: Repository;
+  repo: CliPorts;
   hasher: PasswordHasher;
+  /** The OS user that runs the command ($USER): CLI changes are audited and edited as them. */
+  osUser: string | null;
   print(line: string): void;
-  /** Records a change made by this command, as the CLI user ($USER). */
+  /** Records a change made by this command, as the CLI user. */
   audit(entry: Omit<AuditEntry, "actorType" | "actorId">): Promise<void>;
 }
 
-/** Opens the configured database (migrating it, so a first command on a new machine just works). */
-export async function withContext<T>(work: (context: CliContext) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const handle = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDataDir: config.pgliteDataDir,
-    maxConnections: 2,
-    throughRunningServer: true,
-  });
-  try {
-    await migrateDatabase(handle);
-    const repo = createRepository(handle);
-    return await work({
-      config,
-      repo,
-      hasher: createArgon2Hasher(),
-      print: (line) => process.stdout.write(`${line}\n`),
-      audit: (entry) => repo.audit.record({ ...cliActor(), ...entry }),
-    });
-  } finally {
-    await handle.close();
-  }
-}
+/** Opens the configured database (migrating it) for one piece of work, then closes it. */
+export type WithContext = <T>(work: (context: CliContext) => Promise<T>) => Promise<T>;
 
-/** Who a CLI change is audited as: the OS user that ran it. */
-export function cliActor() {
-  return { actorType: "cli" as const, actorId: process.env.USER ?? null };
+/** What the commands get from the composition root (src/cli/main.ts). */
+export interface CliRuntime {
+  withContext: WithContext;
+  /** $VISUAL, else $EDITOR: the command `templates edit` runs. */
+  editor: string | undefined;
 }
 
 export async function readStdin(): Promise<string> {

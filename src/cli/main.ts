@@ -1,19 +1,56 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import { openDatabase } from "../db/client.ts";
 import { DatabaseOpenError } from "../db/errors.ts";
-import { MigrationError } from "../db/migrate.ts";
+import { MigrationError, migrateDatabase } from "../db/migrate.ts";
+import { createRepository } from "../db/stores.ts";
 import { packageRoot } from "../package-root.ts";
+import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
 import { registerConnectionCommands } from "./commands/connections.ts";
 import { registerRoleCommands } from "./commands/roles.ts";
 import { registerTemplateCommands } from "./commands/templates.ts";
 import { registerUserCommands } from "./commands/users.ts";
-import { CliError, withContext } from "./context.ts";
+import { CliError, type CliRuntime, type WithContext } from "./context.ts";
 
-function createProgram(): Command {
+/**
+ * The CLI's composition root: a command's work gets the configured database (migrated, so a
+ * first command on a new machine just works), its stores and the hasher, and the database is
+ * closed when the work ends.
+ */
+function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
+  const osUser = env.USER ?? null;
+  const withContext: WithContext = async (work) => {
+    const config = loadConfig(env);
+    const handle = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDataDir: config.pgliteDataDir,
+      maxConnections: 2,
+      throughRunningServer: true,
+    });
+    try {
+      await migrateDatabase(handle);
+      const repo = createRepository(handle);
+      return await work({
+        config,
+        repo,
+        hasher: createArgon2Hasher(),
+        osUser,
+        print: (line) => process.stdout.write(`${line}\n`),
+        audit: (entry) => repo.audit.record({ actorType: "cli", actorId: osUser, ...entry }),
+      });
+    } finally {
+      await handle.close();
+    }
+  };
+  return { withContext, editor: env.VISUAL || env.EDITOR || undefined };
+}
+
+function createProgram(runtime: CliRuntime): Command {
+  const { withContext } = runtime;
   const program = new Command("passdesk")
     .description(
       "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template.",
@@ -37,12 +74,12 @@ function createProgram(): Command {
     .description("apply pending database migrations")
     .action(() => withContext(async ({ print }) => print("database is up to date")));
 
-  registerConnectionCommands(program);
-  registerClientCommands(program);
-  registerUserCommands(program);
-  registerRoleCommands(program);
-  registerAuditCommands(program);
-  registerTemplateCommands(program);
+  registerConnectionCommands(program, runtime);
+  registerClientCommands(program, runtime);
+  registerUserCommands(program, runtime);
+  registerRoleCommands(program, runtime);
+  registerAuditCommands(program, runtime);
+  registerTemplateCommands(program, runtime);
   return program;
 }
 
@@ -68,7 +105,7 @@ function ignoreClosedPipes(): void {
 export async function runCli(argv: string[]): Promise<void> {
   ignoreClosedPipes();
   try {
-    await createProgram().parseAsync(argv);
+    await createProgram(createRuntime(process.env)).parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { parseIntegerOption, withContext } from "../context.ts";
+import { type CliRuntime, parseIntegerOption } from "../context.ts";
 
-export function registerAuditCommands(program: Command): void {
+export function registerAuditCommands(program: Command, { withContext }: CliRuntime): void {
   program
     .command("audit")
     .description("read the audit log")

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
-import { CliError, withContext } from "../context.ts";
+import { CliError, type CliRuntime } from "../context.ts";
 
-export function registerClientCommands(program: Command): void {
+export function registerClientCommands(program: Command, { withContext }: CliRuntime): void {
   const clients = program
     .command("clients")
     .description("list, add and remove applications (clients)");

@@ -5,7 +5,7 @@ import {
   type PasswordPolicy,
 } from "../../passwords/policy.ts";
 import { isDatabaseConnection } from "../../users/connection.ts";
-import { CliError, parseIntegerOption, withContext } from "../context.ts";
+import { CliError, type CliRuntime, parseIntegerOption } from "../context.ts";
 
 interface PolicyOptions {
   minLength?: number;
@@ -61,7 +61,7 @@ function describePolicy(policy: PasswordPolicy): string {
   return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)}`;
 }
 
-export function registerConnectionCommands(program: Command): void {
+export function registerConnectionCommands(program: Command, { withContext }: CliRuntime): void {
   const connections = program
     .command("connections")
     .description("list, add and change connections");

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { ANY_TEAM, ROLES, type Role } from "../../roles/ports.ts";
-import { CliError, withContext } from "../context.ts";
+import { CliError, type CliRuntime } from "../context.ts";
 
 function parseGrant(userId: string, role: string, team: string | undefined) {
   if (!/^[UW][A-Z0-9]{2,}$/.test(userId)) {
@@ -18,7 +18,7 @@ function describeTeam(teamId: string): string {
   return teamId === ANY_TEAM ? "every workspace" : `team ${teamId}`;
 }
 
-export function registerRoleCommands(program: Command): void {
+export function registerRoleCommands(program: Command, { withContext }: CliRuntime): void {
   const roles = program
     .command("roles")
     .description("grant, revoke and list Slack roles (admin, support)");
@@ -30,12 +30,10 @@ export function registerRoleCommands(program: Command): void {
     .argument("<role>", ROLES.join(" | "))
     .option("--team <team-id>", "limit the grant to one workspace (default: every workspace)")
     .action((userId: string, role: string, options: { team?: string }) =>
-      withContext(async ({ repo, print }) => {
+      withContext(async ({ repo, print, audit }) => {
         const grant = parseGrant(userId, role, options.team);
         const created = await repo.roles.grant({ ...grant, grantedBy: "cli" });
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "role.granted",
           outcome: created ? "success" : "unchanged",
           details: { ...grant },
@@ -53,16 +51,14 @@ export function registerRoleCommands(program: Command): void {
     .argument("<role>", ROLES.join(" | "))
     .option("--team <team-id>", "the workspace the grant was made for (default: every workspace)")
     .action((userId: string, role: string, options: { team?: string }) =>
-      withContext(async ({ repo, print }) => {
+      withContext(async ({ repo, print, audit }) => {
         const grant = parseGrant(userId, role, options.team);
         if (!(await repo.roles.revoke(grant))) {
           throw new CliError(
             `${grant.slackUserId} has no ${grant.role} grant in ${describeTeam(grant.teamId)}`,
           );
         }
-        await repo.audit.record({
-          actorType: "cli",
-          actorId: process.env.USER ?? null,
+        await audit({
           action: "role.revoked",
           outcome: "success",
           details: { ...grant },

@@ -3,15 +3,18 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../email/ports.ts";
-import { CliError, withContext } from "../context.ts";
+import { CliError, type CliRuntime } from "../context.ts";
 import { describeRefusal, describeSaved, refuse, saveChanges } from "./template-outcomes.ts";
 
 /**
  * The database is closed while the editor runs: a PGlite directory is locked while open, and an
  * edit can take minutes. Saving against the version read first catches a change made meanwhile.
  */
-export async function editBody(editorOption: string | undefined): Promise<void> {
-  const editor = editorOption || process.env.VISUAL || process.env.EDITOR;
+export async function editBody(
+  { withContext, editor: editorFromEnv }: CliRuntime,
+  editorOption: string | undefined,
+): Promise<void> {
+  const editor = editorOption || editorFromEnv;
   if (!editor) throw new CliError("no editor: set VISUAL or EDITOR, or pass --editor");
   const before = await withContext(({ repo }) => repo.templates.get(CHANGE_PASSWORD_TEMPLATE));
   const dir = await mkdtemp(join(tmpdir(), "passdesk-template-"));

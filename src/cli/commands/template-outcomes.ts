@@ -7,19 +7,19 @@ import {
 import type { CliContext } from "../context.ts";
 
 export function saveChanges(
-  { repo }: CliContext,
+  { repo, osUser }: CliContext,
   changes: Partial<ChangePasswordTemplate>,
   baseVersion: number,
 ) {
   return repo.transaction((stores) =>
-    saveChangePasswordTemplate(stores, { changes, baseVersion, ...cliEditor() }),
+    saveChangePasswordTemplate(stores, { changes, baseVersion, ...cliEditor(osUser) }),
   );
 }
 
-export function cliEditor() {
-  const user = process.env.USER ?? null;
-  const actor = { actorType: "cli" as const, actorId: user };
-  return { editedBy: user ? `cli:${user}` : "cli", actor };
+/** Who a template version saved from the CLI is by: the OS user that ran the command. */
+export function cliEditor(osUser: string | null) {
+  const actor = { actorType: "cli" as const, actorId: osUser };
+  return { editedBy: osUser ? `cli:${osUser}` : "cli", actor };
 }
 
 export function describeSaved(saved: {

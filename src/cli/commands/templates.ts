@@ -6,7 +6,7 @@ import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "../../email/ports
 import { renderChangePasswordEmail, TemplateRenderError } from "../../email/render.ts";
 import type { ChangePasswordTemplate } from "../../email/template.ts";
 import { revertChangePasswordTemplate } from "../../email/template-edit.ts";
-import { CliError, parseIntegerOption, readStdin, withContext } from "../context.ts";
+import { CliError, type CliRuntime, parseIntegerOption, readStdin } from "../context.ts";
 import { editBody } from "./template-editor.ts";
 import {
   cliEditor,
@@ -48,7 +48,8 @@ interface SetOptions {
 
 const wholeNumber = (name: string) => parseIntegerOption(name, 0, Number.MAX_SAFE_INTEGER);
 
-export function registerTemplateCommands(program: Command): void {
+export function registerTemplateCommands(program: Command, runtime: CliRuntime): void {
+  const { withContext } = runtime;
   const templates = program
     .command("templates")
     .description("show, edit, preview and revert the change-password email template");
@@ -115,7 +116,7 @@ export function registerTemplateCommands(program: Command): void {
     .command("edit")
     .description("edit the body in $VISUAL or $EDITOR and save it as a new version")
     .option("--editor <command>", "editor command; the file name is appended")
-    .action((options: { editor?: string }) => editBody(options.editor));
+    .action((options: { editor?: string }) => editBody(runtime, options.editor));
 
   templates
     .command("history")
@@ -138,10 +139,14 @@ export function registerTemplateCommands(program: Command): void {
     .description("save an earlier version's fields as a new version (0: the built-in default)")
     .argument("<version>", "the version to copy", wholeNumber("VERSION"))
     .action((toVersion: number) =>
-      withContext(async ({ repo, print }) => {
+      withContext(async ({ repo, print, osUser }) => {
         const base = (await repo.templates.get(CHANGE_PASSWORD_TEMPLATE)).version;
         const outcome = await repo.transaction((stores) =>
-          revertChangePasswordTemplate(stores, { toVersion, baseVersion: base, ...cliEditor() }),
+          revertChangePasswordTemplate(stores, {
+            toVersion,
+            baseVersion: base,
+            ...cliEditor(osUser),
+          }),
         );
         if (outcome.ok) print(`reverted to version ${toVersion}: ${describeSaved(outcome)}`);
         else refuse(describeRefusal(outcome, base));

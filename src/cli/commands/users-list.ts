@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { UserFilter } from "../../users/ports.ts";
-import { CliError, parseIntegerOption, withContext } from "../context.ts";
+import { CliError, type CliRuntime, parseIntegerOption } from "../context.ts";
 
 interface ListOptions {
   connection?: string;
@@ -10,7 +10,7 @@ interface ListOptions {
   after?: number;
 }
 
-export function registerUserListCommands(users: Command): void {
+export function registerUserListCommands(users: Command, { withContext }: CliRuntime): void {
   users
     .command("list")
     .description("list users, oldest first, one per line: id, email, connection, state, created")

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { addUser } from "../../users/add-user.ts";
 import { importUsers } from "../../users/import-users.ts";
-import { type CliContext, CliError, withContext } from "../context.ts";
+import { type CliContext, CliError, type CliRuntime } from "../context.ts";
 import { readNewPassword } from "../read-password.ts";
 import { registerUserListCommands } from "./users-list.ts";
 
@@ -25,7 +25,8 @@ interface AddOptions {
   nickname?: string;
 }
 
-export function registerUserCommands(program: Command): void {
+export function registerUserCommands(program: Command, runtime: CliRuntime): void {
+  const { withContext } = runtime;
   const users = program
     .command("users")
     .description("add, import, list, show, block, unblock and delete users");
@@ -181,7 +182,7 @@ export function registerUserCommands(program: Command): void {
       }),
     );
 
-  registerUserListCommands(users);
+  registerUserListCommands(users, runtime);
 }
 
 function plural(count: number, noun: string): string {

@@ -12,7 +12,6 @@ import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
 import { readBodyText } from "../read-body.ts";
-import { withCachedLookups } from "./cached-lookups.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
@@ -64,7 +63,7 @@ function createOriginCheck(repo: { clients: Pick<ClientStore, "list"> }, clock: 
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
   const allowedOrigin = createOriginCheck(deps.repo, deps.clock);
-  const stores = withCachedLookups(deps.repo, deps.clock);
+  const stores = deps.repo;
 
   const isListedOrigin = async (origin: string) => {
     try {

@@ -1,10 +1,10 @@
 import type { webApi } from "@slack/bolt";
-import type { AuditPostQueue } from "../audit/ports.ts";
-import { toAuditMessage } from "../audit/slack-audit-poster.ts";
-import type { AppliedEvent } from "../email/apply-delivery-events.ts";
-import type { Logger } from "../logger.ts";
-import type { ResetRequestStore } from "../password-reset/ports.ts";
-import { maskEmail, maskEmailsIn } from "../users/email.ts";
+import type { AuditPostQueue } from "../../audit/ports.ts";
+import type { AppliedEvent } from "../../email/apply-delivery-events.ts";
+import type { Logger } from "../../logger.ts";
+import type { ResetRequestStore } from "../../password-reset/ports.ts";
+import { maskEmail, maskEmailsIn } from "../../users/email.ts";
+import { toAuditMessage } from "./audit-record-message.ts";
 
 export interface DeliveryNotifier {
   onApplied(applied: AppliedEvent[]): Promise<void>;

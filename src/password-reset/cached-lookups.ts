@@ -1,6 +1,6 @@
-import type { ClientStore } from "../../clients/ports.ts";
-import type { Clock } from "../../clock.ts";
-import type { ConnectionStore } from "../../users/ports.ts";
+import type { ClientStore } from "../clients/ports.ts";
+import type { Clock } from "../clock.ts";
+import type { ConnectionStore } from "../users/ports.ts";
 
 const CACHE_MILLIS = 30_000;
 

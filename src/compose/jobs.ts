@@ -1,0 +1,86 @@
+import { startAuditPoster } from "../audit/post-to-channel.ts";
+import type { Config } from "../config.ts";
+import type { EmailSettings } from "../password-reset/compose-email.ts";
+import { startWorker } from "../password-reset/worker.ts";
+import { startSlack } from "../slack/app.ts";
+import { createSlackDeliveryNotifier } from "../slack/audit-channel/delivery-status.ts";
+import { createSlackAuditChannel } from "../slack/audit-channel/slack-audit-channel.ts";
+import type { Adapters } from "./adapters.ts";
+
+export function emailSettingsOf(config: Config, publicUrl: string): EmailSettings {
+  return {
+    publicUrl,
+    defaultFrom: config.email.from,
+    tenant: config.email.tenant,
+    friendlyName: config.email.friendlyName,
+    supportEmail: config.email.supportEmail,
+    supportUrl: config.email.supportUrl,
+  };
+}
+
+export type Jobs = Awaited<ReturnType<typeof startBackgroundJobs>>;
+
+/** The outbox worker, Slack (with the audit channel and delivery status) when configured. */
+export async function startBackgroundJobs(
+  config: Config,
+  { repo, clock, mailer, logger, hasher }: Adapters,
+  publicUrl: string,
+  options: { workerPollIntervalMillis?: number },
+) {
+  const email = emailSettingsOf(config, publicUrl);
+  const worker = startWorker(
+    {
+      repo,
+      clock,
+      mailer,
+      logger,
+      leaseMillis: config.email.sendLeaseSeconds * 1000,
+      settings: email,
+      recipientLimit: config.rateLimits.perRecipient,
+    },
+    {
+      logger,
+      ...(options.workerPollIntervalMillis && {
+        pollIntervalMillis: options.workerPollIntervalMillis,
+      }),
+    },
+  );
+  const slackSettings = config.slack.settings;
+  const slackStart = slackSettings
+    ? await startSlack(slackSettings, {
+        repo,
+        hasher,
+        clock,
+        logger,
+        limits: config.rateLimits,
+        defaultConnection: config.defaultConnection,
+        wakeWorker: () => worker.wake(),
+        mailer,
+        email,
+      })
+    : undefined;
+  const slack = slackStart?.ok ? slackStart.slack : undefined;
+  const auditChannel = slackSettings?.auditChannel;
+  const auditPoster =
+    slack && auditChannel
+      ? startAuditPoster({
+          queue: repo.auditPosts,
+          channel: createSlackAuditChannel(slack.client, auditChannel),
+          clock,
+          logger,
+        })
+      : undefined;
+  const deliveryNotifier = slack
+    ? createSlackDeliveryNotifier({ repo, client: slack.client, logger })
+    : undefined;
+  return {
+    slackStart,
+    slackRoutes: slack?.routes,
+    deliveryNotifier,
+    async stop() {
+      await worker.stop();
+      await auditPoster?.stop();
+      await slack?.stop();
+    },
+  };
+}
