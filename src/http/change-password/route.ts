@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { ClientStore } from "../../clients/ports.ts";
+import { createWebOriginCheck } from "../../clients/web-origins.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
@@ -16,7 +17,6 @@ import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
 const MAX_BODY_BYTES = 10 * 1024;
-const ORIGIN_CACHE_MILLIS = 10_000;
 
 export interface ChangePasswordRouteDependencies {
   repo: RequestResetDependencies["stores"] & { clients: Pick<ClientStore, "list"> };
@@ -43,31 +43,15 @@ function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
   if (!status.allowed) headers.set("Retry-After", String(status.retryAfterSeconds));
 }
 
-/** The web origins clients list (`passdesk clients add --origin`), re-read every 10 s. */
-function createOriginCheck(repo: { clients: Pick<ClientStore, "list"> }, clock: Clock) {
-  let cached: { origins: Set<string>; until: number } | undefined;
-  return async function allowedOrigin(origin: string): Promise<string | null> {
-    const now = clock.now().getTime();
-    if (!cached || cached.until < now) {
-      const clients = await repo.clients.list();
-      cached = {
-        origins: new Set(clients.flatMap((client) => client.webOrigins)),
-        until: now + ORIGIN_CACHE_MILLIS,
-      };
-    }
-    return cached.origins.has(origin) ? origin : null;
-  };
-}
-
 /** Auth0's `POST /dbconnections/change_password`, wire-compatible with its SDKs. */
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
-  const allowedOrigin = createOriginCheck(deps.repo, deps.clock);
+  const isListed = createWebOriginCheck(deps.repo.clients, deps.clock);
   const stores = deps.repo;
 
   const isListedOrigin = async (origin: string) => {
     try {
-      return (await allowedOrigin(origin)) !== null;
+      return await isListed(origin);
     } catch {
       return false;
     }

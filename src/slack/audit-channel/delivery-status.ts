@@ -1,8 +1,10 @@
 import type { webApi } from "@slack/bolt";
-import type { AuditPostQueue } from "../../audit/ports.ts";
 import type { AppliedEvent } from "../../email/apply-delivery-events.ts";
 import type { Logger } from "../../logger.ts";
-import type { ResetRequestStore } from "../../password-reset/ports.ts";
+import {
+  type DeliveryFollowUpPorts,
+  findDeliveryFollowUp,
+} from "../../password-reset/delivery-follow-up.ts";
 import { maskEmail, maskEmailsIn } from "../../users/email.ts";
 import { toAuditMessage } from "./audit-record-message.ts";
 
@@ -10,34 +12,16 @@ export interface DeliveryNotifier {
   onApplied(applied: AppliedEvent[]): Promise<void>;
 }
 
-const FAILED = new Set(["bounce", "dropped"]);
-
 /**
  * Shows delivery status where the reset was asked for: the request's audit-channel message is
  * updated in place, and when the email bounces or is dropped the staff member who asked is told
  * (ephemerally in the channel they used, else by direct message).
  */
 export function createSlackDeliveryNotifier(deps: {
-  repo: {
-    auditPosts: Pick<AuditPostQueue, "findPosted">;
-    resetRequests: Pick<ResetRequestStore, "findById">;
-  };
+  repo: DeliveryFollowUpPorts;
   client: webApi.WebClient;
   logger: Logger;
 }): DeliveryNotifier {
-  async function updateAuditMessage(
-    requestId: string,
-    delivery: { status: string; reason: string | null },
-  ) {
-    const posted = await deps.repo.auditPosts.findPosted("password_reset.requested", requestId);
-    if (!posted) return;
-    await deps.client.chat.update({
-      channel: posted.channel,
-      ts: posted.ts,
-      ...toAuditMessage(posted.record, delivery),
-    });
-  }
-
   async function tellRequester(requestedBy: Record<string, string>, text: string) {
     const { userId, channelId } = requestedBy;
     if (!userId) return;
@@ -55,17 +39,23 @@ export function createSlackDeliveryNotifier(deps: {
 
   return {
     async onApplied(applied) {
-      for (const { email, event, statusChanged } of applied) {
-        if (!statusChanged || email.requestId === null) continue;
-        const request = await deps.repo.resetRequests.findById(email.requestId);
-        if (request?.source !== "slack") continue;
+      for (const event of applied) {
+        const followUp = await findDeliveryFollowUp(deps.repo, event);
+        if (!followUp) continue;
+        const { request, delivery, failure } = followUp;
         try {
-          await updateAuditMessage(request.publicId, { status: event.event, reason: event.reason });
-          if (FAILED.has(event.event) && request.requestedBy) {
-            const verb = event.event === "bounce" ? "bounced" : "was dropped";
+          const posted = await followUp.findPosted();
+          if (posted) {
+            await deps.client.chat.update({
+              channel: posted.channel,
+              ts: posted.ts,
+              ...toAuditMessage(posted.record, delivery),
+            });
+          }
+          if (failure) {
             await tellRequester(
-              request.requestedBy,
-              `:warning: The password reset email to *${maskEmail(request.email)}* ${verb}${event.reason ? `: ${maskEmailsIn(event.reason)}` : "."} (request \`${request.publicId}\`)`,
+              failure.requestedBy,
+              `:warning: The password reset email to *${maskEmail(request.email)}* ${failure.verb}${delivery.reason ? `: ${maskEmailsIn(delivery.reason)}` : "."} (request \`${request.publicId}\`)`,
             );
           }
         } catch (error) {
