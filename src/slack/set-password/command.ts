@@ -1,21 +1,22 @@
-import { checkSetPasswordEligibility } from "../../password-reset/set-password-eligibility.ts";
+import {
+  checkSetPasswordEligibility,
+  type SetPasswordEligibilityPorts,
+} from "../../password-reset/set-password-eligibility.ts";
 import { actorOfCommand } from "../actor.ts";
 import { type CommandArgs, replyPrivately } from "../command-replies.ts";
 import { parseCommandText } from "../command-text.ts";
 import { usageMessage } from "../command-usage.ts";
 import { COMMANDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { requireRole } from "../require-role.ts";
+import { type RoleGuardDependencies, requireRole } from "../require-role.ts";
 import { describeResetOutcome } from "../reset-password/reply.ts";
 import { resolveTargetEmail } from "../resolve-target.ts";
 import { describeIneligible } from "./ineligible-message.ts";
 import { buildSetPasswordModal } from "./modal.ts";
 import { encodeTarget } from "./target.ts";
 
-export type SetPasswordCommandDependencies = Pick<
-  SlackDependencies,
-  "repo" | "roles" | "logger" | "defaultConnection"
->;
+export type SetPasswordCommandDependencies = RoleGuardDependencies &
+  Pick<SlackDependencies, "defaultConnection"> & { repo: SetPasswordEligibilityPorts };
 
 /**
  * `/set-password <email | @user> [connection]`: opens the set-password modal for an admin, once
