@@ -1,4 +1,5 @@
 import type { Role } from "../roles/ports.ts";
+import { recordAccessDenied } from "../roles/record-denial.ts";
 import type { SlackActor } from "./actor.ts";
 import type { SlackDependencies } from "./dependencies.ts";
 import { canAdminister, canRequestReset } from "./role-resolver.ts";
@@ -24,18 +25,12 @@ export async function requireRole(
   return false;
 }
 
-/** Records a refused attempt: an audit row, which the audit channel also receives. */
+/** Logs and audits a refused attempt. */
 async function recordDenial(
   deps: RoleGuardDependencies,
   actor: SlackActor,
   attempted: string,
 ): Promise<void> {
   deps.logger.warn({ slackUserId: actor.userId, attempted }, "Slack action denied");
-  await deps.repo.audit.record({
-    actorType: "slack",
-    actorId: actor.userId,
-    action: "access.denied",
-    outcome: "denied",
-    details: { attempted, teamId: actor.teamId },
-  });
+  await recordAccessDenied(deps.repo.audit, actor, attempted);
 }

@@ -1,10 +1,8 @@
-import type { RenderedEmail } from "../../email/render.ts";
+import type { AdminPreview } from "../../email/admin-sample-email.ts";
 import { escapeMrkdwn, type KnownBlock, type ModalView, mrkdwn, plainText } from "../block-kit.ts";
 import { CALLBACK_IDS } from "../contract.ts";
 
-export type TemplatePreview =
-  | { ok: true; email: RenderedEmail; recipient: { name: string; email: string } }
-  | { ok: false; problem: string };
+export type TemplatePreview = AdminPreview;
 
 // Slack allows 3000 characters per section and 100 blocks per view: a longer text is split over
 // sections, and past MAX_BODY_BLOCKS the preview says it stops (the email itself is not cut).
@@ -18,7 +16,7 @@ export function buildTemplatePreviewModal(preview: TemplatePreview): ModalView {
     callback_id: CALLBACK_IDS.templatePreviewModal,
     title: plainText("Email preview"),
     close: plainText("Close"),
-    blocks: preview.ok ? previewBlocks(preview) : problemBlocks(preview.problem),
+    blocks: preview.ok ? previewBlocks(preview) : problemBlocks(preview.message),
   };
 }
 

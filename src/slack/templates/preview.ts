@@ -1,9 +1,12 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import {
+  type AdminSampleEmailDependencies,
+  previewForAdmin,
+} from "../../email/admin-sample-email.ts";
 import { actorOfInteraction } from "../actor.ts";
 import { ACTION_IDS } from "../contract.ts";
 import { type RoleGuardDependencies, requireRole } from "../require-role.ts";
 import { buildTemplatePreviewModal } from "./preview-modal.ts";
-import { previewTemplate, type RenderForAdminDependencies } from "./render-for-admin.ts";
 import { readSlackProfile } from "./slack-profile.ts";
 
 type ButtonArgs = Pick<
@@ -12,7 +15,9 @@ type ButtonArgs = Pick<
 >;
 
 /** The card's Preview button: the email as the admin would get it, with sample data. */
-export function createPreviewButton(deps: RoleGuardDependencies & RenderForAdminDependencies) {
+export function createPreviewButton(
+  deps: RoleGuardDependencies & { sampleEmail: AdminSampleEmailDependencies },
+) {
   return async function previewFromCard({ ack, body, client }: ButtonArgs) {
     await ack();
     const actor = actorOfInteraction(body);
@@ -20,7 +25,7 @@ export function createPreviewButton(deps: RoleGuardDependencies & RenderForAdmin
     const profile = await readSlackProfile(client, actor.userId);
     await client.views.open({
       trigger_id: body.trigger_id,
-      view: buildTemplatePreviewModal(await previewTemplate(deps, profile)),
+      view: buildTemplatePreviewModal(await previewForAdmin(deps.sampleEmail, profile)),
     });
   };
 }

@@ -17,6 +17,12 @@ export function registerTemplates(app: App, deps: SlackDependencies): void {
     ...deps,
     templates: deps.repo.templates,
     transaction: deps.repo.transaction,
+    sampleEmail: {
+      stores: { templates: deps.repo.templates, audit: deps.repo.audit },
+      mailer: deps.mailer,
+      settings: deps.email,
+      logger: deps.logger,
+    },
   };
   app.shortcut<GlobalShortcut>(
     SHORTCUTS.editPasswordEmail.callbackId,
@@ -24,8 +30,8 @@ export function registerTemplates(app: App, deps: SlackDependencies): void {
   );
   app.action<BlockAction>(ACTION_IDS.openTemplateEdit, createEditButton(withStores));
   app.view(CALLBACK_IDS.templateEditModal, createSaveEdit(withStores));
-  app.action<BlockAction>(ACTION_IDS.openTemplatePreview, createPreviewButton(deps));
-  app.action<BlockAction>(ACTION_IDS.sendTemplateTest, createTestSendButton(deps));
+  app.action<BlockAction>(ACTION_IDS.openTemplatePreview, createPreviewButton(withStores));
+  app.action<BlockAction>(ACTION_IDS.sendTemplateTest, createTestSendButton(withStores));
   app.action<BlockAction>(ACTION_IDS.openTemplateHistory, createHistoryButton(withStores));
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.revertTemplate, createRevertButton(withStores));
 }

@@ -1,20 +1,12 @@
 import type { webApi } from "@slack/bolt";
+import type { AdminRecipient } from "../../email/admin-sample-email.ts";
 import { normalizeEmail } from "../../users/email.ts";
-
-/** The admin as the preview and the test email address them, from their Slack profile. */
-export interface SlackProfile {
-  email: string | undefined;
-  name: string;
-  givenName: string | null;
-  familyName: string | null;
-  nickname: string | null;
-}
 
 /** users.info for the admin; without the profile (Slack failing) the sample user stands in. */
 export async function readSlackProfile(
   client: webApi.WebClient,
   userId: string,
-): Promise<SlackProfile> {
+): Promise<AdminRecipient> {
   const fallback = { email: undefined, name: "Jane Doe", givenName: null, familyName: null };
   try {
     const { user } = await client.users.info({ user: userId });

@@ -1,14 +1,14 @@
 import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from "@slack/bolt";
+import {
+  type AdminSampleEmailDependencies,
+  sendTestToAdmin,
+  type TestSendOutcome,
+} from "../../email/admin-sample-email.ts";
 import { actorOfInteraction } from "../actor.ts";
 import { escapeMrkdwn } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import { type RoleGuardDependencies, requireRole } from "../require-role.ts";
 import { buildTemplateNoticeModal } from "./notice-modal.ts";
-import {
-  type RenderForAdminDependencies,
-  sendTemplateTest,
-  type TestSendOutcome,
-} from "./render-for-admin.ts";
 import { readSlackProfile } from "./slack-profile.ts";
 
 type ButtonArgs = Pick<
@@ -22,7 +22,9 @@ const TITLE = "Test email";
  * The card's "Send test" button. A modal opens at once (the trigger lasts 3 seconds, a send can
  * take longer) and then says whether the email went out.
  */
-export function createTestSendButton(deps: RoleGuardDependencies & RenderForAdminDependencies) {
+export function createTestSendButton(
+  deps: RoleGuardDependencies & { sampleEmail: AdminSampleEmailDependencies },
+) {
   return async function sendTestFromCard({ ack, body, client }: ButtonArgs) {
     await ack();
     const actor = actorOfInteraction(body);
@@ -37,7 +39,7 @@ export function createTestSendButton(deps: RoleGuardDependencies & RenderForAdmi
           : ":hourglass: Sending a test of the password email…",
       ),
     });
-    const outcome = await sendTemplateTest(deps, actor, profile);
+    const outcome = await sendTestToAdmin(deps.sampleEmail, profile, actor);
     if (!opened.view?.id) return;
     await client.views.update({
       view_id: opened.view.id,
