@@ -13,7 +13,6 @@ import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-re
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import type { UserStore } from "../users/ports.ts";
 import type { RoleResolver } from "./role-resolver.ts";
 
 /**
@@ -25,7 +24,6 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
   TemplateEditPorts & {
     roles: RoleStore;
     resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser" | "findByPublicId">;
-    users: Pick<UserStore, "findByEmail">;
     transaction: Transaction<
       StaffResetTransactionPorts & AdminSetPasswordTransactionPorts & TemplateEditPorts
     >;
