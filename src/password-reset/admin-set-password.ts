@@ -5,11 +5,17 @@ import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword } from "../passwords/policy.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import { type Connection, isDatabaseConnection } from "../users/connection.ts";
-import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type { Connection } from "../users/connection.ts";
+import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./new-password.ts";
 import type { TicketStore } from "./ports.ts";
+import {
+  checkSetPasswordEligibility,
+  type SetPasswordEligibility,
+  type SetPasswordEligibilityPorts,
+  type SetPasswordTarget,
+} from "./set-password-eligibility.ts";
 import { createOpaqueId } from "./tokens.ts";
 
 export type AdminPasswordInput =
@@ -18,7 +24,7 @@ export type AdminPasswordInput =
 
 export type AdminSetPasswordResult =
   | { ok: true; user: User; connection: Connection; generatedPassword?: string; notified: boolean }
-  | { ok: false; reason: "user_not_found" | "not_database_connection" }
+  | Extract<SetPasswordEligibility, { ok: false }>
   /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
   | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean };
 
@@ -32,8 +38,8 @@ export interface AdminSetPasswordTransactionPorts {
 
 /** What an admin's password set reads, and what it changes together in one transaction. */
 export interface AdminSetPasswordPorts {
-  users: Pick<UserStore, "findById" | "recentPasswordHashes">;
-  connections: Pick<ConnectionStore, "findById">;
+  users: Pick<UserStore, "findByEmail" | "recentPasswordHashes">;
+  connections: SetPasswordEligibilityPorts["connections"];
   transaction: Transaction<AdminSetPasswordTransactionPorts>;
 }
 
@@ -62,21 +68,20 @@ function generateFor(user: User, connection: Connection): string {
 /**
  * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
  * asks for a notice; every outstanding reset link is revoked either way. The hasher may throw
- * HasherBusyError (nothing changed): the caller says so and the admin submits again.
+ * HasherBusyError (nothing changed): the caller says so and the admin submits again. Who may
+ * be set is checked afresh, by the same rule the form was opened with.
  */
 export async function setPasswordByAdmin(
   { repo, hasher, clock }: AdminSetPasswordDependencies,
   input: AdminPasswordInput & {
-    userId: number;
+    target: SetPasswordTarget;
     notify: boolean;
     actor: { teamId: string; userId: string };
   },
 ): Promise<AdminSetPasswordResult> {
-  const user = await repo.users.findById(input.userId);
-  if (!user) return { ok: false, reason: "user_not_found" };
-  const connection = await repo.connections.findById(user.connectionId);
-  if (!connection) return { ok: false, reason: "user_not_found" };
-  if (!isDatabaseConnection(connection)) return { ok: false, reason: "not_database_connection" };
+  const eligibility = await checkSetPasswordEligibility(repo, input.target);
+  if (!eligibility.ok) return eligibility;
+  const { user, connection } = eligibility;
 
   const verdict = await evaluateNewPassword(
     repo,

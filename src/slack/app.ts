@@ -1,18 +1,17 @@
 import { App, webApi } from "@slack/bolt";
 import type { Hono } from "hono";
 import type { SlackConfig } from "../config.ts";
+import { registerAppHome } from "./app-home/register.ts";
 import { checkSlackTokens, type SlackIdentity, type SlackTokenName } from "./check-tokens.ts";
 import type { SlackDependencies } from "./dependencies.ts";
-import { registerActions } from "./listeners/actions.ts";
-import { registerCommands } from "./listeners/commands.ts";
-import { registerEvents } from "./listeners/events.ts";
-import { registerResend } from "./listeners/resend.ts";
-import { registerTemplates } from "./listeners/templates.ts";
-import { registerViews } from "./listeners/views.ts";
 import { createHonoReceiver } from "./receiver.ts";
-import { createRoleResolver } from "./roles.ts";
+import { registerResetPassword } from "./reset-password/register.ts";
+import { createRoleResolver } from "./role-resolver.ts";
+import { registerRoles } from "./roles/register.ts";
+import { registerSetPassword } from "./set-password/register.ts";
 import { createSlackLogger } from "./slack-logger.ts";
 import { createSocketModeConnection } from "./socket-mode.ts";
+import { registerTemplates } from "./templates/register.ts";
 import { watchBotToken } from "./watch-bot-token.ts";
 
 export interface RunningSlack {
@@ -46,7 +45,7 @@ export type SlackAppDependencies = Omit<SlackDependencies, "roles" | "bootstrapA
 
 /**
  * Checks the tokens (auth.test; apps.connections.open in Socket Mode), then builds the Bolt app
- * with every listener, over HTTP (on Passdesk's server) or Socket Mode. Never throws for Slack's
+ * with every feature's listeners, over HTTP (on Passdesk's server) or Socket Mode. Never throws for Slack's
  * sake: an unreachable Slack leaves Slack on and checked again in the background.
  */
 export async function startSlack(
@@ -111,12 +110,11 @@ export async function startSlack(
       clock: deps.clock,
     }),
   };
-  registerCommands(app, listenerDeps);
-  registerViews(app, listenerDeps);
-  registerActions(app, listenerDeps);
-  registerEvents(app, listenerDeps);
-  registerResend(app, listenerDeps);
+  registerResetPassword(app, listenerDeps);
+  registerSetPassword(app, listenerDeps);
+  registerRoles(app, listenerDeps);
   registerTemplates(app, listenerDeps);
+  registerAppHome(app, listenerDeps);
 
   const unreachableAtStart = check.ok ? undefined : check.detail;
   // Socket Mode connects in the background (its first call is apps.connections.open again);

@@ -13,19 +13,17 @@ import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-re
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import type { UserStore } from "../users/ports.ts";
-import type { RoleResolver, SlackActor } from "./roles.ts";
+import type { RoleResolver } from "./role-resolver.ts";
 
 /**
- * The domain's ports the Slack app reaches: through the domain functions it calls (staff resets,
- * password setting, template edits) and, for what it only reads, directly.
+ * The domain's ports the Slack app reaches, always through the domain functions it calls (staff
+ * resets, password setting, role changes, template edits); listeners take only the ones they use.
  */
 export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
   Omit<AdminSetPasswordPorts, "transaction"> &
   TemplateEditPorts & {
     roles: RoleStore;
     resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser" | "findByPublicId">;
-    users: Pick<UserStore, "findByEmail">;
     transaction: Transaction<
       StaffResetTransactionPorts & AdminSetPasswordTransactionPorts & TemplateEditPorts
     >;
@@ -46,20 +44,4 @@ export interface SlackDependencies {
   /** The outbox's Mailer and settings: the password email's test sends use the same path. */
   mailer: Mailer;
   email: EmailSettings;
-}
-
-/** Records a refused attempt: an audit row, which the audit channel also receives. */
-export async function recordDenial(
-  deps: SlackDependencies,
-  actor: SlackActor,
-  attempted: string,
-): Promise<void> {
-  deps.logger.warn({ slackUserId: actor.userId, attempted }, "Slack action denied");
-  await deps.repo.audit.record({
-    actorType: "slack",
-    actorId: actor.userId,
-    action: "access.denied",
-    outcome: "denied",
-    details: { attempted, teamId: actor.teamId },
-  });
 }

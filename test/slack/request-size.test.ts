@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { StoredTemplate } from "../../src/email/ports.ts";
+import { INPUT_ACTION_ID } from "../../src/slack/block-kit.ts";
 import { TEMPLATE_EDIT_BLOCKS } from "../../src/slack/contract.ts";
 import { MAX_BODY_BYTES } from "../../src/slack/receiver.ts";
-import { INPUT_ACTION_ID } from "../../src/slack/views/block-kit.ts";
 import {
   buildTemplateEditModal,
   SLACK_TEXT_INPUT_MAX_CHARS,
-} from "../../src/slack/views/template-edit-modal.ts";
+} from "../../src/slack/templates/edit-modal.ts";
 import { type StateValues, viewSubmissionPayload } from "../support/slack-requests.ts";
 
 /**

@@ -5,7 +5,7 @@ import {
   canRequestReset,
   createRoleResolver,
   type RoleSources,
-} from "../../src/slack/roles.ts";
+} from "../../src/slack/role-resolver.ts";
 import { createManualClock } from "../support/clock.ts";
 
 type Grant = { teamId: string; slackUserId: string; role: Role };

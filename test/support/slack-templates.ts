@@ -1,16 +1,73 @@
 import { expect } from "vitest";
+import { INPUT_ACTION_ID } from "../../src/slack/block-kit.ts";
 import {
   ACTION_IDS,
   CALLBACK_IDS,
   SHORTCUTS,
   type TEMPLATE_EDIT_BLOCKS,
 } from "../../src/slack/contract.ts";
-import { INPUT_ACTION_ID } from "../../src/slack/views/block-kit.ts";
-import { TEMPLATE_CARD_ACTIONS_BLOCK } from "../../src/slack/views/template-card.ts";
+import { TEMPLATE_CARD_ACTIONS_BLOCK } from "../../src/slack/templates/card.ts";
+import type { BackendName } from "./database.ts";
+import { type FakeSendGrid, startFakeSendGrid } from "./fake-sendgrid.ts";
 import { FAKE_SLACK_BOT, type RecordedCall } from "./fake-slack.ts";
-import { SLACK, type SlackPassdesk, STAFF } from "./slack-passdesk.ts";
-import { createTriggerId, type StateValues } from "./slack-requests.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "./slack-passdesk.ts";
+import { appHomeOpenedEvent, createTriggerId, type StateValues } from "./slack-requests.ts";
 import { type OpenedView, viewOf } from "./slack-views.ts";
+
+export const PUBLIC_URL = "https://passdesk.example.com";
+export const ADMIN_EMAIL = "ada@example.com";
+export const ADMIN_NAME = "Ada Lovelace";
+/** An admin by grant, with no user in the fake Slack directory: users.info fails for them. */
+export const OTHER_ADMIN = "U0ADMIN2";
+
+export interface TemplatesPassdesk {
+  slack: SlackPassdesk;
+  sendgrid: FakeSendGrid;
+  driver: ReturnType<typeof createTemplateDriver>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Slack test Passdesk for the password email's surfaces: emails through a fake SendGrid, the
+ * admin in the Slack directory with ADMIN_EMAIL, and OTHER_ADMIN granted admin but unknown to it.
+ */
+export async function startTemplatesPassdesk(backend: BackendName): Promise<TemplatesPassdesk> {
+  const sendgrid = await startFakeSendGrid();
+  const slack = await startSlackPassdesk(backend, {
+    realMailer: true,
+    env: { SENDGRID_API_KEY: "SG.templates", SENDGRID_API_URL: sendgrid.url },
+    slackUsers: [
+      { id: STAFF.admin, teamId: SLACK.teamId, email: ADMIN_EMAIL, realName: ADMIN_NAME },
+    ],
+    async seed(repo) {
+      await repo.roles.grant({
+        teamId: SLACK.teamId,
+        slackUserId: OTHER_ADMIN,
+        role: "admin",
+        grantedBy: null,
+      });
+    },
+  });
+  return {
+    slack,
+    sendgrid,
+    driver: createTemplateDriver(slack),
+    async close() {
+      await slack.close();
+      await sendgrid.close();
+    },
+  };
+}
+
+/** Opens the user's App Home tab and returns its blocks as JSON. */
+export async function openHome(slack: SlackPassdesk, userId: string): Promise<string> {
+  await slack.send(JSON.stringify(appHomeOpenedEvent({ userId, teamId: SLACK.teamId })));
+  const published = await slack.fake.waitForCall(
+    "views.publish",
+    (call) => call.args.user_id === userId,
+  );
+  return JSON.stringify(viewOf(published).blocks);
+}
 
 export type CardAction =
   | typeof ACTION_IDS.openTemplateEdit

@@ -1,4 +1,5 @@
 import type { ViewStateSelectedOption } from "@slack/bolt";
+import { INPUT_ACTION_ID } from "../../src/slack/block-kit.ts";
 import {
   ACTION_IDS,
   CALLBACK_IDS,
@@ -6,7 +7,6 @@ import {
   MANAGE_ROLES_BLOCKS,
   SET_PASSWORD_BLOCKS,
 } from "../../src/slack/contract.ts";
-import { INPUT_ACTION_ID } from "../../src/slack/views/block-kit.ts";
 import type { RecordedCall } from "./fake-slack.ts";
 import { SLACK, type SlackPassdesk, STAFF } from "./slack-passdesk.ts";
 import { createTriggerId, type StateValues } from "./slack-requests.ts";

@@ -219,7 +219,7 @@ describe.each(backends)("importUsers on %s", (backend) => {
     const deps = { repo: database.repo, hasher: testHasher, clock: createManualClock() };
     const setPassword = (password: string) =>
       setPasswordByAdmin(deps, {
-        userId: user?.id ?? 0,
+        target: { connection: CONNECTION, email: "from-an-app@example.com", userId: user?.id ?? 0 },
         mode: "type",
         password,
         confirmation: password,

@@ -1,0 +1,111 @@
+import type { RecentRequest } from "../../password-reset/ports.ts";
+import {
+  escapeMrkdwn,
+  type HomeView,
+  type KnownBlock,
+  mentionUser,
+  mrkdwn,
+  plainText,
+} from "../block-kit.ts";
+import { ACTION_IDS, COMMANDS } from "../contract.ts";
+import { buildTemplateCard, type TemplateSummary } from "../templates/card.ts";
+import { buildRecentRequestsSection } from "./recent-requests.ts";
+
+export interface AppHomeInput {
+  userId: string;
+  roles: { admin: boolean; support: boolean };
+  defaultConnection: string;
+  /** Admins to name to a user without a role (for example the bootstrap admins). */
+  adminUserIds?: string[];
+  /** The change-password email, for staff: a card admins can act on, read-only for support. */
+  template?: TemplateSummary;
+  /** The viewer's own recent /reset-password requests, for staff. */
+  recentRequests?: RecentRequest[];
+}
+
+/**
+ * The App Home tab, built for the user viewing it: what their roles let them do, and the admin
+ * tools when they are an admin. Roles are re-checked when a tool is used; this only guides.
+ */
+export function buildAppHome(input: AppHomeInput): HomeView {
+  const { admin } = input.roles;
+  const support = input.roles.support || admin;
+  const blocks: KnownBlock[] = [
+    { type: "header", text: plainText("Passdesk") },
+    {
+      type: "section",
+      text: mrkdwn(`Hi ${mentionUser(input.userId)}. Passdesk manages passwords for our users.`),
+    },
+  ];
+  if (!support) {
+    blocks.push(noRoleSection(input.adminUserIds ?? []));
+    return { type: "home", blocks };
+  }
+  blocks.push({ type: "divider" }, resetPasswordSection(input.defaultConnection));
+  if (admin) {
+    blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.template));
+  } else if (input.template) {
+    blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
+  }
+  if (input.recentRequests) {
+    blocks.push({ type: "divider" }, ...buildRecentRequestsSection(input.recentRequests));
+  }
+  return { type: "home", blocks };
+}
+
+function usage(command: string): string {
+  return `\`${escapeMrkdwn(`${command} <email | @user> [connection]`)}\``;
+}
+
+function resetPasswordSection(defaultConnection: string): KnownBlock {
+  return {
+    type: "section",
+    text: mrkdwn(
+      `*Send a password reset email*\n${usage(COMMANDS.resetPassword)}\nThe connection defaults to \`${escapeMrkdwn(defaultConnection)}\`.`,
+    ),
+  };
+}
+
+function setPasswordSection(): KnownBlock {
+  return {
+    type: "section",
+    text: mrkdwn(
+      `*Set a password* (admins)\n${usage(COMMANDS.setPassword)}\nType a new password or generate one, and choose whether to tell the user.`,
+    ),
+  };
+}
+
+// Admin tools, one section builder each.
+function adminToolSections(template: TemplateSummary | undefined): KnownBlock[] {
+  return [
+    manageRolesSection(),
+    ...(template
+      ? [{ type: "divider" } as const, ...buildTemplateCard(template, { editable: true })]
+      : []),
+  ];
+}
+
+function manageRolesSection(): KnownBlock {
+  return {
+    type: "section",
+    text: mrkdwn("*Roles*\nChoose who has the support and admin roles."),
+    accessory: {
+      type: "button",
+      action_id: ACTION_IDS.openManageRoles,
+      text: plainText("Manage roles"),
+    },
+  };
+}
+
+function noRoleSection(adminUserIds: string[]): KnownBlock {
+  const whom =
+    adminUserIds.length > 0
+      ? `a Passdesk admin (${adminUserIds.map(mentionUser).join(", ")})`
+      : "a Passdesk admin";
+  return {
+    type: "section",
+    text: mrkdwn(
+      `You have no Passdesk role, so you cannot use its commands. To send password reset emails, ask ${whom} for the *support* role.`,
+    ),
+  };
+}

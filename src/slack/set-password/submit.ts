@@ -1,0 +1,82 @@
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from "@slack/bolt";
+import {
+  type AdminSetPasswordResult,
+  setPasswordByAdmin,
+} from "../../password-reset/admin-set-password.ts";
+import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
+import { actorOfInteraction } from "../actor.ts";
+import { CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
+import type { SlackDependencies } from "../dependencies.ts";
+import { requireRole } from "../require-role.ts";
+import { buildSetPasswordDone } from "./done-modal.ts";
+import { describeIneligible } from "./ineligible-message.ts";
+import { HASHER_BUSY_MESSAGE, readSetPasswordSubmission, setPasswordErrors } from "./submission.ts";
+import { decodeTarget } from "./target.ts";
+
+type SubmitArgs = Pick<SlackViewMiddlewareArgs & AllMiddlewareArgs, "ack" | "body" | "view">;
+
+export type SetPasswordSubmitDependencies = Pick<
+  SlackDependencies,
+  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker"
+>;
+
+/**
+ * The set-password modal's submission. The role and the target are checked again here: a forged
+ * submission must change nothing. Every refusal is an error shown in the modal (on the method
+ * block: it is there in both modes, and Slack refuses errors for absent blocks).
+ */
+export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
+  return async function submitSetPassword({ ack, body, view }: SubmitArgs) {
+    const refuse = (message: string) =>
+      ack({ response_action: "errors", errors: { [SET_PASSWORD_BLOCKS.mode]: message } });
+    const actor = actorOfInteraction(body);
+    if (!(await requireRole(deps, actor, "admin", CALLBACK_IDS.setPasswordModal))) {
+      return void (await refuse("Only Passdesk admins can set passwords."));
+    }
+    const target = decodeTarget(view.private_metadata);
+    if (!target) return void (await refuse("This form is out of date: run /set-password again."));
+    const submission = readSetPasswordSubmission(view.state.values);
+    let result: AdminSetPasswordResult;
+    try {
+      result = await setPasswordByAdmin(
+        { repo: deps.repo, hasher: deps.hasher, clock: deps.clock },
+        {
+          ...(submission.mode === "generate"
+            ? { mode: "generate" as const }
+            : {
+                mode: "type" as const,
+                password: submission.password ?? "",
+                confirmation: submission.confirmation ?? "",
+              }),
+          target: { connection: target.connection, email: target.email, userId: target.userId },
+          notify: submission.notify,
+          actor,
+        },
+      );
+    } catch (error) {
+      if (!(error instanceof HasherBusyError)) throw error;
+      deps.logger.warn({ why: error.why }, "set-password refused: password hashing busy");
+      return void (await refuse(HASHER_BUSY_MESSAGE));
+    }
+    if (!result.ok) {
+      return void (await (result.reason === "rejected"
+        ? ack({
+            response_action: "errors",
+            errors: setPasswordErrors(result.rules, result.mismatch),
+          })
+        : refuse(describeIneligible(result.reason, target))));
+    }
+    if (result.notified) deps.wakeWorker();
+    await ack({
+      response_action: "update",
+      view: buildSetPasswordDone({
+        email: result.user.email,
+        connection: result.connection.name,
+        notified: result.notified,
+        ...(result.generatedPassword !== undefined && {
+          generatedPassword: result.generatedPassword,
+        }),
+      }),
+    });
+  };
+}
