@@ -1,6 +1,6 @@
 import type { AuditRecord } from "../../audit/ports.ts";
 import { ACTION_IDS } from "../contract.ts";
-import { buildAuditMessage } from "../views/audit-message.ts";
+import { buildAuditMessage } from "./audit-message.ts";
 
 const ACTOR_LABELS: Record<string, string> = {
   public: "The public API",

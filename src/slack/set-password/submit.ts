@@ -64,7 +64,7 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
             response_action: "errors",
             errors: setPasswordErrors(result.rules, result.mismatch),
           })
-        : refuse(describeIneligible(result.reason, target))));
+        : refuse(describeIneligible(result.reason, target, "plain"))));
     }
     if (result.notified) deps.wakeWorker();
     await ack({

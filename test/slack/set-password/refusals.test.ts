@@ -164,12 +164,13 @@ describe.each(backends)("/set-password refusals on %s", (backend) => {
       response_action: "errors",
       errors: { [SET_PASSWORD_BLOCKS.mode]: "This form is out of date: run /set-password again." },
     });
-    // The same reasons, in the same words, as /set-password itself.
+    // The same reasons, in the same words, as /set-password itself — in plain text: Slack shows
+    // a modal's errors without formatting, so mrkdwn marks would show as they are.
     const refusals = [
-      [socialUser, /^`google` is a social or enterprise connection/],
-      [missing, /^There is no connection named `x`/],
-      [unknownUser, /^There is no user \*nobody@example\.com\* in `/],
-      [otherUser, /^There is no user \*forged@example\.com\* in `/],
+      [socialUser, /^"google" is a social or enterprise connection/],
+      [missing, /^There is no connection named "x"/],
+      [unknownUser, /^There is no user nobody@example\.com in "/],
+      [otherUser, /^There is no user forged@example\.com in "/],
     ] as const;
     for (const [refused, says] of refusals) {
       expect(refused.body).toEqual({

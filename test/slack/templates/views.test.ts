@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { StoredTemplate } from "../../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../../src/email/template.ts";
+import { buildAuditMessage } from "../../../src/slack/audit-channel/audit-message.ts";
 import { SLACK_LIMITS } from "../../../src/slack/block-kit.ts";
 import { ACTION_IDS, TEMPLATE_EDIT_BLOCKS } from "../../../src/slack/contract.ts";
 import { buildTemplateCard } from "../../../src/slack/templates/card.ts";
@@ -12,7 +13,6 @@ import {
 } from "../../../src/slack/templates/edit-submission.ts";
 import { buildTemplateHistoryModal } from "../../../src/slack/templates/history-modal.ts";
 import { buildTemplatePreviewModal } from "../../../src/slack/templates/preview-modal.ts";
-import { buildAuditMessage } from "../../../src/slack/views/audit-message.ts";
 
 const AT = new Date("2025-03-04T05:06:07Z");
 const STORED: StoredTemplate = {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildAuditMessage } from "../../src/slack/views/audit-message.ts";
-import { textsOf } from "../support/slack-blocks.ts";
+import { buildAuditMessage } from "../../../src/slack/audit-channel/audit-message.ts";
+import { textsOf } from "../../support/slack-blocks.ts";
 
 describe("buildAuditMessage", () => {
   const at = new Date("2030-01-02T03:04:05.678Z");

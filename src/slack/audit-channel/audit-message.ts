@@ -1,6 +1,6 @@
 import { maskEmail, maskEmailsIn } from "../../users/email.ts";
-import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "./block-kit.ts";
-import { labelChangedFields } from "./template-fields.ts";
+import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "../block-kit.ts";
+import { labelChangedFields } from "../templates/fields.ts";
 
 export interface AuditMessageEntry {
   at: Date;

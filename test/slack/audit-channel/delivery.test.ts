@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACTION_IDS } from "../../src/slack/contract.ts";
-import { backends } from "../support/database.ts";
-import { createTestUser } from "../support/reset-fixture.ts";
-import { createEventSigner, sendGridEvent } from "../support/sendgrid-events.ts";
-import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
-import { appHomeOpenedEvent } from "../support/slack-requests.ts";
+import { ACTION_IDS } from "../../../src/slack/contract.ts";
+import { backends } from "../../support/database.ts";
+import { createTestUser } from "../../support/reset-fixture.ts";
+import { createEventSigner, sendGridEvent } from "../../support/sendgrid-events.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../../support/slack-passdesk.ts";
+import { appHomeOpenedEvent } from "../../support/slack-requests.ts";
 
 const signer = createEventSigner();
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog } from "../../src/db/schema.ts";
-import { CALLBACK_IDS } from "../../src/slack/contract.ts";
-import { backends } from "../support/database.ts";
-import { tokenIn } from "../support/memory-mailer.ts";
-import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
-import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../support/slack-passdesk.ts";
+import { auditLog } from "../../../src/db/schema.ts";
+import { CALLBACK_IDS } from "../../../src/slack/contract.ts";
+import { backends } from "../../support/database.ts";
+import { tokenIn } from "../../support/memory-mailer.ts";
+import { createTestUser, DEFAULT_CONNECTION } from "../../support/reset-fixture.ts";
+import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../../support/slack-passdesk.ts";
 import {
   generatedPasswordState,
   manageRolesState,
@@ -12,7 +12,7 @@ import {
   shownPassword,
   submitSetPassword,
   typedPasswordState,
-} from "../support/slack-views.ts";
+} from "../../support/slack-views.ts";
 
 const TYPED_PASSWORD = "quiet orchards glow amber";
 
