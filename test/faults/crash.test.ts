@@ -6,13 +6,14 @@ import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.t
 import { testHasher } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
 import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { inspectLink, postChangePassword, resetLinkIn } from "./support/reset-api.ts";
 import { numberedEmails, seedUsers } from "./support/seed-users.ts";
 import { watchSendGrid } from "./support/sendgrid-timeline.ts";
 import { logLines, unknownOutcomesByRef } from "./support/server-log.ts";
-import { mapConcurrently, sleep, waitUntil } from "./support/wait.ts";
 
 const USERS = numberedEmails("crash", 150);
 const SENDGRID_DELAY_MILLIS = 300;
@@ -88,7 +89,7 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
 
     // Mid-drain: some emails accepted, a full set of sends waiting on the slow provider.
     const unanswered = () => timeline.entries().filter((r) => r.request.status === null).length;
-    await waitUntil(
+    await waitFor(
       () => sendgrid.sentEmails().length >= 30 && unanswered() >= 10,
       60_000,
       "the drain to be under way",
@@ -116,7 +117,7 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
     server = await start();
     const baseUrl = server.baseUrl;
     const recipients = () => new Set(sendgrid.sentEmails().flatMap((email) => email.to));
-    await waitUntil(() => recipients().size === USERS.length, 60_000, "every user's email");
+    await waitFor(() => recipients().size === USERS.length, 60_000, "every user's email");
     const drainedAt = Date.now();
     // Settled: every lease the dead process held has expired and been retried, and the provider
     // has been quiet for a while with nothing left unanswered.
@@ -130,7 +131,7 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
         now > lastArrival + SETTLE_MILLIS
       );
     };
-    await waitUntil(settled, 60_000, "the outbox to settle", 250);
+    await waitFor(settled, 60_000, "the outbox to settle", 250);
     timeline.stop();
 
     const accepted = sendgrid.sentEmails();

@@ -3,13 +3,14 @@ import { emailOutbox, resetRequests } from "../../src/db/schema.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
 import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { inspectLink, postChangePassword, resetLinkIn } from "./support/reset-api.ts";
 import { numberedEmails, seedUsers } from "./support/seed-users.ts";
 import { type SendGridTimeline, watchSendGrid } from "./support/sendgrid-timeline.ts";
 import { logLines, unknownOutcomesByRef } from "./support/server-log.ts";
-import { mapConcurrently, sleep, waitUntil } from "./support/wait.ts";
 
 const USERS = numberedEmails("outage", 500);
 const TIMEOUT_MILLIS = 400;
@@ -64,7 +65,7 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
       const before = timeline.count();
       enter();
       await sleep(PHASE_MIN_MILLIS);
-      await waitUntil(
+      await waitFor(
         () => timeline.count() - before >= PHASE_REQUESTS[name],
         30_000,
         `${PHASE_REQUESTS[name]} requests in the ${name} phase`,
@@ -104,7 +105,7 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
     expect(statuses.filter((status) => status === 200)).toHaveLength(USERS.length);
 
     const recipients = () => new Set(sendgrid.sentEmails().flatMap((email) => email.to));
-    await waitUntil(() => recipients().size === USERS.length, 75_000, "every user's email");
+    await waitFor(() => recipients().size === USERS.length, 75_000, "every user's email");
     const drainedAt = Date.now();
     // A user reached by a late answer still has a retry coming (Passdesk saw a timeout): wait
     // until no retry is due or in flight, and every late answer has landed.
@@ -122,7 +123,7 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
       const lastArrival = Math.max(...timeline.entries().map((r) => r.arrivedAt));
       return quiet && now > lastRetryDue + SETTLE_MILLIS && now > lastArrival + SETTLE_MILLIS;
     };
-    await waitUntil(settled, 75_000, "the outbox to settle", 250);
+    await waitFor(settled, 75_000, "the outbox to settle", 250);
     timeline.stop();
 
     const accepted = sendgrid.sentEmails();

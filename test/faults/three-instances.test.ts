@@ -8,10 +8,11 @@ import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.t
 import { testHasher } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
 import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import { sleep } from "../support/wait-for.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { postChangePassword, resetLinkIn } from "./support/reset-api.ts";
 import { numberedEmails, seedUsers } from "./support/seed-users.ts";
-import { mapConcurrently, sleep } from "./support/wait.ts";
 
 const USERS = numberedEmails("trio", 150);
 const RACED_TICKETS = 10;
