@@ -6,10 +6,10 @@ import { createHttpApp } from "../src/http/app.ts";
 import { createLogger } from "../src/logger.ts";
 import { type RunningPassdesk, startPassdesk } from "../src/main.ts";
 import { isDictionaryRuleLoaded } from "../src/passwords/dictionary.ts";
-import { waitUntil } from "./faults/support/wait.ts";
 import { linesOf, runProcess } from "./support/cli.ts";
 import { backends, createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { BUILT_ENTRY, startServerProcess } from "./support/server-process.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 /** Whether a new TCP connection to the port is refused (fetch might reuse a pooled socket). */
 function refusesConnections(port: number): Promise<boolean> {
@@ -133,7 +133,7 @@ describe.each(backends)("npm start (the built dist/main.js as a process) on %s",
     const server = await startServerProcess(withPassword(database.env), {}, BUILT_ENTRY);
     expect((await fetch(`${server.baseUrl}/readyz`)).status).toBe(200);
     // Log lines are written asynchronously: /readyz can answer before the banner's last line.
-    await waitUntil(() => server.output().stdout.includes("Slack: "), 10_000, "the banner");
+    await waitFor(() => server.output().stdout.includes("Slack: "), 10_000, "the banner");
 
     const messages = server
       .output()

@@ -3,8 +3,10 @@ import type { Logger } from "../logger.ts";
 export interface SerialTask {
   /** Runs the task now, or once more right after the current run. */
   run(): void;
-  /** Resolves when no run is in progress. */
+  /** Resolves when the run in progress ends (a run asked for meanwhile may then be starting). */
   idle(): Promise<void>;
+  /** Whether a run is in progress. */
+  busy(): boolean;
 }
 
 /** Runs `task` one at a time; a run requested meanwhile happens once, right after. */
@@ -28,5 +30,5 @@ export function createSerialTask(task: () => Promise<void>, logger: Logger): Ser
         }
       });
   }
-  return { run, idle: async () => void (await running) };
+  return { run, idle: async () => void (await running), busy: () => running !== undefined };
 }

@@ -30,12 +30,6 @@ export interface SendDependencies extends ComposeDependencies {
   maxAttempts?: number;
 }
 
-export interface DrainResult {
-  sent: number;
-  retrying: number;
-  failed: number;
-}
-
 const DEFAULT_LEASE_MILLIS = 60_000;
 const DEFAULT_MAX_ATTEMPTS = 15;
 
@@ -46,17 +40,6 @@ export function claimDueEmails(deps: SendDependencies, limit: number): Promise<O
   const now = deps.clock.now();
   const leaseUntil = new Date(now.getTime() + (deps.leaseMillis ?? DEFAULT_LEASE_MILLIS));
   return deps.repo.outbox.claimDue(now, leaseUntil, limit);
-}
-
-/** Sends every email that is due, concurrently, and reports what happened. */
-export async function drainOutbox(deps: SendDependencies, batchSize = 100): Promise<DrainResult> {
-  const claimed = await claimDueEmails(deps, batchSize);
-  const outcomes = await Promise.all(claimed.map((email) => sendEmail(deps, email)));
-  return {
-    sent: outcomes.filter((outcome) => outcome === "sent").length,
-    retrying: outcomes.filter((outcome) => outcome === "retrying").length,
-    failed: outcomes.filter((outcome) => outcome === "failed").length,
-  };
 }
 
 /** Sends one leased email and records the result: sent, retry later, or failed for good. */

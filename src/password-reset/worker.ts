@@ -2,8 +2,9 @@ import { startPolling } from "../jobs/polling.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
+import { createOutboxSender } from "./outbox-sender.ts";
 import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requests.ts";
-import { claimDueEmails, type SendDependencies, sendEmail } from "./send-emails.ts";
+import type { SendDependencies } from "./send-emails.ts";
 
 export interface Worker {
   /**
@@ -56,7 +57,6 @@ export function startWorker(
   }: WorkerOptions,
 ): Worker {
   let stopped = false;
-  const inFlight = new Set<Promise<unknown>>();
   const resolver = createSerialTask(async () => {
     let resolved = 0;
     // A pass starts at the first pending id, then goes on after the last one it resolved: a scan
@@ -80,25 +80,7 @@ export function startWorker(
     }
     if (resolved > 0) sender.run();
   }, logger);
-  const sender = createSerialTask(async () => {
-    while (!stopped) {
-      const free = maxConcurrentSends - inFlight.size;
-      if (free <= 0) return;
-      const claimed = await claimDueEmails(deps, free);
-      for (const email of claimed) {
-        const sending = sendEmail(deps, email)
-          .catch((error) =>
-            logger.error({ err: error, messageRef: email.messageRef }, "send failed unexpectedly"),
-          )
-          .finally(() => {
-            inFlight.delete(sending);
-            sender.run();
-          });
-        inFlight.add(sending);
-      }
-      if (claimed.length < free) return;
-    }
-  }, logger);
+  const sender = createOutboxSender(deps, { logger, maxConcurrentSends });
   const pruner = createSerialTask(async () => {
     // A bounded amount per pass, so that a backlog of idle buckets never holds up the rest.
     for (let pass = 0; pass < 10 && !stopped; pass++) {
@@ -129,11 +111,8 @@ export function startWorker(
       stopped = true;
       poll.stop();
       prune.stop();
-      await Promise.all([resolver.idle(), sender.idle(), pruner.idle()]);
-      await Promise.race([
-        Promise.all(inFlight),
-        new Promise((resolve) => setTimeout(resolve, stopGraceMillis).unref()),
-      ]);
+      await Promise.all([resolver.idle(), sender.stop(), pruner.idle()]);
+      await sender.settle(stopGraceMillis);
     },
   };
 }

@@ -50,11 +50,6 @@ export interface CheckOptions {
   reused?: boolean;
 }
 
-/** Whether a stored string is a known level, for validating policies read from storage. */
-export function isPasswordLevel(value: unknown): value is PasswordLevel {
-  return (PASSWORD_LEVELS as readonly unknown[]).includes(value);
-}
-
 /** NFC, so that "é" typed on any keyboard is the same password. */
 export function normalizePassword(password: string): string {
   return password.normalize("NFC");

@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linesOf, runCli } from "../support/cli.ts";
-import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { describe, expect, it } from "vitest";
+import { linesOf, setUpCliDatabase } from "../support/cli.ts";
+import { backends } from "../support/database.ts";
 
 describe.each(backends)("passdesk migrate, connections and clients on %s", (backend) => {
-  let database: TestDatabase;
-  const passdesk = (...args: string[]) => runCli(database.env, args);
-
-  beforeAll(async () => {
-    database = await createTestDatabase(backend);
-  });
-
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const { passdesk } = setUpCliDatabase(backend);
 
   it("migrate prepares a new database and says it is up to date", async () => {
     const result = await passdesk("migrate");

@@ -1,20 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { linesOf, runCli } from "../support/cli.ts";
-import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { describe, expect, it } from "vitest";
+import { linesOf, setUpCliDatabase } from "../support/cli.ts";
+import { backends } from "../support/database.ts";
 
 const PASSWORD = "an audited but secret passphrase";
 
 describe.each(backends)("passdesk roles and audit on %s", (backend) => {
-  let database: TestDatabase;
-  const passdesk = (...args: string[]) => runCli(database.env, args);
-
-  beforeAll(async () => {
-    database = await createTestDatabase(backend);
-  });
-
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const { passdesk } = setUpCliDatabase(backend);
 
   it("roles list says there are no grants in a new database", async () => {
     const result = await passdesk("roles", "list");

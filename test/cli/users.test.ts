@@ -1,22 +1,13 @@
 import argon2 from "argon2";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fieldsOf, linesOf, runCli } from "../support/cli.ts";
-import { backends, createTestDatabase, type TestDatabase } from "../support/database.ts";
+import { describe, expect, it } from "vitest";
+import { fieldsOf, linesOf, runCli, setUpCliDatabase } from "../support/cli.ts";
+import { backends } from "../support/database.ts";
 
 const JANE_PASSWORD = "correct horse battery staple";
 const STDIN_PASSWORD = "a passphrase that stays out of shell history";
 
 describe.each(backends)("passdesk users on %s", (backend) => {
-  let database: TestDatabase;
-  const passdesk = (...args: string[]) => runCli(database.env, args);
-
-  beforeAll(async () => {
-    database = await createTestDatabase(backend);
-  });
-
-  afterAll(async () => {
-    await database?.drop();
-  });
+  const { passdesk, database } = setUpCliDatabase(backend);
 
   it("users add then users show round-trips the profile, with the email trimmed and lower-cased", async () => {
     const added = await passdesk(
@@ -88,7 +79,7 @@ describe.each(backends)("passdesk users on %s", (backend) => {
 
   it("users add --password - reads the password from standard input", async () => {
     const result = await runCli(
-      database.env,
+      database().env,
       ["users", "add", "--email", "stdin@example.com", "--password", "-"],
       { input: `${STDIN_PASSWORD}\n` },
     );
@@ -174,7 +165,7 @@ describe.each(backends)("passdesk users on %s", (backend) => {
   });
 
   it("stores argon2id hashes of the passwords given, the stdin one without its newline", async () => {
-    const { handle, repo } = await database.open();
+    const { handle, repo } = await database().open();
     try {
       const connection = await repo.connections.findByName("Username-Password-Authentication");
       if (!connection) throw new Error("default connection missing");

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Repository } from "../../src/db/stores.ts";
 import type { Bucket } from "../../src/rate-limits/ports.ts";
-import { backends, openMigratedDatabase } from "../support/database.ts";
 import { newResetRequest } from "../support/reset-requests.ts";
+import { openStores, storeBackends } from "../support/store-backends.ts";
 
 const START = new Date("2026-01-01T00:00:00Z");
 const seconds = (n: number) => new Date(START.getTime() + n * 1000);
 
-describe.each(backends)("token buckets on %s", (backend) => {
+describe.each(storeBackends)("token buckets on %s", (backend) => {
   let repo: Repository;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ repo, close } = await openMigratedDatabase(backend));
+    ({ repo, close } = await openStores(backend));
   });
   afterAll(async () => {
     await close?.();

@@ -6,6 +6,7 @@ import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.t
 import { DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { SLACK, type SlackPassdesk, startSlackPassdesk } from "../support/slack-passdesk.ts";
 import { signSlackRequest } from "../support/slack-requests.ts";
+import { sleep } from "../support/wait-for.ts";
 import { answerOf, createAnswerChecks } from "./support/answer-checks.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
@@ -20,7 +21,6 @@ import {
 import { postRaw, type RawAnswer } from "./support/raw-post.ts";
 import { openNewestForm } from "./support/reset-api.ts";
 import { seedUsers } from "./support/seed-users.ts";
-import { sleep } from "./support/wait.ts";
 
 const STORED = [
   "mike@example.org",

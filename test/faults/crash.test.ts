@@ -1,18 +1,18 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailOutbox, users } from "../../src/db/schema.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
 import { testHasher } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
-import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import type { ServerProcess } from "../support/server-process.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { inspectLink, postChangePassword, resetLinkIn } from "./support/reset-api.ts";
-import { numberedEmails, seedUsers } from "./support/seed-users.ts";
+import { numberedEmails } from "./support/seed-users.ts";
+import { type SendGridRig, startSendGridRig } from "./support/sendgrid-rig.ts";
 import { watchSendGrid } from "./support/sendgrid-timeline.ts";
 import { logLines, unknownOutcomesByRef } from "./support/server-log.ts";
-import { mapConcurrently, sleep, waitUntil } from "./support/wait.ts";
 
 const USERS = numberedEmails("crash", 150);
 const SENDGRID_DELAY_MILLIS = 300;
@@ -25,36 +25,19 @@ const SETTLE_MILLIS = 2_000;
 type SubmitOutcome = "changed" | "used" | "revoked" | "other";
 
 describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
-  let database: TestDatabase;
-  let sendgrid: FakeSendGrid;
+  let rig: SendGridRig;
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase(faultBackend);
-    const { handle, repo } = await database.open();
-    await seedUsers(repo, USERS);
-    await handle.close();
-    sendgrid = await startFakeSendGrid();
+    rig = await startSendGridRig(faultBackend, { users: USERS });
   });
-  afterAll(async () => {
-    await server?.stop("SIGKILL");
-    await sendgrid?.close();
-    await database?.drop();
-  });
+  afterAll(() => rig?.close());
 
   function start() {
-    return startServerProcess(database.env, {
+    return rig.startServer({
       SENDGRID_API_KEY: "SG.fault-crash",
-      SENDGRID_API_URL: sendgrid.url,
       SENDGRID_TIMEOUT_MILLIS: String(TIMEOUT_MILLIS),
       EMAIL_SEND_LEASE_SECONDS: String(LEASE_SECONDS),
-      RATE_LIMIT_PER_IP_BURST: "100000",
-      RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
-      // Not about the per-recipient limit: every request for a user is to be sent.
-      RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
-      // Every reset-page submission comes from 127.0.0.1.
-      RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
-      RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
     });
   }
 
@@ -76,8 +59,8 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
 
   it("loses no email and lets no ticket be used twice", { timeout: 150_000 }, async () => {
     const startedAt = Date.now();
-    const timeline = watchSendGrid(sendgrid);
-    sendgrid.delayResponses(SENDGRID_DELAY_MILLIS);
+    const timeline = watchSendGrid(rig.sendgrid);
+    rig.sendgrid.delayResponses(SENDGRID_DELAY_MILLIS);
     server = await start();
     const statuses = await mapConcurrently(
       USERS,
@@ -88,19 +71,19 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
 
     // Mid-drain: some emails accepted, a full set of sends waiting on the slow provider.
     const unanswered = () => timeline.entries().filter((r) => r.request.status === null).length;
-    await waitUntil(
-      () => sendgrid.sentEmails().length >= 30 && unanswered() >= 10,
+    await waitFor(
+      () => rig.sendgrid.sentEmails().length >= 30 && unanswered() >= 10,
       60_000,
       "the drain to be under way",
     );
-    const acceptedAtKill = sendgrid.sentEmails().length;
+    const acceptedAtKill = rig.sendgrid.sentEmails().length;
     const inFlightAtKill = unanswered();
     const killed = server;
     expect(await killed.stop("SIGKILL")).toBeNull();
     const killedAt = Date.now();
 
     // Rows still leased by the dead process: the emails the crash itself can send twice.
-    const { handle } = await database.open();
+    const { handle } = await rig.database.open();
     const leasedRefs = new Set(
       (await handle.db.select().from(emailOutbox).where(eq(emailOutbox.status, "sending"))).map(
         (row) => row.messageRef,
@@ -110,13 +93,13 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
     await handle.close();
     // The provider still answers the dead process's requests: those emails are delivered too.
     await sleep(SENDGRID_DELAY_MILLIS + 200);
-    sendgrid.recover();
+    rig.sendgrid.recover();
 
     const restartedAt = Date.now();
     server = await start();
     const baseUrl = server.baseUrl;
-    const recipients = () => new Set(sendgrid.sentEmails().flatMap((email) => email.to));
-    await waitUntil(() => recipients().size === USERS.length, 60_000, "every user's email");
+    const recipients = () => new Set(rig.sendgrid.sentEmails().flatMap((email) => email.to));
+    await waitFor(() => recipients().size === USERS.length, 60_000, "every user's email");
     const drainedAt = Date.now();
     // Settled: every lease the dead process held has expired and been retried, and the provider
     // has been quiet for a while with nothing left unanswered.
@@ -130,10 +113,10 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
         now > lastArrival + SETTLE_MILLIS
       );
     };
-    await waitUntil(settled, 60_000, "the outbox to settle", 250);
+    await waitFor(settled, 60_000, "the outbox to settle", 250);
     timeline.stop();
 
-    const accepted = sendgrid.sentEmails();
+    const accepted = rig.sendgrid.sentEmails();
     const duplicates = accepted.length - USERS.length;
     expect(accepted.every((email) => email.to.length === 1)).toBe(true);
     // An email goes out twice only if the dead process held it (once from it, once after the
@@ -189,7 +172,7 @@ describe(`SIGKILL mid-drain and restart (${faultBackend})`, () => {
     expect(all.filter((o) => o === "revoked")).toHaveLength(2 * duplicates);
 
     expect(await server.stop("SIGTERM")).toBe(0);
-    const check = await database.open();
+    const check = await rig.database.open();
     const sample = perUser.slice(0, 10);
     for (const user of sample) {
       const [row] = await check.handle.db.select().from(users).where(eq(users.email, user.email));

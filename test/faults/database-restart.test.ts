@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetRequests } from "../../src/db/schema.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
 import { localCluster, restartCluster } from "./support/postgres-cluster.ts";
 import { postChangePassword } from "./support/reset-api.ts";
-import { sleep, waitUntil } from "./support/wait.ts";
 
 const LANES = 4;
 /** Generous: during the restart a request may wait out the pool's connect timeouts (5 s each). */
@@ -92,7 +92,7 @@ describe.skipIf(!localCluster())("a PostgreSQL restart under load", () => {
       return condition();
     };
 
-    await waitUntil(
+    await waitFor(
       alive(() => ok().length >= 100),
       30_000,
       "100 requests stored before the restart",
@@ -100,12 +100,12 @@ describe.skipIf(!localCluster())("a PostgreSQL restart under load", () => {
     const restartAt = Date.now();
     const { restartMillis, readyMillis } = await restartCluster();
     const readyAt = restartAt + readyMillis;
-    await waitUntil(
+    await waitFor(
       alive(() => ok().filter((sample) => sample.at > readyAt).length >= 100),
       30_000,
       "100 requests stored after the restart",
     );
-    await waitUntil(
+    await waitFor(
       alive(() => readiness.some((probed) => probed.at > readyAt && probed.status === 200)),
       REQUEST_TIMEOUT_MILLIS + 5_000,
       "/readyz to be ready again",
@@ -145,7 +145,7 @@ describe.skipIf(!localCluster())("a PostgreSQL restart under load", () => {
     const storedDespite503 = unavailable.filter((sample) => stored.has(sample.email)).length;
 
     // The worker picked up again too: nothing stored is left unresolved.
-    await waitUntil(
+    await waitFor(
       async () =>
         (await handle.db.select({ status: resetRequests.status }).from(resetRequests)).every(
           (row) => row.status !== "pending",

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailOutbox, resetRequests } from "../../src/db/schema.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
-import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import type { ServerProcess } from "../support/server-process.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { inspectLink, postChangePassword, resetLinkIn } from "./support/reset-api.ts";
-import { numberedEmails, seedUsers } from "./support/seed-users.ts";
+import { numberedEmails } from "./support/seed-users.ts";
+import { type SendGridRig, startSendGridRig } from "./support/sendgrid-rig.ts";
 import { type SendGridTimeline, watchSendGrid } from "./support/sendgrid-timeline.ts";
 import { logLines, unknownOutcomesByRef } from "./support/server-log.ts";
-import { mapConcurrently, sleep, waitUntil } from "./support/wait.ts";
 
 const USERS = numberedEmails("outage", 500);
 const TIMEOUT_MILLIS = 400;
@@ -23,22 +23,13 @@ const REQUEST_SPREAD_MILLIS = 4_000;
 const SETTLE_MILLIS = 3_000;
 
 describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => {
-  let database: TestDatabase;
-  let sendgrid: FakeSendGrid;
+  let rig: SendGridRig;
   let server: ServerProcess | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase(faultBackend);
-    const { handle, repo } = await database.open();
-    await seedUsers(repo, USERS);
-    await handle.close();
-    sendgrid = await startFakeSendGrid();
+    rig = await startSendGridRig(faultBackend, { users: USERS });
   });
-  afterAll(async () => {
-    await server?.stop("SIGKILL");
-    await sendgrid?.close();
-    await database?.drop();
-  });
+  afterAll(() => rig?.close());
 
   /**
    * 500, then 429 with Retry-After, then no answer at all, then answers that come only after the
@@ -47,14 +38,17 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
    */
   async function runOutage(timeline: SendGridTimeline): Promise<Record<string, number>> {
     const phases: Array<[keyof typeof PHASE_REQUESTS, () => void]> = [
-      ["error500", () => sendgrid.failWith(500)],
-      ["rateLimited429", () => sendgrid.failWith(429, { retryAfter: String(RETRY_AFTER_SECONDS) })],
-      ["hang", () => sendgrid.hang()],
+      ["error500", () => rig.sendgrid.failWith(500)],
+      [
+        "rateLimited429",
+        () => rig.sendgrid.failWith(429, { retryAfter: String(RETRY_AFTER_SECONDS) }),
+      ],
+      ["hang", () => rig.sendgrid.hang()],
       [
         "acceptAfterTimeout",
         () => {
-          sendgrid.recover();
-          sendgrid.delayResponses(LATE_ACCEPT_MILLIS);
+          rig.sendgrid.recover();
+          rig.sendgrid.delayResponses(LATE_ACCEPT_MILLIS);
         },
       ],
     ];
@@ -64,14 +58,14 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
       const before = timeline.count();
       enter();
       await sleep(PHASE_MIN_MILLIS);
-      await waitUntil(
+      await waitFor(
         () => timeline.count() - before >= PHASE_REQUESTS[name],
         30_000,
         `${PHASE_REQUESTS[name]} requests in the ${name} phase`,
       );
       durations[name] = Date.now() - started;
     }
-    sendgrid.recover();
+    rig.sendgrid.recover();
     return durations;
   }
 
@@ -79,17 +73,12 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
     timeout: 120_000,
   }, async () => {
     const startedAt = Date.now();
-    server = await startServerProcess(database.env, {
+    server = await rig.startServer({
       SENDGRID_API_KEY: "SG.fault-outage",
-      SENDGRID_API_URL: sendgrid.url,
       SENDGRID_TIMEOUT_MILLIS: String(TIMEOUT_MILLIS),
-      RATE_LIMIT_PER_IP_BURST: "100000",
-      RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
-      // Not about the per-recipient limit: every request for a user is to be sent.
-      RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
     });
     const baseUrl = server.baseUrl;
-    const timeline = watchSendGrid(sendgrid);
+    const timeline = watchSendGrid(rig.sendgrid);
 
     const outageStartedAt = Date.now();
     const outage = runOutage(timeline);
@@ -103,8 +92,8 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
     const recoveredAt = Date.now();
     expect(statuses.filter((status) => status === 200)).toHaveLength(USERS.length);
 
-    const recipients = () => new Set(sendgrid.sentEmails().flatMap((email) => email.to));
-    await waitUntil(() => recipients().size === USERS.length, 75_000, "every user's email");
+    const recipients = () => new Set(rig.sendgrid.sentEmails().flatMap((email) => email.to));
+    await waitFor(() => recipients().size === USERS.length, 75_000, "every user's email");
     const drainedAt = Date.now();
     // A user reached by a late answer still has a retry coming (Passdesk saw a timeout): wait
     // until no retry is due or in flight, and every late answer has landed.
@@ -122,10 +111,10 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
       const lastArrival = Math.max(...timeline.entries().map((r) => r.arrivedAt));
       return quiet && now > lastRetryDue + SETTLE_MILLIS && now > lastArrival + SETTLE_MILLIS;
     };
-    await waitUntil(settled, 75_000, "the outbox to settle", 250);
+    await waitFor(settled, 75_000, "the outbox to settle", 250);
     timeline.stop();
 
-    const accepted = sendgrid.sentEmails();
+    const accepted = rig.sendgrid.sentEmails();
     const requests = timeline.entries();
     const lines = logLines(server);
     const unknown = unknownOutcomesByRef(lines);
@@ -196,7 +185,7 @@ describe(`a SendGrid outage during 500 reset requests (${faultBackend})`, () => 
     const revokedLinks = linkStates.flat().filter((state) => state === "revoked").length;
 
     expect(await server.stop("SIGTERM")).toBe(0);
-    const { handle } = await database.open();
+    const { handle } = await rig.database.open();
     const rows = await handle.db.select().from(emailOutbox);
     const requestRows = await handle.db.select().from(resetRequests);
     await handle.close();

@@ -11,11 +11,11 @@ import {
   submitSetPassword,
   typedPasswordState,
 } from "../support/slack-views.ts";
+import { sleep, waitFor } from "../support/wait-for.ts";
 import { faultBackend } from "./support/backend.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
 import { postChangePassword } from "./support/reset-api.ts";
 import { numberedEmails, seedUsers } from "./support/seed-users.ts";
-import { sleep, waitUntil } from "./support/wait.ts";
 
 const RESET = numberedEmails("slack-reset", 8);
 const SET = numberedEmails("slack-set", 4);
@@ -71,7 +71,7 @@ describe(`a Slack outage during Slack actions (${faultBackend})`, () => {
     const views = new Map<string, OpenedView>();
     for (const email of SET) views.set(email, await openSetPasswordModal(slack, email));
     for (const email of SELF) expect((await postChangePassword(slack.url, email)).status).toBe(200);
-    await waitUntil(
+    await waitFor(
       () => SELF.every((email) => slack.emails.some((sent) => sent.to === email)),
       20_000,
       "the self-service reset emails",
@@ -108,7 +108,7 @@ describe(`a Slack outage during Slack actions (${faultBackend})`, () => {
 
     // Audit rows are durable: after recovery each is posted once, oldest first.
     const expected = RESET.length + SET.length + SELF.length;
-    await waitUntil(
+    await waitFor(
       () => slack.auditMessages().length >= postedBefore + expected,
       60_000,
       `${expected} audit messages after recovery`,

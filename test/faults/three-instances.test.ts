@@ -3,15 +3,15 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationsFolder } from "../../src/db/migrate.ts";
 import { auditLog, connections, emailOutbox, users } from "../../src/db/schema.ts";
-import { createTestDatabase, type TestDatabase } from "../support/database.ts";
-import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.ts";
 import { testHasher } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
-import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import type { ServerProcess } from "../support/server-process.ts";
+import { sleep } from "../support/wait-for.ts";
 import { writeFaultReport } from "./support/fault-report.ts";
+import { mapConcurrently } from "./support/map-concurrently.ts";
 import { postChangePassword, resetLinkIn } from "./support/reset-api.ts";
 import { numberedEmails, seedUsers } from "./support/seed-users.ts";
-import { mapConcurrently, sleep } from "./support/wait.ts";
+import { type SendGridRig, startSendGridRig } from "./support/sendgrid-rig.ts";
 
 const USERS = numberedEmails("trio", 150);
 const RACED_TICKETS = 10;
@@ -23,21 +23,15 @@ const MIGRATIONS = (
 ).entries.length;
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreSQL", () => {
-  let database: TestDatabase;
-  let sendgrid: FakeSendGrid;
+  let rig: SendGridRig;
   let instances: ServerProcess[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase("postgres");
-    sendgrid = await startFakeSendGrid();
+    rig = await startSendGridRig("postgres");
     // Slow enough that the three workers' sends overlap.
-    sendgrid.delayResponses(150);
+    rig.sendgrid.delayResponses(150);
   });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.stop("SIGKILL")));
-    await sendgrid?.close();
-    await database?.drop();
-  });
+  afterAll(() => rig?.close());
 
   /** The simple load balancer: request `i` goes to instance `i mod 3`. */
   const urlFor = (i: number) => instances[i % instances.length]?.baseUrl ?? "";
@@ -49,21 +43,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
     // Started at the same moment on an empty database: all three race to migrate it.
     instances = await Promise.all(
       [0, 1, 2].map(() =>
-        startServerProcess(database.env, {
+        rig.startServer({
           SENDGRID_API_KEY: "SG.fault-trio",
-          SENDGRID_API_URL: sendgrid.url,
-          RATE_LIMIT_PER_IP_BURST: "100000",
-          RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
-          // Not about the per-recipient limit: every request for a user is to be sent.
-          RATE_LIMIT_PER_RECIPIENT_BURST: "1000000",
-          // Every reset-page submission comes from 127.0.0.1.
-          RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "100000",
-          RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "100000",
           RATE_LIMIT_PER_EMAIL_BURST: String(PER_EMAIL_BURST),
         }),
       ),
     );
-    const { handle, repo } = await database.open();
+    const { handle, repo } = await rig.database.open();
     try {
       const applied = (await handle.db.execute(
         sql`select count(*)::int as count from drizzle.__drizzle_migrations`,
@@ -77,9 +63,9 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
         USERS.map(async (email, i) => (await postChangePassword(urlFor(i), email)).status),
       );
       expect(statuses.every((status) => status === 200)).toBe(true);
-      await sendgrid.waitForEmails(USERS.length, 60_000);
+      await rig.sendgrid.waitForEmails(USERS.length, 60_000);
       await sleep(3_000); // time for a double send to show up, were there one
-      const accepted = sendgrid.sentEmails();
+      const accepted = rig.sendgrid.sentEmails();
       expect(accepted.map((email) => email.to.join()).sort()).toEqual([...USERS].sort());
       const outbox = await handle.db.select().from(emailOutbox);
       expect(outbox.every((row) => row.status === "sent" && row.attempts === 1)).toBe(true);

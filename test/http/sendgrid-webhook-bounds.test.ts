@@ -4,6 +4,7 @@ import { backends } from "../support/database.ts";
 import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { openConnection, type RawConnection } from "../support/raw-connection.ts";
 import { createEventSigner } from "../support/sendgrid-events.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const HANG_GUARD = { timeout: 30_000 };
 
@@ -98,21 +99,31 @@ describe.each(backends)("POST /webhooks/sendgrid's bounds on %s", HANG_GUARD, (b
 
     // The stalled four are admitted as the server reads their headers: wait until it has.
     let busy: Response | undefined;
-    for (let attempt = 0; attempt < 100 && !busy; attempt += 1) {
-      const response = await signedAt(0);
-      if (response.status === 503) busy = response;
-      else await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      async () => {
+        const response = await signedAt(0);
+        if (response.status === 503) busy = response;
+        return busy !== undefined;
+      },
+      10_000,
+      "a 503 while the four are read",
+      20,
+    );
     expect(busy?.status).toBe(503);
     expect(busy?.headers.get("retry-after")).toBe("1");
 
     for (const connection of stalled) connection.destroy();
     await Promise.all(stalled.map((connection) => connection.closed));
     let status = 503;
-    for (let attempt = 0; attempt < 100 && status === 503; attempt += 1) {
-      status = (await signedAt(0)).status;
-      if (status === 503) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(
+      async () => {
+        status = (await signedAt(0)).status;
+        return status !== 503;
+      },
+      10_000,
+      "an answer other than 503 once the four end",
+      20,
+    );
     expect(status).toBe(204);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { openConnection, type RawConnection, trickle } from "../support/raw-connection.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 // The server's limits are the same whatever the database, so these run on PGlite only.
 const HANG_GUARD = { timeout: 20_000 };
@@ -137,12 +138,14 @@ describe("the HTTP server's connection bound", HANG_GUARD, () => {
     first?.destroy();
     await first?.closed;
     let served: RawConnection | undefined;
-    for (let attempt = 0; attempt < 50 && !served; attempt += 1) {
-      served = await servedConnection().catch(async () => {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        return undefined;
-      });
-    }
+    await waitFor(
+      async () => {
+        served = await servedConnection().catch(() => undefined);
+        return served !== undefined;
+      },
+      10_000,
+      "a connection to be served in the freed place",
+    );
     expect(served).toBeDefined();
     for (const connection of [...others, served]) connection?.destroy();
     expect(logs.lines().map((line) => line.msg)).toContain(

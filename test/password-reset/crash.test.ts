@@ -4,20 +4,9 @@ import { type FakeSendGrid, startFakeSendGrid } from "../support/fake-sendgrid.t
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
 import { type ServerProcess, startServerProcess } from "../support/server-process.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const USERS = Array.from({ length: 12 }, (_, i) => `crash${i}@example.com`);
-
-async function waitFor(
-  condition: () => boolean,
-  timeoutMillis: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(backends)("a process killed mid-send on %s", (backend) => {
   let database: TestDatabase;

@@ -7,7 +7,6 @@ import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
 import { completePasswordReset, inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
-import { drainOutbox } from "../../src/password-reset/send-emails.ts";
 import { hashTicketToken } from "../../src/password-reset/tokens.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
@@ -20,6 +19,7 @@ import {
   testLimits,
   testRecipientLimit,
 } from "../support/reset-fixture.ts";
+import { sendDueEmails } from "../support/send-due-emails.ts";
 
 describe.each(backends)("the reset flow on %s", (backend) => {
   let database: { handle: DatabaseHandle; repo: Repository; close(): Promise<void> };
@@ -49,7 +49,7 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     const recorded = await request(email, `198.51.100.${Math.floor(Math.random() * 250)}`);
     expect(recorded.ok).toBe(true);
     await resolvePendingRequests({ repo, clock, recipientLimit: testRecipientLimit });
-    await drainOutbox(sendDependencies(repo, mailer, clock));
+    await sendDueEmails(sendDependencies(repo, mailer, clock));
     return mailer.sent.slice(before);
   }
 
@@ -154,7 +154,7 @@ describe.each(backends)("the reset flow on %s", (backend) => {
       ["jane@example.com", "queued"],
     ]);
 
-    await drainOutbox(sendDependencies(repo, mailer, clock));
+    await sendDueEmails(sendDependencies(repo, mailer, clock));
     expect(mailer.sent.slice(before).map((email) => email.to)).toEqual([
       "jane@example.com",
       "jane@example.com",

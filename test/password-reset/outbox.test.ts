@@ -4,7 +4,6 @@ import { MailerError } from "../../src/email/mailer.ts";
 import { inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
-import { drainOutbox } from "../../src/password-reset/send-emails.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { createMemoryMailer, tokenIn } from "../support/memory-mailer.ts";
@@ -15,6 +14,7 @@ import {
   testLimits,
   testRecipientLimit,
 } from "../support/reset-fixture.ts";
+import { sendDueEmails } from "../support/send-due-emails.ts";
 
 describe.each(backends)("the email outbox on %s", (backend) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -54,7 +54,7 @@ describe.each(backends)("the email outbox on %s", (backend) => {
     await queue(emails);
     mailer.failNext(25, new MailerError("SendGrid answered 503", "retryable", { status: 503 }));
     for (let round = 0; round < 20 && mailer.sent.length < 10; round++) {
-      await drainOutbox(deps);
+      await sendDueEmails(deps);
       clock.advance(20 * 60_000);
     }
     expect(mailer.sent.map((email) => email.to).sort()).toEqual([...emails].sort());
@@ -70,9 +70,9 @@ describe.each(backends)("the email outbox on %s", (backend) => {
       1,
       new MailerError("SendGrid answered 400: invalid from", "permanent", { status: 400 }),
     );
-    expect(await drainOutbox(deps)).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(await sendDueEmails(deps)).toEqual({ sent: 0, retrying: 0, failed: 1 });
     clock.advance(3_600_000);
-    expect(await drainOutbox(deps)).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await sendDueEmails(deps)).toEqual({ sent: 0, retrying: 0, failed: 0 });
     const audit = await repo.audit.tail(5);
     expect(audit.at(-1)).toMatchObject({
       action: "password_reset.email",
@@ -91,24 +91,24 @@ describe.each(backends)("the email outbox on %s", (backend) => {
       10,
     );
     expect(leased).toHaveLength(1);
-    expect(await drainOutbox(deps)).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await sendDueEmails(deps)).toEqual({ sent: 0, retrying: 0, failed: 0 });
     clock.advance(30_001);
-    expect(await drainOutbox(deps)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(await sendDueEmails(deps)).toEqual({ sent: 1, retrying: 0, failed: 0 });
     expect(mailer.sent.map((email) => email.to)).toEqual(["user11@example.com"]);
   });
 
-  it("concurrent drains never send one email twice", async () => {
+  it("concurrent senders never send one email twice", async () => {
     const mailer = createMemoryMailer();
     const deps = sendDependencies(repo, mailer, clock);
     const emails = Array.from({ length: 8 }, (_, i) => `user${12 + i}@example.com`);
     await queue(emails);
     await Promise.all([
-      drainOutbox(deps, 3),
-      drainOutbox(deps, 3),
-      drainOutbox(deps, 3),
-      drainOutbox(deps, 3),
+      sendDueEmails(deps, { maxConcurrentSends: 3 }),
+      sendDueEmails(deps, { maxConcurrentSends: 3 }),
+      sendDueEmails(deps, { maxConcurrentSends: 3 }),
+      sendDueEmails(deps, { maxConcurrentSends: 3 }),
     ]);
-    await drainOutbox(deps);
+    await sendDueEmails(deps);
     expect(mailer.sent.map((email) => email.to).sort()).toEqual([...emails].sort());
   });
 });

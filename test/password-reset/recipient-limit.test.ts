@@ -3,7 +3,6 @@ import type { Repository } from "../../src/db/stores.ts";
 import type { LimitRule } from "../../src/password-reset/rate-limit.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
-import { drainOutbox } from "../../src/password-reset/send-emails.ts";
 import { requestStaffReset } from "../../src/password-reset/staff-reset.ts";
 import { hashTicketToken } from "../../src/password-reset/tokens.ts";
 import { createManualClock } from "../support/clock.ts";
@@ -15,6 +14,7 @@ import {
   sendDependencies,
   testLimits,
 } from "../support/reset-fixture.ts";
+import { sendDueEmails } from "../support/send-due-emails.ts";
 
 /** The default: three emails per user in any fifteen minutes. */
 const THREE_PER_QUARTER_HOUR: LimitRule = { burst: 3, perMinute: 3 / 15 };
@@ -58,7 +58,7 @@ describe.each(backends)("the per-recipient limit on %s", (backend) => {
       recipientLimit: THREE_PER_QUARTER_HOUR,
     };
     while ((await resolvePendingRequests(deps)).count > 0) {}
-    await drainOutbox(deps);
+    await sendDueEmails(deps);
     return mailer.sent.slice(before);
   }
 

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "../../src/db/rows.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import { startWorker } from "../../src/password-reset/worker.ts";
-import { waitUntil } from "../faults/support/wait.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { createMemoryMailer } from "../support/memory-mailer.ts";
 import { sendDependencies, silentLogger } from "../support/reset-fixture.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 describe.each(backends)("the worker's pruning of rate limits on %s", (backend) => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -42,7 +42,7 @@ describe.each(backends)("the worker's pruning of rate limits on %s", (backend) =
       pruneIntervalMillis: 20,
     });
     try {
-      await waitUntil(async () => (await count()) === 1, 30_000, "the idle buckets to be pruned");
+      await waitFor(async () => (await count()) === 1, 30_000, "the idle buckets to be pruned");
       const [busy] = await repo.rateLimits.take([bucket("busy")], clock.now());
       expect(busy).toMatchObject({ allowed: false });
     } finally {

@@ -7,16 +7,9 @@ import { createManualClock } from "../support/clock.ts";
 import { createTestDatabase, type TestDatabase } from "../support/database.ts";
 import { createMemoryMailer } from "../support/memory-mailer.ts";
 import { DEFAULT_CONNECTION, sendDependencies, silentLogger } from "../support/reset-fixture.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const REQUESTS = 450;
-
-async function waitFor(check: () => Promise<boolean>, timeoutMillis = 30_000): Promise<void> {
-  const until = Date.now() + timeoutMillis;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 // Row locks held by another session need a second connection: PostgreSQL only.
 describe.runIf(process.env.TEST_DATABASE_URL)("the worker on PostgreSQL", () => {
@@ -72,12 +65,20 @@ describe.runIf(process.env.TEST_DATABASE_URL)("the worker on PostgreSQL", () => 
       pollIntervalMillis: 200,
     });
     try {
-      await waitFor(async () => (await pendingCount()) === 1);
+      await waitFor(
+        async () => (await pendingCount()) === 1,
+        30_000,
+        "all but the held request resolved",
+      );
       expect(await status(held)).toBe("pending");
 
       release();
       await holding;
-      await waitFor(async () => (await status(held)) !== "pending");
+      await waitFor(
+        async () => (await status(held)) !== "pending",
+        30_000,
+        "the held request resolved",
+      );
 
       expect(await pendingCount()).toBe(0);
       expect(await status(held)).toBe("unknown_user");

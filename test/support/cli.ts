@@ -1,6 +1,12 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { DatabaseEnv } from "./database.ts";
+import { afterAll, beforeAll } from "vitest";
+import {
+  type BackendName,
+  createTestDatabase,
+  type DatabaseEnv,
+  type TestDatabase,
+} from "./database.ts";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -32,6 +38,32 @@ export function runCli(
     ...options,
     env: { ...database, ...options.env },
   });
+}
+
+export interface CliDatabase {
+  /** The database, once the suite's beforeAll has created it. */
+  database(): TestDatabase;
+  /** Runs `passdesk ...args` against it. */
+  passdesk(...args: string[]): Promise<CliResult>;
+}
+
+/**
+ * A database of its own for one suite of CLI tests: created before them, dropped after. Call it
+ * in the describe block, before the suite's own hooks.
+ */
+export function setUpCliDatabase(backend: BackendName): CliDatabase {
+  let created: TestDatabase | undefined;
+  beforeAll(async () => {
+    created = await createTestDatabase(backend);
+  });
+  afterAll(async () => {
+    await created?.drop();
+  });
+  const database = () => {
+    if (!created) throw new Error("the test database is created in beforeAll");
+    return created;
+  };
+  return { database, passdesk: (...args) => runCli(database().env, args) };
 }
 
 /**

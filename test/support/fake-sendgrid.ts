@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Ajv, type ErrorObject } from "ajv";
+import { sleep } from "./wait-for.ts";
 
 // SendGrid's Mail Send request schema, kept in the repository (source and licence: test/fixtures/README.md).
 const SCHEMA_URL = new URL("../fixtures/sendgrid-mail-send.schema.json", import.meta.url);
@@ -243,8 +244,4 @@ function respond(
     ...(payload === undefined ? {} : { "Content-Type": "application/json" }),
   });
   response.end(text);
-}
-
-function sleep(millis: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, millis));
 }

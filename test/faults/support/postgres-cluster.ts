@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
-import { waitUntil } from "./wait.ts";
+import { waitFor } from "../../support/wait-for.ts";
 
 const run = promisify(execFile);
 const CONFIG_ROOT = "/etc/postgresql";
@@ -61,6 +61,6 @@ export async function restartCluster(): Promise<{ restartMillis: number; readyMi
     },
   );
   const restartMillis = Date.now() - started;
-  await waitUntil(() => isReady(cluster.host, cluster.port), 30_000, "pg_isready", 100);
+  await waitFor(() => isReady(cluster.host, cluster.port), 30_000, "pg_isready", 100);
   return { restartMillis, readyMillis: Date.now() - started };
 }

@@ -1,7 +1,7 @@
 import type { FakeSendGrid } from "../../support/fake-sendgrid.ts";
 import { DEFAULT_CONNECTION } from "../../support/reset-fixture.ts";
 import { openResetForm } from "../../support/reset-page-client.ts";
-import { waitUntil } from "./wait.ts";
+import { waitFor } from "../../support/wait-for.ts";
 
 /** POSTs Auth0's change_password for `email`; resolves with the status and body text. */
 export async function postChangePassword(
@@ -51,7 +51,7 @@ export async function openNewestForm(sendgrid: FakeSendGrid, baseUrl: string, ad
   const emails = () => sendgrid.sentEmails().filter((sent) => sent.to.includes(address));
   const earlier = emails().length;
   await postChangePassword(baseUrl, address);
-  await waitUntil(() => emails().length > earlier, 20_000, `a new email to ${address}`);
+  await waitFor(() => emails().length > earlier, 20_000, `a new email to ${address}`);
   for (const email of emails().reverse()) {
     const form = await openResetForm(`${baseUrl}${resetLinkIn(email.text)}`);
     if (form.csrf !== "") return form;

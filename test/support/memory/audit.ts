@@ -1,0 +1,104 @@
+import type {
+  AuditEntry,
+  AuditLog,
+  AuditPostQueue,
+  AuditRecord,
+} from "../../../src/audit/ports.ts";
+import { type AuditRow, copy, type MemoryDatabase } from "./database.ts";
+
+function toRecord({
+  slackState: _state,
+  slackNextAttemptAt: _next,
+  slackChannel: _channel,
+  slackTs: _ts,
+  ...record
+}: AuditRow): AuditRecord {
+  return copy(record);
+}
+
+/** AuditLog over an array, with src/db/audit-store.ts's semantics. */
+export function createMemoryAuditLog(
+  database: MemoryDatabase,
+  shouldPost: (entry: AuditEntry) => boolean = () => false,
+): AuditLog {
+  const { tables, clock } = database;
+  async function recordAll(entries: AuditEntry[]): Promise<void> {
+    const now = clock.now();
+    for (const entry of entries) {
+      const post = shouldPost(entry);
+      tables.audit.push({
+        id: database.nextId("audit"),
+        at: now,
+        actorType: entry.actorType,
+        actorId: entry.actorId ?? null,
+        action: entry.action,
+        outcome: entry.outcome,
+        targetEmail: entry.targetEmail ?? null,
+        connection: entry.connection ?? null,
+        requestId: entry.requestId ?? null,
+        details: copy(entry.details ?? {}),
+        slackAttempts: 0,
+        slackState: post ? "pending" : null,
+        slackNextAttemptAt: post ? now : null,
+        slackChannel: null,
+        slackTs: null,
+      });
+    }
+  }
+  return {
+    record: (entry) => recordAll([entry]),
+    recordAll,
+    async tail(count) {
+      return tables.audit.slice(-count).map(toRecord);
+    },
+  };
+}
+
+/** AuditPostQueue over the same array: head of line, as src/db/audit-store.ts. */
+export function createMemoryAuditPostQueue(database: MemoryDatabase): AuditPostQueue {
+  const { tables } = database;
+  const byId = (id: number) => tables.audit.find((row) => row.id === id);
+  return {
+    async claimDue(at, leaseUntil, limit) {
+      // The oldest pending rows up to the first one not yet due: the channel keeps event order.
+      const head = tables.audit.filter((row) => row.slackState === "pending").slice(0, limit);
+      const blocked = head.findIndex(
+        (row) => row.slackNextAttemptAt !== null && row.slackNextAttemptAt > at,
+      );
+      const claimed = blocked === -1 ? head : head.slice(0, blocked);
+      for (const row of claimed) row.slackNextAttemptAt = leaseUntil;
+      return claimed.map(toRecord);
+    },
+    async markPosted(id, channel, ts) {
+      const row = byId(id);
+      if (row)
+        Object.assign(row, {
+          slackState: "posted",
+          slackChannel: channel,
+          slackTs: ts,
+          slackNextAttemptAt: null,
+        });
+    },
+    async scheduleRetry(id, nextAttemptAt) {
+      const row = byId(id);
+      if (row)
+        Object.assign(row, {
+          slackNextAttemptAt: nextAttemptAt,
+          slackAttempts: row.slackAttempts + 1,
+        });
+    },
+    async markAbandoned(id) {
+      const row = byId(id);
+      if (row) Object.assign(row, { slackState: "abandoned", slackNextAttemptAt: null });
+    },
+    async findPosted(action, requestId) {
+      const row = tables.audit.findLast(
+        (entry) =>
+          entry.action === action && entry.requestId === requestId && entry.slackState === "posted",
+      );
+      return row?.slackChannel && row.slackTs
+        ? { record: toRecord(row), channel: row.slackChannel, ts: row.slackTs }
+        : undefined;
+    },
+  };
+}
