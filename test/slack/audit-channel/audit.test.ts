@@ -4,7 +4,12 @@ import { CALLBACK_IDS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
 import { tokenIn } from "../../support/memory-mailer.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../../support/reset-fixture.ts";
-import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../../support/slack-passdesk.ts";
+import {
+  SLACK,
+  type SlackPassdesk,
+  STAFF,
+  startSlackPassdesk,
+} from "../../support/slack-passdesk.ts";
 import {
   generatedPasswordState,
   manageRolesState,

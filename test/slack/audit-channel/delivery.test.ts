@@ -3,7 +3,12 @@ import { ACTION_IDS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
 import { createTestUser } from "../../support/reset-fixture.ts";
 import { createEventSigner, sendGridEvent } from "../../support/sendgrid-events.ts";
-import { SLACK, type SlackPassdesk, STAFF, startSlackPassdesk } from "../../support/slack-passdesk.ts";
+import {
+  SLACK,
+  type SlackPassdesk,
+  STAFF,
+  startSlackPassdesk,
+} from "../../support/slack-passdesk.ts";
 import { appHomeOpenedEvent } from "../../support/slack-requests.ts";
 
 const signer = createEventSigner();
