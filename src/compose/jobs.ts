@@ -1,10 +1,12 @@
 import { startAuditPoster } from "../audit/post-to-channel.ts";
-import type { Config } from "../config.ts";
+import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
 import { startWorker } from "../password-reset/worker.ts";
 import { startSlack } from "../slack/app.ts";
 import { createSlackDeliveryNotifier } from "../slack/audit-channel/delivery-status.ts";
 import { createSlackAuditChannel } from "../slack/audit-channel/slack-audit-channel.ts";
+import { createRoleResolver } from "../slack/role-resolver.ts";
+import { createSlackWebClient, listUsergroupMembersWith } from "../slack/web-client.ts";
 import type { Adapters } from "./adapters.ts";
 
 export function emailSettingsOf(config: Config, publicUrl: string): EmailSettings {
@@ -48,6 +50,7 @@ export async function startBackgroundJobs(
   const slackSettings = config.slack.settings;
   const slackStart = slackSettings
     ? await startSlack(slackSettings, {
+        ...createSlackAdapters(slackSettings, { repo, clock, logger }),
         repo,
         hasher,
         clock,
@@ -83,4 +86,20 @@ export async function startBackgroundJobs(
       await slack?.stop();
     },
   };
+}
+
+/** Slack's Web API client, and the role resolver that reads user groups through it. */
+function createSlackAdapters(
+  settings: SlackConfig,
+  { repo, clock, logger }: Pick<Adapters, "repo" | "clock" | "logger">,
+) {
+  const web = createSlackWebClient(settings, logger);
+  const roles = createRoleResolver({
+    grants: repo.roles,
+    bootstrapAdmins: settings.bootstrapAdmins,
+    usergroups: { admin: settings.adminUsergroup, support: settings.supportUsergroup },
+    listUsergroupMembers: listUsergroupMembersWith(web.client),
+    clock,
+  });
+  return { web, roles };
 }

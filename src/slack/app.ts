@@ -1,4 +1,4 @@
-import { App, webApi } from "@slack/bolt";
+import { App, type webApi } from "@slack/bolt";
 import type { Hono } from "hono";
 import type { SlackConfig } from "../config.ts";
 import { registerAppHome } from "./app-home/register.ts";
@@ -6,13 +6,12 @@ import { checkSlackTokens, type SlackIdentity, type SlackTokenName } from "./che
 import type { SlackDependencies } from "./dependencies.ts";
 import { createHonoReceiver } from "./receiver.ts";
 import { registerResetPassword } from "./reset-password/register.ts";
-import { createRoleResolver } from "./role-resolver.ts";
 import { registerRoles } from "./roles/register.ts";
 import { registerSetPassword } from "./set-password/register.ts";
-import { createSlackLogger } from "./slack-logger.ts";
 import { createSocketModeConnection } from "./socket-mode.ts";
 import { registerTemplates } from "./templates/register.ts";
 import { watchBotToken } from "./watch-bot-token.ts";
+import type { SlackWebClient } from "./web-client.ts";
 
 export interface RunningSlack {
   /** `POST /slack/events` for HTTP mode; undefined in Socket Mode. */
@@ -33,15 +32,10 @@ export type SlackStart =
   | { ok: true; slack: RunningSlack }
   | { ok: false; token: SlackTokenName; error: string };
 
-// A few quick retries, never Slack's default of minutes: a user is waiting, and the audit
-// poster has its own durable retry.
-const CLIENT_OPTIONS = {
-  retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1_000 },
-  rejectRateLimitedCalls: true,
-  timeout: 10_000,
+export type SlackAppDependencies = Omit<SlackDependencies, "bootstrapAdmins"> & {
+  /** Built by the composition root; the role resolver reads user groups through it too. */
+  web: SlackWebClient;
 };
-
-export type SlackAppDependencies = Omit<SlackDependencies, "roles" | "bootstrapAdmins">;
 
 /**
  * Checks the tokens (auth.test; apps.connections.open in Socket Mode), then builds the Bolt app
@@ -56,9 +50,7 @@ export async function startSlack(
   if (!check.ok && check.reason === "rejected") {
     return { ok: false, token: check.token, error: check.error };
   }
-  const logger = createSlackLogger(deps.logger);
-  const clientOptions = { ...CLIENT_OPTIONS, slackApiUrl: settings.apiUrl, logger };
-  const client = new webApi.WebClient(settings.botToken, clientOptions);
+  const { client, clientOptions, slackLogger: logger } = deps.web;
 
   // auth.test once, remembered only when it succeeds (Bolt's own cache would keep a failure).
   let identity: Promise<SlackIdentity> | undefined = check.ok
@@ -98,18 +90,7 @@ export async function startSlack(
     logger,
   });
 
-  const listenerDeps: SlackDependencies = {
-    ...deps,
-    bootstrapAdmins: settings.bootstrapAdmins,
-    roles: createRoleResolver({
-      grants: deps.repo.roles,
-      bootstrapAdmins: settings.bootstrapAdmins,
-      usergroups: { admin: settings.adminUsergroup, support: settings.supportUsergroup },
-      listUsergroupMembers: async (usergroup) =>
-        (await client.usergroups.users.list({ usergroup })).users ?? [],
-      clock: deps.clock,
-    }),
-  };
+  const listenerDeps: SlackDependencies = { ...deps, bootstrapAdmins: settings.bootstrapAdmins };
   registerResetPassword(app, listenerDeps);
   registerSetPassword(app, listenerDeps);
   registerRoles(app, listenerDeps);
