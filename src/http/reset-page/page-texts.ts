@@ -1,0 +1,32 @@
+/** Link tokens are 43 characters; anything much longer is not one, and is not looked up. */
+export const MAX_TOKEN_CHARS = 100;
+
+/** The reset page's error pages, by what went wrong. */
+export const PAGES = {
+  tooLarge: {
+    title: "Request too large",
+    message: "The form was too large. Please go back and try again.",
+  },
+  unreadable: {
+    title: "Invalid form",
+    message: "The form could not be read. Please open the link from your email again.",
+  },
+  illFormedForm: {
+    title: "Invalid characters",
+    message:
+      "The form contained text that is not valid Unicode, so nothing was changed. Please open the link from your email again and type your new password.",
+  },
+  illFormedLink: {
+    title: "Invalid characters",
+    message:
+      "This link contains text that is not valid Unicode. Copy the whole link from the email and paste it into your browser’s address bar.",
+  },
+  unavailable: {
+    title: "Temporarily unavailable",
+    message: "We could not load this page. Please try again in a minute.",
+  },
+  notChanged: {
+    title: "Temporarily unavailable",
+    message: "Your password was not changed. Please try again in a minute.",
+  },
+} as const;
