@@ -33,11 +33,12 @@ function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
     });
     try {
       await migrateDatabase(handle);
-      const repo = createRepository(handle);
+      const hasher = createArgon2Hasher();
+      const repo = createRepository(handle, { hasher });
       return await work({
         config,
         repo,
-        hasher: createArgon2Hasher(),
+        hasher,
         osUser,
         print: (line) => process.stdout.write(`${line}\n`),
         audit: (entry) => repo.audit.record({ actorType: "cli", actorId: osUser, ...entry }),

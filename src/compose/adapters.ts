@@ -29,18 +29,19 @@ export function createAdapters(
 ) {
   const { logger, clock } = options;
   const slackSettings = config.slack.settings;
-  const repo = createRepository(handle, {
-    shouldPostAudit: createAuditChannelFilter({
-      hasChannel: slackSettings?.auditChannel !== undefined,
-      publicRequests: slackSettings?.auditPublicRequests === true,
-    }),
-  });
   // One bound for every server-side caller (reset page, Slack, later sign-in): Argon2 work from
   // all of them together never takes more than its share of the CPU and the libuv thread pool.
   const hasher = createBoundedHasher(
     options.hasher ?? createArgon2Hasher(options.argon2),
     config.argon2Bounds,
   );
+  const repo = createRepository(handle, {
+    hasher,
+    shouldPostAudit: createAuditChannelFilter({
+      hasChannel: slackSettings?.auditChannel !== undefined,
+      publicRequests: slackSettings?.auditPublicRequests === true,
+    }),
+  });
   const mailer =
     options.mailer ??
     (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));

@@ -2,6 +2,8 @@ import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
 import type { ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
+import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
+import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { RoleStore } from "../roles/ports.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
@@ -42,6 +44,8 @@ export interface Repository extends Stores {
 }
 
 export interface RepositoryOptions {
+  /** Checks the built-in users' passwords (`UserStore.verifyPassword`); argon2 by default. */
+  hasher?: PasswordHasher;
   /** Which audit entries are also posted to the Slack audit channel (none by default). */
   shouldPostAudit?: (entry: AuditEntry) => boolean;
 }
@@ -52,13 +56,13 @@ export interface RepositoryOptions {
  */
 export function createStores(
   db: Executor,
-  options: RepositoryOptions = {},
+  options: RepositoryOptions & { hasher: PasswordHasher },
   query: RawQuery = drizzleQuery(db),
 ): Stores {
   return {
     connections: createDrizzleConnectionStore(db),
     clients: createDrizzleClientStore(db),
-    users: createDrizzleUserStore(db),
+    users: createDrizzleUserStore(db, options.hasher),
     roles: createDrizzleRoleStore(db),
     audit: createDrizzleAuditLog(db, query, options.shouldPostAudit),
     resetRequests: createDrizzleResetRequestStore(db, query),
@@ -72,8 +76,12 @@ export function createStores(
 
 export function createRepository(
   { db, query }: Pick<DatabaseHandle, "db" | "query">,
-  options: RepositoryOptions = {},
+  repositoryOptions: RepositoryOptions = {},
 ): Repository {
+  const options = {
+    ...repositoryOptions,
+    hasher: repositoryOptions.hasher ?? createArgon2Hasher(),
+  };
   const stores = createStores(db, options, query);
   return {
     ...stores,

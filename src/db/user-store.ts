@@ -1,4 +1,6 @@
 import { and, asc, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
+import type { PasswordHasher } from "../passwords/hasher.ts";
+import { checkPasswordHash } from "../users/check-password.ts";
 import { normalizeEmail } from "../users/email.ts";
 import type { DeletedUser, UserStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
@@ -10,7 +12,7 @@ import { emailOutbox, passwordHistory, resetRequests, tickets, users } from "./s
 /** Kept no matter the policy: the largest history size a connection may ask for. */
 const HISTORY_KEPT = 24;
 
-export function createDrizzleUserStore(db: Executor): UserStore {
+export function createDrizzleUserStore(db: Executor, hasher: PasswordHasher): UserStore {
   // Built once per store (see prepareOnce): the worker reads a user for every email it sends,
   // the reset page for every submit.
   const findById = prepareOnce(() =>
@@ -31,6 +33,7 @@ export function createDrizzleUserStore(db: Executor): UserStore {
       .prepare("password_history_recent"),
   );
   return {
+    verifyPassword: (user, password) => checkPasswordHash(hasher, user.passwordHash, password),
     async findByEmail(connectionId, email) {
       const [row] = await db
         .select()

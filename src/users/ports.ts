@@ -33,6 +33,11 @@ export interface DeletedUser {
   resetRequests: number;
 }
 
+/** Whether a password is the user's current one; a match may ask to be stored anew. */
+export type PasswordCheck =
+  | { ok: true; needsRehash: boolean }
+  | { ok: false; reason: "no_password" | "wrong_password" };
+
 export interface UserStore {
   findByEmail(connectionId: number, email: string): Promise<User | undefined>;
   findById(id: number): Promise<User | undefined>;
@@ -51,6 +56,11 @@ export interface UserStore {
   recentPasswordHashes(id: number, count: number): Promise<string[]>;
   /** Stores a new hash as current and appends it to the history. */
   setPasswordHash(id: number, hash: string, changedAt: Date): Promise<void>;
+  /**
+   * Checks `password` against the user's current password: the built-in tables compare it with
+   * the stored hash; a store backed by an organisation's own system asks that system.
+   */
+  verifyPassword(user: User, password: string): Promise<PasswordCheck>;
 }
 
 export interface ConnectionStore {

@@ -1,5 +1,7 @@
+import bcryptjs from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Repository } from "../../src/db/stores.ts";
+import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
 import { openStores, storeBackends } from "../support/store-backends.ts";
 
 const START = new Date("2026-02-01T00:00:00Z");
@@ -81,6 +83,40 @@ describe.each(storeBackends)("the user store contract on %s", (backend) => {
       passwordHash: "hash-30",
       passwordChangedAt: minutes(30),
       updatedAt: minutes(30),
+    });
+  });
+
+  it("verifies the current password, not an earlier one; a user without one has none", async () => {
+    const hasher = createArgon2Hasher();
+    const user = await add("verify@example.com", { passwordHash: await hasher.hash("first Pass") });
+    await repo.users.setPasswordHash(user.id, await hasher.hash("second Pass"), minutes(1));
+    const current = await repo.users.findById(user.id);
+    if (!current) throw new Error("the user is gone");
+    expect(await repo.users.verifyPassword(current, "second Pass")).toEqual({
+      ok: true,
+      needsRehash: false,
+    });
+    expect(await repo.users.verifyPassword(current, "first Pass")).toEqual({
+      ok: false,
+      reason: "wrong_password",
+    });
+    const without = await add("no-password@example.com");
+    expect(await repo.users.verifyPassword(without, "anything")).toEqual({
+      ok: false,
+      reason: "no_password",
+    });
+  });
+
+  it("verifies an imported bcrypt hash and asks for it to be rehashed", async () => {
+    const user = await add("imported@example.com", {
+      passwordHash: bcryptjs.hashSync("an app's password", 4),
+    });
+    expect(await repo.users.verifyPassword(user, "an app's password")).toEqual({
+      ok: true,
+      needsRehash: true,
+    });
+    expect(await repo.users.verifyPassword(user, "An app's password")).toMatchObject({
+      ok: false,
     });
   });
 

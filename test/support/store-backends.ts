@@ -1,5 +1,6 @@
 import type { Clock } from "../../src/clock.ts";
 import type { Repository } from "../../src/db/stores.ts";
+import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
 import { type BackendName, backends, openMigratedDatabase } from "./database.ts";
 import { createMemoryStores } from "./memory/stores.ts";
 
@@ -11,12 +12,20 @@ export type StoreBackendName = "memory" | BackendName;
  */
 export const storeBackends: StoreBackendName[] = ["memory", ...backends];
 
-/** Every store on `backend`; `clock` is the memory stores' `now()` (a database has its own). */
+/**
+ * Every store on `backend`; `clock` is the memory stores' `now()` (a database has its own). Both
+ * check passwords with argon2, so a hash made for one verifies on the other.
+ */
 export async function openStores(
   backend: StoreBackendName,
   clock?: Clock,
 ): Promise<{ repo: Repository; close(): Promise<void> }> {
-  if (backend === "memory") return { repo: createMemoryStores({ clock }), close: async () => {} };
+  if (backend === "memory") {
+    return {
+      repo: createMemoryStores({ clock, hasher: createArgon2Hasher() }),
+      close: async () => {},
+    };
+  }
   const { repo, close } = await openMigratedDatabase(backend);
   return { repo, close };
 }

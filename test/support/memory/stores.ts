@@ -1,7 +1,9 @@
 import type { AuditEntry } from "../../../src/audit/ports.ts";
 import { type Clock, systemClock } from "../../../src/clock.ts";
 import type { Repository, Stores } from "../../../src/db/stores.ts";
+import type { PasswordHasher } from "../../../src/passwords/hasher.ts";
 import { DATABASE_STRATEGY, DEFAULT_POLICY } from "../../../src/users/connection.ts";
+import { createPlainHasher } from "../plain-hasher.ts";
 import { createMemoryAuditLog, createMemoryAuditPostQueue } from "./audit.ts";
 import { createMemoryClientStore } from "./clients.ts";
 import {
@@ -28,6 +30,8 @@ export interface MemoryStoresOptions {
   /** The database's `now()`: creation times, audit times. */
   clock?: Clock;
   shouldPostAudit?: (entry: AuditEntry) => boolean;
+  /** Checks passwords for `users.verifyPassword`; the plain test hasher by default. */
+  hasher?: PasswordHasher;
 }
 
 export interface MemoryRepository extends Repository {
@@ -75,7 +79,7 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
   return {
     connections: createMemoryConnectionStore(database),
     clients: createMemoryClientStore(database),
-    users: createMemoryUserStore(database),
+    users: createMemoryUserStore(database, options.hasher ?? createPlainHasher()),
     roles: createMemoryRoleStore(database),
     audit: createMemoryAuditLog(database, options.shouldPostAudit),
     resetRequests: createMemoryResetRequestStore(database),

@@ -1,4 +1,6 @@
+import type { PasswordHasher } from "../../../src/passwords/hasher.ts";
 import type { PasswordPolicy } from "../../../src/passwords/policy.ts";
+import { checkPasswordHash } from "../../../src/users/check-password.ts";
 import { type Connection, DEFAULT_POLICY } from "../../../src/users/connection.ts";
 import { normalizeEmail } from "../../../src/users/email.ts";
 import type { ConnectionStore, ListedUser, UserStore } from "../../../src/users/ports.ts";
@@ -9,7 +11,7 @@ import { ConstraintError, copy, type MemoryDatabase } from "./database.ts";
 const HISTORY_KEPT = 24;
 
 /** UserStore over maps, with src/db/user-store.ts's semantics (history newest first, pruned). */
-export function createMemoryUserStore(database: MemoryDatabase): UserStore {
+export function createMemoryUserStore(database: MemoryDatabase, hasher: PasswordHasher): UserStore {
   const { tables, clock } = database;
   const byId = (id: number) => tables.users.find((user) => user.id === id);
   const byIdDescending = <T extends { id: number }>(rows: T[]) =>
@@ -25,6 +27,7 @@ export function createMemoryUserStore(database: MemoryDatabase): UserStore {
   }
 
   return {
+    verifyPassword: (user, password) => checkPasswordHash(hasher, user.passwordHash, password),
     async findByEmail(connectionId, email) {
       const normalized = normalizeEmail(email);
       return copy(
