@@ -1,4 +1,4 @@
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { INPUT_ACTION_ID } from "../../src/slack/block-kit.ts";
 import {
   ACTION_IDS,
@@ -60,6 +60,29 @@ export async function startTemplatesPassdesk(backend: BackendName): Promise<Temp
 }
 
 /** Opens the user's App Home tab and returns its blocks as JSON. */
+/**
+ * One TemplatesPassdesk for the enclosing describe block: started before its tests, closed after
+ * them, its fake Slack's records cleared and SendGrid recovered before each test. `use` receives
+ * it once started.
+ */
+export function useTemplatesPassdesk(
+  backend: BackendName,
+  use: (started: TemplatesPassdesk) => void,
+): void {
+  let passdesk: TemplatesPassdesk | undefined;
+  beforeAll(async () => {
+    passdesk = await startTemplatesPassdesk(backend);
+    use(passdesk);
+  });
+  afterAll(async () => {
+    await passdesk?.close();
+  });
+  beforeEach(() => {
+    passdesk?.slack.fake.reset();
+    passdesk?.sendgrid.recover();
+  });
+}
+
 export async function openHome(slack: SlackPassdesk, userId: string): Promise<string> {
   await slack.send(JSON.stringify(appHomeOpenedEvent({ userId, teamId: SLACK.teamId })));
   const published = await slack.fake.waitForCall(

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../../src/email/ports.ts";
 import {
   type ChangePasswordTemplate,
@@ -6,11 +6,10 @@ import {
 } from "../../../src/email/template.ts";
 import { ACTION_IDS, CALLBACK_IDS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
-import type { FakeSendGrid } from "../../support/fake-sendgrid.ts";
 import { SLACK, type SlackPassdesk, STAFF } from "../../support/slack-passdesk.ts";
 import {
-  startTemplatesPassdesk,
   type TemplatesPassdesk,
+  useTemplatesPassdesk,
   versionOf,
 } from "../../support/slack-templates.ts";
 import { type OpenedView, viewOf } from "../../support/slack-views.ts";
@@ -23,21 +22,10 @@ function fieldsOf(template: ChangePasswordTemplate): ChangePasswordTemplate {
 }
 
 describe.each(backends)("the password email's history in Slack on %s", (backend) => {
-  let passdesk: TemplatesPassdesk;
   let slack: SlackPassdesk;
-  let sendgrid: FakeSendGrid;
   let driver: TemplatesPassdesk["driver"];
-
-  beforeAll(async () => {
-    passdesk = await startTemplatesPassdesk(backend);
-    ({ slack, sendgrid, driver } = passdesk);
-  });
-  afterAll(async () => {
-    await passdesk?.close();
-  });
-  beforeEach(() => {
-    slack.fake.reset();
-    sendgrid.recover();
+  useTemplatesPassdesk(backend, (started) => {
+    ({ slack, driver } = started);
   });
 
   describe("history and revert", () => {

@@ -1,35 +1,23 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLog } from "../../../src/db/schema.ts";
 import { TEMPLATE_EDIT_BLOCKS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
-import type { FakeSendGrid } from "../../support/fake-sendgrid.ts";
 import { type SlackPassdesk, STAFF } from "../../support/slack-passdesk.ts";
 import {
   CARD_ACTIONS,
-  startTemplatesPassdesk,
   type TemplatesPassdesk,
+  useTemplatesPassdesk,
   versionOf,
 } from "../../support/slack-templates.ts";
 import { blockIds, viewOf } from "../../support/slack-views.ts";
 import { waitFor } from "../../support/wait-for.ts";
 
 describe.each(backends)("opening the password email editor from Slack on %s", (backend) => {
-  let passdesk: TemplatesPassdesk;
   let slack: SlackPassdesk;
-  let sendgrid: FakeSendGrid;
   let driver: TemplatesPassdesk["driver"];
-
-  beforeAll(async () => {
-    passdesk = await startTemplatesPassdesk(backend);
-    ({ slack, sendgrid, driver } = passdesk);
-  });
-  afterAll(async () => {
-    await passdesk?.close();
-  });
-  beforeEach(() => {
-    slack.fake.reset();
-    sendgrid.recover();
+  useTemplatesPassdesk(backend, (started) => {
+    ({ slack, driver } = started);
   });
 
   function deniedMessages(userId: string) {

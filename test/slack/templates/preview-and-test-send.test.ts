@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { tickets as ticketsTable } from "../../../src/db/schema.ts";
 import { ACTION_IDS, CALLBACK_IDS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
@@ -9,29 +9,19 @@ import {
   ADMIN_NAME,
   OTHER_ADMIN,
   PUBLIC_URL,
-  startTemplatesPassdesk,
   type TemplatesPassdesk,
+  useTemplatesPassdesk,
 } from "../../support/slack-templates.ts";
 import { viewOf } from "../../support/slack-views.ts";
 
 describe.each(backends)(
   "previewing and test-sending the password email from Slack on %s",
   (backend) => {
-    let passdesk: TemplatesPassdesk;
     let slack: SlackPassdesk;
     let sendgrid: FakeSendGrid;
     let driver: TemplatesPassdesk["driver"];
-
-    beforeAll(async () => {
-      passdesk = await startTemplatesPassdesk(backend);
-      ({ slack, sendgrid, driver } = passdesk);
-    });
-    afterAll(async () => {
-      await passdesk?.close();
-    });
-    beforeEach(() => {
-      slack.fake.reset();
-      sendgrid.recover();
+    useTemplatesPassdesk(backend, (started) => {
+      ({ slack, sendgrid, driver } = started);
     });
 
     describe("preview and test send", () => {

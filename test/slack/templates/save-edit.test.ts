@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../../src/email/template.ts";
 import { TEMPLATE_EDIT_BLOCKS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
-import type { FakeSendGrid } from "../../support/fake-sendgrid.ts";
 import { type SlackPassdesk, STAFF, startSlackPassdesk } from "../../support/slack-passdesk.ts";
 import {
   createTemplateDriver,
   type EditOverrides,
   OTHER_ADMIN,
-  startTemplatesPassdesk,
   type TemplatesPassdesk,
+  useTemplatesPassdesk,
   versionOf,
 } from "../../support/slack-templates.ts";
 import { viewOf } from "../../support/slack-views.ts";
@@ -19,21 +18,10 @@ const BODY_MARKER = "confidential-body-marker";
 const VALID_BODY = `<p>Hello {{ user.name }}, ${BODY_MARKER}: <a href="{{ url }}">choose a password</a></p>`;
 
 describe.each(backends)("saving the password email from Slack on %s", (backend) => {
-  let passdesk: TemplatesPassdesk;
   let slack: SlackPassdesk;
-  let sendgrid: FakeSendGrid;
   let driver: TemplatesPassdesk["driver"];
-
-  beforeAll(async () => {
-    passdesk = await startTemplatesPassdesk(backend);
-    ({ slack, sendgrid, driver } = passdesk);
-  });
-  afterAll(async () => {
-    await passdesk?.close();
-  });
-  beforeEach(() => {
-    slack.fake.reset();
-    sendgrid.recover();
+  useTemplatesPassdesk(backend, (started) => {
+    ({ slack, driver } = started);
   });
 
   describe("saving", () => {
