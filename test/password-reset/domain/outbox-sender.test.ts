@@ -29,20 +29,26 @@ function createHeldMailer() {
   return { mailer, held, sent, releaseOne, mostAtOnce: () => mostAtOnce };
 }
 
+/** A sender over one due email for each address, whose mailer holds every send until released. */
+async function startHeldSender(addresses: string[], maxConcurrentSends: number) {
+  const reset = createMemoryReset();
+  for (const address of addresses) {
+    await reset.addUser(address);
+    await reset.request(address);
+  }
+  await reset.resolve();
+  const held = createHeldMailer();
+  const sender = createOutboxSender(
+    { ...reset.deps, mailer: held.mailer },
+    { logger: silentLogger, maxConcurrentSends },
+  );
+  return { reset, held, sender };
+}
+
 describe("the outbox sender", () => {
   it("keeps at most maxConcurrentSends in flight and refills a slot as soon as a send ends", async () => {
-    const reset = createMemoryReset();
     const addresses = Array.from({ length: 5 }, (_, i) => `user${i}@example.com`);
-    for (const address of addresses) {
-      await reset.addUser(address);
-      await reset.request(address);
-    }
-    await reset.resolve();
-    const held = createHeldMailer();
-    const sender = createOutboxSender(
-      { ...reset.deps, mailer: held.mailer },
-      { logger: silentLogger, maxConcurrentSends: 2 },
-    );
+    const { reset, held, sender } = await startHeldSender(addresses, 2);
 
     sender.run();
     await waitFor(() => held.held.length === 2, 5_000, "two sends in flight");
@@ -61,17 +67,7 @@ describe("the outbox sender", () => {
   });
 
   it("claims nothing once stopped; sends in flight still finish", async () => {
-    const reset = createMemoryReset();
-    for (const address of ["a@example.com", "b@example.com"]) {
-      await reset.addUser(address);
-      await reset.request(address);
-    }
-    await reset.resolve();
-    const held = createHeldMailer();
-    const sender = createOutboxSender(
-      { ...reset.deps, mailer: held.mailer },
-      { logger: silentLogger, maxConcurrentSends: 1 },
-    );
+    const { reset, held, sender } = await startHeldSender(["a@example.com", "b@example.com"], 1);
     sender.run();
     await waitFor(() => held.held.length === 1, 5_000, "one send in flight");
     await sender.stop();
