@@ -8,6 +8,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   smallint,
   text,
@@ -29,6 +30,19 @@ export const connections = pgTable("connections", {
   passwordHistorySize: smallint("password_history_size").notNull().default(5),
   passwordDictionary: boolean("password_dictionary").notNull().default(true),
   passwordNoPersonalInfo: boolean("password_no_personal_info").notNull().default(true),
+  /** `open`: anyone may create an account with POST /dbconnections/signup; `closed` by default. */
+  signup: text("signup").notNull().default("closed"),
+  bruteForceProtection: boolean("brute_force_protection").notNull().default(true),
+  bruteForceMaxAttempts: smallint("brute_force_max_attempts").notNull().default(10),
+  /** Auth0's `count_per_identifier_and_ip` or `count_per_identifier`. */
+  bruteForceMode: text("brute_force_mode").notNull().default("count_per_identifier_and_ip"),
+  /** Auth0's shields: `block` and/or `user_notification`. */
+  bruteForceShields: jsonb("brute_force_shields")
+    .$type<string[]>()
+    .notNull()
+    .default(["block", "user_notification"]),
+  /** IPs and CIDRs whose failures are never counted. */
+  bruteForceAllowlist: jsonb("brute_force_allowlist").$type<string[]>().notNull().default([]),
   createdAt: createdAt(),
 });
 
@@ -37,8 +51,44 @@ export const clients = pgTable("clients", {
   clientId: text("client_id").notNull().unique(),
   name: text("name").notNull(),
   webOrigins: jsonb("web_origins").$type<string[]>().notNull().default([]),
+  /** A confidential client's secret, as SHA-256 (the secret is 256 random bits); null when public. */
+  secretHash: text("secret_hash"),
+  /** Whether the client may ask for refresh tokens (scope offline_access). */
+  refreshTokens: boolean("refresh_tokens").notNull().default(true),
   createdAt: createdAt(),
 });
+
+/** An API that access tokens may name as their audience (`passdesk apis add IDENTIFIER`). */
+export const apis = pgTable("apis", {
+  id: serial("id").primaryKey(),
+  identifier: text("identifier").notNull().unique(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * Keys that sign tokens, shared by every instance. One is current (not rotated, not revoked); a
+ * rotated one is still published until `published_until`, when every token it signed has
+ * expired; a revoked one is gone at once. The private key is encrypted with the key-encryption key.
+ */
+export const signingKeys = pgTable(
+  "signing_keys",
+  {
+    id: serial("id").primaryKey(),
+    kid: text("kid").notNull().unique(),
+    publicJwk: jsonb("public_jwk").$type<Record<string, unknown>>().notNull(),
+    privateKeyEncrypted: text("private_key_encrypted").notNull(),
+    createdAt: createdAt(),
+    rotatedAt: at("rotated_at"),
+    publishedUntil: at("published_until"),
+    revokedAt: at("revoked_at"),
+  },
+  (table) => [
+    uniqueIndex("signing_keys_one_current")
+      .on(sql`(true)`)
+      .where(sql`rotated_at is null and revoked_at is null`),
+  ],
+);
 
 export const users = pgTable(
   "users",
@@ -56,6 +106,9 @@ export const users = pgTable(
     blocked: boolean("blocked").notNull().default(false),
     passwordHash: text("password_hash"),
     passwordChangedAt: at("password_changed_at"),
+    username: text("username"),
+    picture: text("picture"),
+    userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },
@@ -254,4 +307,77 @@ export const rateLimits = pgTable(
     updatedAt: at("updated_at").notNull(),
   },
   (table) => [index("rate_limits_updated_idx").on(table.updatedAt)],
+);
+
+/**
+ * Refresh tokens: only the SHA-256 of the opaque token is stored. Each use replaces the token by
+ * a new one of the same family; a used token presented again revokes the whole family.
+ */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    familyId: text("family_id").notNull(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    scope: text("scope").notNull(),
+    audience: text("audience").notNull(),
+    createdAt: createdAt(),
+    expiresAt: at("expires_at").notNull(),
+    usedAt: at("used_at"),
+    revokedAt: at("revoked_at"),
+    revokedReason: text("revoked_reason"),
+  },
+  (table) => [
+    index("refresh_tokens_live_user_idx")
+      .on(table.userId)
+      .where(sql`used_at is null and revoked_at is null`),
+    index("refresh_tokens_family_idx").on(table.familyId),
+  ],
+);
+
+/**
+ * Consecutive failed sign-ins per identifier (connection and normalised email, known or not, so
+ * that an unknown address costs and answers what a known one does) and IP (`ip` = '*' when the
+ * connection counts per identifier only). An attempt is counted before its password is checked,
+ * so concurrent attempts cannot pass the limit; a right password starts the count over.
+ * `blocked_at` is set when the count reaches the connection's maximum.
+ */
+export const signInFailures = pgTable(
+  "sign_in_failures",
+  {
+    connectionId: integer("connection_id")
+      .notNull()
+      .references(() => connections.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    ip: text("ip").notNull(),
+    failures: integer("failures").notNull().default(0),
+    lastFailureAt: at("last_failure_at").notNull(),
+    blockedAt: at("blocked_at"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.connectionId, table.email, table.ip] }),
+    index("sign_in_failures_last_idx").on(table.lastFailureAt),
+  ],
+);
+
+/** Single-use links that lift a brute-force block; only the SHA-256 of the token is stored. */
+export const unblockTickets = pgTable(
+  "unblock_tickets",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The block it lifts: '*' for every IP. */
+    ip: text("ip").notNull(),
+    createdAt: createdAt(),
+    expiresAt: at("expires_at").notNull(),
+    usedAt: at("used_at"),
+  },
+  (table) => [index("unblock_tickets_user_idx").on(table.userId)],
 );
