@@ -83,7 +83,7 @@ export const signingKeys = pgTable(
     publishedUntil: at("published_until"),
     revokedAt: at("revoked_at"),
   },
-  (table) => [
+  () => [
     uniqueIndex("signing_keys_one_current")
       .on(sql`(true)`)
       .where(sql`rotated_at is null and revoked_at is null`),
