@@ -135,12 +135,31 @@ const schema = z
       .trim()
       .regex(/^S[A-Z0-9]{2,}$/, { message: "must be a user-group ID like S0123ABCD" })
       .optional(),
+    NODE_ENV: optionalString,
+    PASSDESK_KEY_ENCRYPTION_KEY: optionalString.refine(
+      (value) => value === undefined || keyBytesOf(value) !== undefined,
+      { message: "must be 32 random bytes, as 64 hex digits or base64 (openssl rand -base64 32)" },
+    ),
+    ACCESS_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86400, 86400),
+    ID_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 30 * 86400, 36000),
+    REFRESH_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 365 * 86400, 30 * 86400),
+    SIGN_IN_RATE_LIMIT_PER_IP_BURST: positiveInt(100),
+    SIGN_IN_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(100),
     SLACK_AUDIT_PUBLIC_REQUESTS: z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })
       .default("false")
       .transform((value) => value === "true" || value === "1"),
   })
   .superRefine((env, context) => {
+    // Signing keys generated under a key that only this machine's file holds would not survive
+    // a redeploy, nor be readable by a second instance.
+    if (env.NODE_ENV === "production" && env.PASSDESK_KEY_ENCRYPTION_KEY === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["PASSDESK_KEY_ENCRYPTION_KEY"],
+        message: "is required when NODE_ENV=production (it encrypts the token signing keys)",
+      });
+    }
     // Node refuses to start a server whose header timeout is longer than its request timeout.
     if (env.HTTP_HEADERS_TIMEOUT_MILLIS > env.HTTP_REQUEST_TIMEOUT_MILLIS) {
       context.addIssue({
@@ -196,6 +215,23 @@ const schema = z
       perTicket: {
         burst: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST,
         perMinute: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE,
+      },
+    },
+    signIn: {
+      /**
+       * As 64 hex digits (a frozen config cannot hold a byte array); undefined outside
+       * production means a development key kept in a file beside the embedded database.
+       */
+      keyEncryptionKeyHex:
+        env.PASSDESK_KEY_ENCRYPTION_KEY === undefined
+          ? undefined
+          : Buffer.from(keyBytesOf(env.PASSDESK_KEY_ENCRYPTION_KEY) ?? []).toString("hex"),
+      accessTokenLifetimeSeconds: env.ACCESS_TOKEN_LIFETIME_SECONDS,
+      idTokenLifetimeSeconds: env.ID_TOKEN_LIFETIME_SECONDS,
+      refreshTokenLifetimeSeconds: env.REFRESH_TOKEN_LIFETIME_SECONDS,
+      perIp: {
+        burst: env.SIGN_IN_RATE_LIMIT_PER_IP_BURST,
+        perMinute: env.SIGN_IN_RATE_LIMIT_PER_IP_PER_MINUTE,
       },
     },
     argon2Bounds: {
@@ -273,6 +309,16 @@ function describeSlack(env: SlackEnv) {
       adminUsergroup: env.SLACK_ADMIN_USERGROUP,
     },
   };
+}
+
+/** 32 bytes from 64 hex digits or from base64 (standard or url-safe); undefined otherwise. */
+function keyBytesOf(value: string): Uint8Array | undefined {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(value)
+    ? Buffer.from(value, "hex")
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(value)
+      ? Buffer.from(value, "base64")
+      : undefined;
+  return bytes?.length === 32 ? new Uint8Array(bytes) : undefined;
 }
 
 function isVerificationKey(value: string): boolean {

@@ -5,6 +5,8 @@ import type { TemplateStore } from "../email/ports.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
+import type { ApiStore, RefreshTokenStore, SigningKeyStore } from "../sign-in/ports.ts";
+import type { KeyManagementDependencies } from "../sign-in/rotate-keys.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 
@@ -24,6 +26,9 @@ export interface CliPorts {
   roles: RoleStore;
   audit: AuditLog;
   templates: TemplateStore;
+  apis: ApiStore;
+  signingKeys: SigningKeyStore;
+  refreshTokens: RefreshTokenStore;
   transaction: Transaction<TemplateEditPorts & { users: Pick<UserStore, "add"> }>;
 }
 
@@ -31,6 +36,8 @@ export interface CliContext {
   config: Config;
   repo: CliPorts;
   hasher: PasswordHasher;
+  /** What rotating a signing key needs (reads the key-encryption key only when called). */
+  keyManagement(): Omit<KeyManagementDependencies, "keys">;
   /** The OS user that runs the command ($USER): CLI changes are audited and edited as them. */
   osUser: string | null;
   print(line: string): void;

@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
+import { systemClock } from "../clock.ts";
+import { loadKeyEncryptionKey } from "../compose/key-encryption-key.ts";
+import { maxTokenLifetimeSeconds } from "../compose/sign-in.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { DatabaseOpenError } from "../db/errors.ts";
@@ -8,9 +11,12 @@ import { MigrationError, migrateDatabase } from "../db/migrate.ts";
 import { createRepository } from "../db/stores.ts";
 import { packageRoot } from "../package-root.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
+import { createKeyEncryption } from "../sign-in/key-encryption.ts";
+import { registerApiCommands } from "./commands/apis.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
 import { registerConnectionCommands } from "./commands/connections.ts";
+import { registerKeyCommands } from "./commands/keys.ts";
 import { registerRoleCommands } from "./commands/roles.ts";
 import { registerTemplateCommands } from "./commands/templates.ts";
 import { registerUserCommands } from "./commands/users.ts";
@@ -39,6 +45,11 @@ function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
         config,
         repo,
         hasher,
+        keyManagement: () => ({
+          encryption: createKeyEncryption(loadKeyEncryptionKey(config)),
+          clock: systemClock,
+          maxTokenLifetimeSeconds: maxTokenLifetimeSeconds(config),
+        }),
         osUser,
         print: (line) => process.stdout.write(`${line}\n`),
         audit: (entry) => repo.audit.record({ actorType: "cli", actorId: osUser, ...entry }),
@@ -77,6 +88,8 @@ function createProgram(runtime: CliRuntime): Command {
 
   registerConnectionCommands(program, runtime);
   registerClientCommands(program, runtime);
+  registerApiCommands(program, runtime);
+  registerKeyCommands(program, runtime);
   registerUserCommands(program, runtime);
   registerRoleCommands(program, runtime);
   registerAuditCommands(program, runtime);

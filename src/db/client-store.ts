@@ -20,6 +20,8 @@ export function createDrizzleClientStore(db: Executor): ClientStore {
     clientId: clients.clientId,
     name: clients.name,
     webOrigins: clients.webOrigins,
+    secretHash: clients.secretHash,
+    refreshTokens: clients.refreshTokens,
   };
   return {
     async findByClientId(clientId) {
@@ -27,10 +29,10 @@ export function createDrizzleClientStore(db: Executor): ClientStore {
       return row;
     },
     list: () => db.select(columns).from(clients).orderBy(asc(clients.id)),
-    async add({ name, webOrigins }) {
+    async add({ name, webOrigins, secretHash = null, refreshTokens = true }) {
       const [row] = await db
         .insert(clients)
-        .values({ clientId: createClientId(), name, webOrigins })
+        .values({ clientId: createClientId(), name, webOrigins, secretHash, refreshTokens })
         .returning(columns);
       if (!row) throw new Error("insert returned no row");
       return row;

@@ -6,7 +6,9 @@ import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { RoleStore } from "../roles/ports.ts";
+import type { ApiStore, RefreshTokenStore, SigningKeyStore } from "../sign-in/ports.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import { createDrizzleApiStore } from "./api-store.ts";
 import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
 import { createDrizzleClientStore } from "./client-store.ts";
@@ -16,8 +18,10 @@ import { groupCommit } from "./group-commit.ts";
 import { createDrizzleOutboxStore } from "./outbox-store.ts";
 import { createDrizzleRateLimitStore } from "./rate-limit-store.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
+import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleSigningKeyStore } from "./signing-key-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
 import { createDrizzleTicketStore } from "./ticket-store.ts";
 import { createDrizzleUserStore } from "./user-store.ts";
@@ -35,6 +39,9 @@ export interface Stores {
   emailEvents: EmailEventStore;
   templates: TemplateStore;
   rateLimits: RateLimitStore;
+  apis: ApiStore;
+  signingKeys: SigningKeyStore;
+  refreshTokens: RefreshTokenStore;
 }
 
 export interface Repository extends Stores {
@@ -71,6 +78,9 @@ export function createStores(
     emailEvents: createDrizzleEmailEventStore(db),
     templates: createDrizzleTemplateStore(db),
     rateLimits: createDrizzleRateLimitStore(query),
+    apis: createDrizzleApiStore(db),
+    signingKeys: createDrizzleSigningKeyStore(db),
+    refreshTokens: createDrizzleRefreshTokenStore(db),
   };
 }
 

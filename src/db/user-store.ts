@@ -132,6 +132,14 @@ export function createDrizzleUserStore(db: Executor, hasher: PasswordHasher): Us
       const rows = await recentPasswordHashes().execute({ id, count });
       return rows.map((row) => row.hash);
     },
+    async replacePasswordHash(id, previousHash, newHash) {
+      const rows = await db
+        .update(users)
+        .set({ passwordHash: newHash })
+        .where(and(eq(users.id, id), eq(users.passwordHash, previousHash)))
+        .returning({ id: users.id });
+      return rows.length === 1;
+    },
     async setPasswordHash(id, hash, changedAt) {
       // One statement. Its parts share a snapshot: the prune does not see the row just added,
       // so it keeps the HISTORY_KEPT - 1 newest earlier ones, and that row makes HISTORY_KEPT.

@@ -8,8 +8,12 @@ import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import { evaluateNewPassword, type RuleVerdict, storeNewPassword } from "./new-password.ts";
-import type { TicketStore } from "./ports.ts";
+import {
+  evaluateNewPassword,
+  type PasswordChangePorts,
+  type RuleVerdict,
+  storeNewPassword,
+} from "./new-password.ts";
 import {
   checkSetPasswordEligibility,
   type SetPasswordEligibility,
@@ -29,9 +33,7 @@ export type AdminSetPasswordResult =
   | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
-export interface AdminSetPasswordTransactionPorts {
-  users: Pick<UserStore, "setPasswordHash">;
-  tickets: Pick<TicketStore, "revokeUnusedForUser">;
+export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
   outbox: Pick<OutboxStore, "enqueue">;
   audit: Pick<AuditLog, "record">;
 }
@@ -100,7 +102,7 @@ export async function setPasswordByAdmin(
 
   await repo.transaction(async (stores) => {
     const at = clock.now();
-    await storeNewPassword(stores, user.id, hash, at);
+    const effects = await storeNewPassword(stores, user.id, hash, at);
     if (input.notify) {
       await stores.outbox.enqueue(
         {
@@ -120,7 +122,12 @@ export async function setPasswordByAdmin(
       outcome: "success",
       targetEmail: user.email,
       connection: connection.name,
-      details: { mode: input.mode, notified: input.notify, teamId: input.actor.teamId },
+      details: {
+        mode: input.mode,
+        notified: input.notify,
+        teamId: input.actor.teamId,
+        ...effects,
+      },
     });
   });
   return {

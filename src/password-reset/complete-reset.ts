@@ -5,7 +5,12 @@ import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import { evaluateNewPassword, type NewPasswordVerdict, storeNewPassword } from "./new-password.ts";
+import {
+  evaluateNewPassword,
+  type NewPasswordVerdict,
+  type PasswordChangePorts,
+  storeNewPassword,
+} from "./new-password.ts";
 import type { Ticket, TicketStore } from "./ports.ts";
 import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";
@@ -22,11 +27,12 @@ export interface CompleteResetPorts {
   tickets: Pick<TicketStore, "findByTokenHash" | "recordRejectedSubmission">;
   users: Pick<UserStore, "findById" | "recentPasswordHashes">;
   connections: Pick<ConnectionStore, "findById">;
-  transaction: Transaction<{
-    tickets: Pick<TicketStore, "consume" | "revokeUnusedForUser">;
-    users: Pick<UserStore, "setPasswordHash">;
-    audit: Pick<AuditLog, "record">;
-  }>;
+  transaction: Transaction<
+    PasswordChangePorts & {
+      tickets: Pick<TicketStore, "consume">;
+      audit: Pick<AuditLog, "record">;
+    }
+  >;
 }
 
 export interface CompleteResetDependencies {
@@ -105,14 +111,14 @@ export async function completePasswordReset(
     const at = deps.clock.now();
     const ticket = await stores.tickets.consume(tokenHash, at);
     if (!ticket) return undefined;
-    await storeNewPassword(stores, user.id, hash, at);
+    const effects = await storeNewPassword(stores, user.id, hash, at);
     await stores.audit.record({
       actorType: "user",
       action: "password_reset.completed",
       outcome: "success",
       targetEmail: user.email,
       connection: connection.name,
-      details: { ticketId: ticket.id },
+      details: { ticketId: ticket.id, ...effects },
     });
     return ticket;
   });

@@ -1,6 +1,7 @@
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isReusedPassword } from "../passwords/history.ts";
 import { checkPassword, type PasswordRule } from "../passwords/policy.ts";
+import type { RefreshTokenStore } from "../sign-in/ports.ts";
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
@@ -77,16 +78,35 @@ export function isHistoryUnchecked(verdict: { rules: readonly RuleVerdict[] }): 
   return verdict.rules.some((rule) => rule.rule === "history" && rule.ok === undefined);
 }
 
-/** Makes `hash` the user's password and invalidates every outstanding reset link. */
+/** What a password change changes together with the password itself. */
+export interface PasswordChangePorts {
+  users: Pick<UserStore, "setPasswordHash">;
+  tickets: Pick<TicketStore, "revokeUnusedForUser">;
+  refreshTokens: Pick<RefreshTokenStore, "revokeForUser">;
+}
+
+/** What a password change ended, for its audit entry (Auth0's `scp`: a changed password). */
+export interface PasswordChangeEffects {
+  logType: "scp";
+  revokedRefreshTokens: number;
+}
+
+/**
+ * Makes `hash` the user's password and ends what the old one allowed: every outstanding reset
+ * link, and every refresh token (the apps where they are signed in must ask for the new one).
+ */
 export async function storeNewPassword(
-  stores: {
-    users: Pick<UserStore, "setPasswordHash">;
-    tickets: Pick<TicketStore, "revokeUnusedForUser">;
-  },
+  stores: PasswordChangePorts,
   userId: number,
   hash: string,
   at: Date,
-): Promise<void> {
+): Promise<PasswordChangeEffects> {
   await stores.users.setPasswordHash(userId, hash, at);
   await stores.tickets.revokeUnusedForUser(userId, at);
+  const revokedRefreshTokens = await stores.refreshTokens.revokeForUser(
+    userId,
+    "password_changed",
+    at,
+  );
+  return { logType: "scp", revokedRefreshTokens };
 }

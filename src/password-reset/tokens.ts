@@ -1,19 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import type { RandomBytes } from "../secret-token.ts";
 
-export type RandomBytes = (size: number) => Uint8Array;
-
-/** 32 random bytes, base64url: the secret in a reset link. Only its hash is ever stored. */
-export function createTicketToken(random: RandomBytes = randomBytes): string {
-  return Buffer.from(random(32)).toString("base64url");
-}
-
-/**
- * SHA-256 suffices (no salt or slow hash): the token has 256 bits of entropy, so the hash cannot
- * be reversed by guessing, and lookups by hash need no constant-time comparison.
- */
-export function hashTicketToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
+export type { RandomBytes } from "../secret-token.ts";
+/** A reset ticket's token is a secret token: made and hashed as every other one. */
+export {
+  createSecretToken as createTicketToken,
+  hashSecretToken as hashTicketToken,
+} from "../secret-token.ts";
 
 const POOL_BYTES = 4096;
 let pool = Buffer.alloc(0);

@@ -57,6 +57,12 @@ export interface UserStore {
   /** Stores a new hash as current and appends it to the history. */
   setPasswordHash(id: number, hash: string, changedAt: Date): Promise<void>;
   /**
+   * Replaces the current hash by `newHash`, a rehash of the same password with the current
+   * parameters, only while the current one is still `previousHash`: true when it did. Not a
+   * password change: the history and the change time stay as they are.
+   */
+  replacePasswordHash(id: number, previousHash: string, newHash: string): Promise<boolean>;
+  /**
    * Checks `password` against the user's current password: the built-in tables compare it with
    * the stored hash; a store backed by an organisation's own system asks that system.
    */

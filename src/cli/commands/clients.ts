@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { Client } from "../../clients/ports.ts";
+import { createClientSecret } from "../../sign-in/authenticate-client.ts";
 import { CliError, type CliRuntime } from "../context.ts";
 
 export function registerClientCommands(program: Command, { withContext }: CliRuntime): void {
@@ -8,18 +10,34 @@ export function registerClientCommands(program: Command, { withContext }: CliRun
 
   clients
     .command("add")
-    .description("add an application; prints its client_id")
+    .description("add an application; prints its client_id (and client_secret, once)")
     .argument("<name>", "display name")
     .option("--origin <url>", "allowed web origin for browser calls (repeatable)", collect, [])
-    .action((name: string, options: { origin: string[] }) =>
-      withContext(async ({ repo, print, audit }) => {
-        if (name.trim() === "") throw new CliError("the client name must not be empty");
-        const origins = options.origin.map(parseOrigin);
-        const client = await repo.clients.add({ name: name.trim(), webOrigins: origins });
-        await audit({ action: "client.created", outcome: "success", details: { ...client } });
-        print(`added client ${client.name}`);
-        print(`client_id: ${client.clientId}`);
-      }),
+    .option("--confidential", "a server-side app: it authenticates with a client_secret", false)
+    .option("--no-refresh-tokens", "never issue refresh tokens (scope offline_access) to it")
+    .action(
+      (
+        name: string,
+        options: { origin: string[]; confidential: boolean; refreshTokens: boolean },
+      ) =>
+        withContext(async ({ repo, print, audit }) => {
+          if (name.trim() === "") throw new CliError("the client name must not be empty");
+          const origins = options.origin.map(parseOrigin);
+          const credentials = options.confidential ? createClientSecret() : undefined;
+          const client = await repo.clients.add({
+            name: name.trim(),
+            webOrigins: origins,
+            secretHash: credentials?.secretHash ?? null,
+            refreshTokens: options.refreshTokens,
+          });
+          await audit({ action: "client.created", outcome: "success", details: describe(client) });
+          print(`added client ${client.name}`);
+          print(`client_id: ${client.clientId}`);
+          if (credentials) {
+            print(`client_secret: ${credentials.secret}`);
+            print("The secret is shown this once: only its hash is stored.");
+          }
+        }),
     );
 
   clients
@@ -28,8 +46,9 @@ export function registerClientCommands(program: Command, { withContext }: CliRun
     .action(() =>
       withContext(async ({ repo, print }) => {
         for (const client of await repo.clients.list()) {
+          const kind = client.secretHash === null ? "public" : "confidential";
           print(
-            `${client.clientId}\t${client.name}\t${client.webOrigins.join(" ") || "(no web origins)"}`,
+            `${client.clientId}\t${client.name}\t${kind}\t${client.webOrigins.join(" ") || "(no web origins)"}`,
           );
         }
       }),
@@ -43,10 +62,15 @@ export function registerClientCommands(program: Command, { withContext }: CliRun
       withContext(async ({ repo, print, audit }) => {
         const removed = await repo.clients.remove(clientId);
         if (!removed) throw new CliError(`no client with client_id ${clientId}`);
-        await audit({ action: "client.removed", outcome: "success", details: { ...removed } });
+        await audit({ action: "client.removed", outcome: "success", details: describe(removed) });
         print(`removed client ${removed.name} (${removed.clientId})`);
       }),
     );
+}
+
+/** A client as the audit shows it: never its secret's hash. */
+function describe({ clientId, name, webOrigins, secretHash, refreshTokens }: Client) {
+  return { clientId, name, webOrigins, confidential: secretHash !== null, refreshTokens };
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -1,7 +1,5 @@
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import type { ClientStore } from "../../clients/ports.ts";
-import { createWebOriginCheck } from "../../clients/web-origins.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
@@ -13,6 +11,7 @@ import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
 import { readBodyText } from "../read-body.ts";
+import { webOriginCors } from "../web-origin-cors.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
@@ -46,43 +45,19 @@ function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
 /** Auth0's `POST /dbconnections/change_password`, wire-compatible with its SDKs. */
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
-  const isListed = createWebOriginCheck(deps.repo.clients, deps.clock);
   const stores = deps.repo;
-
-  const isListedOrigin = async (origin: string) => {
-    try {
-      return await isListed(origin);
-    } catch {
-      return false;
-    }
-  };
-  const corsHeaders = cors({
-    // Only ever reached for a listed origin (below), echoed back.
-    origin: (origin) => origin,
-    allowMethods: ["POST", "OPTIONS"],
-    allowHeaders: ["Content-Type", "Auth0-Client"],
-    exposeHeaders: [
-      "X-RateLimit-Limit",
-      "X-RateLimit-Remaining",
-      "X-RateLimit-Reset",
-      "Retry-After",
-    ],
-    maxAge: 600,
-  });
-  // Only browsers send Origin, and CORS headers mean nothing to anyone else. Skipping the
-  // middleware matters under load: it sets headers before the handler runs, which turns the
-  // handler's response into a full web Response that is then copied (a tenth of the CPU).
-  // An origin no client lists gets no CORS header at all, preflight or not: hono's cors()
-  // would still send Allow-Methods, Allow-Headers and Expose-Headers without Allow-Origin.
-  route.use("/dbconnections/change_password", async (c, next) => {
-    const origin = c.req.header("origin");
-    if (origin === undefined) return next();
-    if (await isListedOrigin(origin)) return corsHeaders(c, next);
-    // A preflight is answered without permission, so the browser never sends the request.
-    if (c.req.method === "OPTIONS") return c.body(null, 204, { Vary: "Origin" });
-    c.header("Vary", "Origin", { append: true });
-    return next();
-  });
+  route.use(
+    "/dbconnections/change_password",
+    webOriginCors(deps.repo.clients, deps.clock, {
+      allowHeaders: ["Content-Type", "Auth0-Client"],
+      exposeHeaders: [
+        "X-RateLimit-Limit",
+        "X-RateLimit-Remaining",
+        "X-RateLimit-Reset",
+        "Retry-After",
+      ],
+    }),
+  );
 
   route.post(
     "/dbconnections/change_password",

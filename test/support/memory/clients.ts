@@ -15,8 +15,8 @@ function createClientId(): string {
 /** ClientStore over an array, with src/db/client-store.ts's semantics. */
 export function createMemoryClientStore(database: MemoryDatabase): ClientStore {
   const { tables } = database;
-  const shown = ({ clientId, name, webOrigins }: Client): Client =>
-    copy({ clientId, name, webOrigins });
+  const shown = ({ clientId, name, webOrigins, secretHash, refreshTokens }: Client): Client =>
+    copy({ clientId, name, webOrigins, secretHash, refreshTokens });
   return {
     async findByClientId(clientId) {
       const row = tables.clients.find((client) => client.clientId === clientId);
@@ -25,12 +25,14 @@ export function createMemoryClientStore(database: MemoryDatabase): ClientStore {
     async list() {
       return [...tables.clients].sort((a, b) => a.id - b.id).map(shown);
     },
-    async add({ name, webOrigins }) {
+    async add({ name, webOrigins, secretHash = null, refreshTokens = true }) {
       const row = {
         id: database.nextId("clients"),
         clientId: createClientId(),
         name,
         webOrigins: [...webOrigins],
+        secretHash,
+        refreshTokens,
       };
       tables.clients.push(row);
       return shown(row);

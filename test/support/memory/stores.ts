@@ -21,6 +21,11 @@ import {
 import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
 import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
+import {
+  createMemoryApiStore,
+  createMemoryRefreshTokenStore,
+  createMemorySigningKeyStore,
+} from "./sign-in.ts";
 import { createMemoryConnectionStore, createMemoryUserStore } from "./users.ts";
 
 /** What the migrations seed (drizzle/0001_seed_default_connection.sql). */
@@ -88,5 +93,8 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     emailEvents: createMemoryEmailEventStore(database),
     templates: createMemoryTemplateStore(database),
     rateLimits: createMemoryRateLimitStore(database),
+    apis: createMemoryApiStore(database),
+    signingKeys: createMemorySigningKeyStore(database),
+    refreshTokens: createMemoryRefreshTokenStore(database),
   };
 }

@@ -137,6 +137,12 @@ export function createMemoryUserStore(database: MemoryDatabase, hasher: Password
         .slice(0, count)
         .map((row) => row.passwordHash);
     },
+    async replacePasswordHash(id, previousHash, newHash) {
+      const user = byId(id);
+      if (user?.passwordHash !== previousHash) return false;
+      user.passwordHash = newHash;
+      return true;
+    },
     async setPasswordHash(id, hash, changedAt) {
       const user = byId(id);
       if (user) {

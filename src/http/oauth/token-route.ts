@@ -1,0 +1,140 @@
+import { type Context, Hono } from "hono";
+import type { ClientStore } from "../../clients/ports.ts";
+import type { Clock } from "../../clock.ts";
+import type { Logger } from "../../logger.ts";
+import type { LimitRule } from "../../password-reset/rate-limit.ts";
+import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
+import type { RateLimitStore } from "../../rate-limits/ports.ts";
+import {
+  exchangeToken,
+  type TokenExchangeDependencies,
+  type TokenFailure,
+} from "../../sign-in/exchange-token.ts";
+import { readFields } from "../change-password/parse-body.ts";
+import { clientIp } from "../client-ip.ts";
+import { errorResponse } from "../errors.ts";
+import { limitBodySize } from "../limit-body-size.ts";
+import { readBodyText } from "../read-body.ts";
+import { webOriginCors } from "../web-origin-cors.ts";
+import { parseTokenRequest } from "./parse-token-request.ts";
+
+export const MAX_TOKEN_BODY_BYTES = 10 * 1024;
+
+export interface TokenRouteDependencies {
+  exchange: TokenExchangeDependencies;
+  clients: Pick<ClientStore, "list">;
+  rateLimits: Pick<RateLimitStore, "take">;
+  /** Token requests per client IP, whatever their outcome: Argon2 work one IP can ask for. */
+  perIp: LimitRule;
+  clock: Clock;
+  logger: Logger;
+  trustedProxies: number;
+}
+
+/** Auth0's answers, by failure. */
+const FAILURES: Record<TokenFailure, readonly [401 | 403 | 400 | 429, string, string]> = {
+  invalid_client: [401, "access_denied", "Unauthorized"],
+  unknown_audience: [403, "access_denied", "Service not found"],
+  connection_not_found: [400, "invalid_request", "The connection does not exist."],
+  wrong_credentials: [403, "invalid_grant", "Wrong email or password."],
+  user_blocked: [401, "unauthorized", "user is blocked"],
+  too_many_attempts: [
+    429,
+    "too_many_attempts",
+    "Your account has been blocked after multiple consecutive login attempts. We've sent you an email with instructions on how to unblock it.",
+  ],
+  ip_throttled: [
+    429,
+    "too_many_attempts",
+    "We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.",
+  ],
+  invalid_refresh_token: [403, "invalid_grant", "Unknown or invalid refresh token."],
+};
+
+const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
+
+/** Auth0's `POST /oauth/token`: password, password-realm and refresh-token grants. */
+export function createTokenRoute(deps: TokenRouteDependencies): Hono {
+  const route = new Hono();
+  route.use(
+    "/oauth/token",
+    webOriginCors(deps.clients, deps.clock, { allowHeaders: ["Content-Type", "Auth0-Client"] }),
+  );
+  route.post(
+    "/oauth/token",
+    limitBodySize(MAX_TOKEN_BODY_BYTES, (c) =>
+      errorResponse(
+        c,
+        413,
+        "request_too_large",
+        `The request body must be at most ${MAX_TOKEN_BODY_BYTES} bytes.`,
+      ),
+    ),
+    async (c) => {
+      const read = readFields(c.req.header("content-type") ?? "", await readBodyText(c));
+      if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
+      const parsed = parseTokenRequest(read.fields, c.req.header("authorization"));
+      if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+      const ip = clientIp(c, deps.trustedProxies);
+      try {
+        const [bucket] = await deps.rateLimits.take(
+          [
+            {
+              key: `sign-in:ip:${ip}`,
+              capacity: deps.perIp.burst,
+              perMinute: deps.perIp.perMinute,
+            },
+          ],
+          deps.clock.now(),
+        );
+        if (bucket && !bucket.allowed) {
+          const retryAfter = Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / bucket.perMinute));
+          return refuse(
+            c,
+            429,
+            "too_many_requests",
+            "Too many requests. Please try again later.",
+            retryAfter,
+          );
+        }
+        const outcome = await exchangeToken(deps.exchange, { ...parsed.value, ip });
+        if (outcome.ok) return c.json(outcome.tokens, 200, NO_STORE);
+        const [status, error, description] = FAILURES[outcome.reason];
+        return refuse(c, status, error, description, outcome.retryAfterSeconds);
+      } catch (error) {
+        if (error instanceof HasherBusyError) {
+          deps.logger.warn({ why: error.why }, "sign-in refused: password hashing busy");
+          return refuse(
+            c,
+            503,
+            "temporarily_unavailable",
+            "The service is busy. Please try again.",
+            error.retryAfterSeconds,
+          );
+        }
+        deps.logger.error({ err: error }, "sign-in failed");
+        return refuse(
+          c,
+          503,
+          "temporarily_unavailable",
+          "The service is temporarily unavailable. Please try again.",
+        );
+      }
+    },
+  );
+  return route;
+}
+
+function refuse(
+  c: Context,
+  status: 400 | 401 | 403 | 429 | 503,
+  error: string,
+  description: string,
+  retryAfterSeconds?: number,
+) {
+  const response = errorResponse(c, status, error, description);
+  for (const [name, value] of Object.entries(NO_STORE)) response.headers.set(name, value);
+  if (retryAfterSeconds !== undefined)
+    response.headers.set("Retry-After", String(retryAfterSeconds));
+  return response;
+}
