@@ -6,6 +6,7 @@ import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { RoleStore } from "../roles/ports.ts";
+import type { SignInFailureStore, UnblockTicketStore } from "../sign-in/ports.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
@@ -18,8 +19,10 @@ import { createDrizzleRateLimitStore } from "./rate-limit-store.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleSignInFailureStore } from "./sign-in-failure-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
 import { createDrizzleTicketStore } from "./ticket-store.ts";
+import { createDrizzleUnblockTicketStore } from "./unblock-ticket-store.ts";
 import { createDrizzleUserStore } from "./user-store.ts";
 
 /** Every store, bound to one executor (the pool, or one transaction). */
@@ -35,6 +38,8 @@ export interface Stores {
   emailEvents: EmailEventStore;
   templates: TemplateStore;
   rateLimits: RateLimitStore;
+  signInFailures: SignInFailureStore;
+  unblockTickets: UnblockTicketStore;
 }
 
 export interface Repository extends Stores {
@@ -71,6 +76,8 @@ export function createStores(
     emailEvents: createDrizzleEmailEventStore(db),
     templates: createDrizzleTemplateStore(db),
     rateLimits: createDrizzleRateLimitStore(query),
+    signInFailures: createDrizzleSignInFailureStore(query),
+    unblockTickets: createDrizzleUnblockTicketStore(db),
   };
 }
 

@@ -5,6 +5,7 @@ import type { DeliveryEvent } from "../../../src/email/delivery-events.ts";
 import type { OutboxEmail, StoredTemplate, TemplateVersion } from "../../../src/email/ports.ts";
 import type { ResetRequest, Ticket } from "../../../src/password-reset/ports.ts";
 import type { RoleGrant } from "../../../src/roles/ports.ts";
+import type { FailureCount, UnblockTicket } from "../../../src/sign-in/ports.ts";
 import type { Connection } from "../../../src/users/connection.ts";
 import type { User } from "../../../src/users/user.ts";
 
@@ -44,6 +45,8 @@ export interface MemoryTables {
   roleGrants: Array<RoleGrant & { id: number }>;
   audit: AuditRow[];
   rateLimits: Map<string, BucketRow>;
+  signInFailures: FailureCount[];
+  unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
 }
 
 export interface MemoryDatabase {
@@ -76,6 +79,8 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       roleGrants: [],
       audit: [],
       rateLimits: new Map(),
+      signInFailures: [],
+      unblockTickets: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

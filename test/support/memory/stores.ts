@@ -2,7 +2,11 @@ import type { AuditEntry } from "../../../src/audit/ports.ts";
 import { type Clock, systemClock } from "../../../src/clock.ts";
 import type { Repository, Stores } from "../../../src/db/stores.ts";
 import type { PasswordHasher } from "../../../src/passwords/hasher.ts";
-import { DATABASE_STRATEGY, DEFAULT_POLICY } from "../../../src/users/connection.ts";
+import {
+  DATABASE_STRATEGY,
+  DEFAULT_BRUTE_FORCE,
+  DEFAULT_POLICY,
+} from "../../../src/users/connection.ts";
 import { createPlainHasher } from "../plain-hasher.ts";
 import { createMemoryAuditLog, createMemoryAuditPostQueue } from "./audit.ts";
 import { createMemoryClientStore } from "./clients.ts";
@@ -21,6 +25,7 @@ import {
 import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
 import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
+import { createMemorySignInFailureStore, createMemoryUnblockTicketStore } from "./sign-in.ts";
 import { createMemoryConnectionStore, createMemoryUserStore } from "./users.ts";
 
 /** What the migrations seed (drizzle/0001_seed_default_connection.sql). */
@@ -54,6 +59,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
     name: DEFAULT_CONNECTION_NAME,
     strategy: DATABASE_STRATEGY,
     policy: { ...DEFAULT_POLICY },
+    bruteForce: structuredClone(DEFAULT_BRUTE_FORCE),
   });
   const lockedStores = Object.fromEntries(
     Object.entries(stores).map(([name, store]) => [name, locked(store, lock)]),
@@ -88,5 +94,7 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     emailEvents: createMemoryEmailEventStore(database),
     templates: createMemoryTemplateStore(database),
     rateLimits: createMemoryRateLimitStore(database),
+    signInFailures: createMemorySignInFailureStore(database),
+    unblockTickets: createMemoryUnblockTicketStore(database),
   };
 }
