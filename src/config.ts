@@ -83,6 +83,10 @@ const schema = z
     RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(20),
     RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST: positiveInt(5),
     RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE: positiveInt(5),
+    SIGN_IN_IP_FAILURES_BURST: positiveInt(100),
+    SIGN_IN_IP_FAILURES_PER_MINUTE: positiveInt(10),
+    // At most the 30 days a block lasts: a link that outlives its block has nothing to lift.
+    SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: wholeNumber(1, 30 * 24 * 60, 24 * 60),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
     ARGON2_MAX_QUEUED: wholeNumber(0, 10_000, 16),
     ARGON2_MAX_WAIT_MILLIS: wholeNumber(0, 60_000, 1_000),
@@ -233,6 +237,11 @@ const schema = z
         burst: env.SIGN_IN_RATE_LIMIT_PER_IP_BURST,
         perMinute: env.SIGN_IN_RATE_LIMIT_PER_IP_PER_MINUTE,
       },
+      ipThrottle: {
+        burst: env.SIGN_IN_IP_FAILURES_BURST,
+        perMinute: env.SIGN_IN_IP_FAILURES_PER_MINUTE,
+      },
+      unblockLinkLifetimeSeconds: env.SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES * 60,
     },
     argon2Bounds: {
       maxInFlight:

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { type AdapterOverrides, createAdapters } from "./compose/adapters.ts";
 import { startBackgroundJobs } from "./compose/jobs.ts";
 import { createRoutes } from "./compose/routes.ts";
+import { createSignInRoutes } from "./compose/sign-in.ts";
 import { type Config, ConfigError, describeDatabase, loadConfig } from "./config.ts";
 import { type CliSocketOutcome, openDatabase } from "./db/client.ts";
 import { DatabaseOpenError } from "./db/errors.ts";
@@ -16,6 +17,7 @@ import { createHttpApp } from "./http/app.ts";
 import { createServerOptions, limitConnections } from "./http/server-limits.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { loadDictionaryRule } from "./passwords/dictionary.ts";
+import { KeyDecryptionError } from "./sign-in/key-encryption.ts";
 import { describeSlackStart } from "./slack/describe-start.ts";
 
 export interface RunningPassdesk {
@@ -58,10 +60,18 @@ export async function startPassdesk(
     ? config.publicUrl
     : `http://localhost:${listening.port}`;
   const jobs = await startBackgroundJobs(config, adapters, publicUrl, options);
+  const signInRoutes = await createSignInRoutes(config, adapters, publicUrl).catch(
+    async (error: unknown) => {
+      await jobs.stop();
+      server.close();
+      await handle.close();
+      throw error;
+    },
+  );
   app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),
-    routes: createRoutes(config, adapters, jobs, publicUrl),
+    routes: [...createRoutes(config, adapters, jobs, publicUrl), ...signInRoutes],
   });
   for (const line of banner(config, listening.port, publicUrl, adapters.mailer)) logger.info(line);
   const slackLine = describeSlackStart(jobs.slackStart, {
@@ -160,6 +170,7 @@ async function main(): Promise<void> {
     if (
       error instanceof DatabaseOpenError ||
       error instanceof MigrationError ||
+      error instanceof KeyDecryptionError ||
       (error as NodeJS.ErrnoException).code === "EADDRINUSE"
     ) {
       process.stderr.write(`passdesk: ${(error as Error).message}\n`);

@@ -340,3 +340,27 @@ describe("describeDatabase", () => {
     );
   });
 });
+
+describe("parseConfig for sign-in", () => {
+  it("throttles an IP after 100 failures, refilling 10 a minute, and unblock links last a day", () => {
+    expect(parseConfig({}).signIn).toMatchObject({
+      ipThrottle: { burst: 100, perMinute: 10 },
+      unblockLinkLifetimeSeconds: 86_400,
+    });
+  });
+
+  it("reads each variable, and refuses an unblock link that outlives the 30-day block", () => {
+    const config = parseConfig({
+      SIGN_IN_IP_FAILURES_BURST: "20",
+      SIGN_IN_IP_FAILURES_PER_MINUTE: "2",
+      SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: "60",
+    });
+    expect(config.signIn).toMatchObject({
+      ipThrottle: { burst: 20, perMinute: 2 },
+      unblockLinkLifetimeSeconds: 3600,
+    });
+    expect(configErrorOf({ SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: "43201" }).problems).toEqual([
+      'SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: must be a whole number from 1 to 43200 (got "43201")',
+    ]);
+  });
+});

@@ -7,14 +7,19 @@ export interface AuditChannelPolicy {
   publicRequests: boolean;
 }
 
+// Support acts on these from the channel (the block's Unblock button); there are few of them.
+const SIGN_IN_ACTIONS = new Set(["sign_in.blocked", "sign_in.unblocked", "sign_in.ip_throttled"]);
+
 /**
- * Which audit entries are also posted to the audit channel: what staff did in Slack and every
- * completed reset; public requests only when asked for, as anyone on the internet can make them.
+ * Which audit entries are also posted to the audit channel: what staff did in Slack, every
+ * completed reset, and sign-in blocks, unblocks and throttled IPs; public requests only when
+ * asked for, as anyone on the internet can make them.
  */
 export function createAuditChannelFilter(policy: AuditChannelPolicy) {
   return (entry: AuditEntry): boolean =>
     policy.hasChannel &&
     (entry.actorType === "slack" ||
       entry.action === "password_reset.completed" ||
+      SIGN_IN_ACTIONS.has(entry.action) ||
       (policy.publicRequests && entry.actorType === "public"));
 }

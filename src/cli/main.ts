@@ -11,7 +11,7 @@ import { MigrationError, migrateDatabase } from "../db/migrate.ts";
 import { createRepository } from "../db/stores.ts";
 import { packageRoot } from "../package-root.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
-import { createKeyEncryption } from "../sign-in/key-encryption.ts";
+import { createKeyEncryption, KeyDecryptionError } from "../sign-in/key-encryption.ts";
 import { registerApiCommands } from "./commands/apis.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
@@ -129,7 +129,8 @@ export async function runCli(argv: string[]): Promise<void> {
       error instanceof CliError ||
       error instanceof ConfigError ||
       error instanceof DatabaseOpenError ||
-      error instanceof MigrationError
+      error instanceof MigrationError ||
+      error instanceof KeyDecryptionError
     ) {
       process.stderr.write(`passdesk: ${error.message}\n`);
       process.exitCode = 1;

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { createChangePasswordRoute } from "../http/change-password/route.ts";
 import { createResetPageRoutes } from "../http/reset-page/routes.ts";
 import { createSendGridWebhookRoute } from "../http/sendgrid-webhook/route.ts";
+import { createUnblockPageRoutes } from "../http/unblock-page/routes.ts";
 import { withCachedLookups } from "../password-reset/cached-lookups.ts";
 import type { Adapters } from "./adapters.ts";
 import type { Jobs } from "./jobs.ts";
@@ -30,6 +31,15 @@ export function createRoutes(
       logger,
       limits: config.resetPageLimits,
       trustedProxies: config.trustProxy,
+      publicUrl,
+      friendlyName: config.email.friendlyName,
+      supportEmail: config.email.supportEmail,
+      supportUrl: config.email.supportUrl,
+    }),
+    createUnblockPageRoutes({
+      repo,
+      clock,
+      logger,
       publicUrl,
       friendlyName: config.email.friendlyName,
       supportEmail: config.email.supportEmail,

@@ -4,7 +4,7 @@ import { createOidcRoutes } from "../http/oauth/oidc-routes.ts";
 import { createRevokeRoute } from "../http/oauth/revoke-route.ts";
 import { createTokenRoute } from "../http/oauth/token-route.ts";
 import { withCachedLookups } from "../password-reset/cached-lookups.ts";
-import type { BruteForceGuard } from "../sign-in/brute-force.ts";
+import { type BruteForceGuard, createBruteForceGuard } from "../sign-in/brute-force.ts";
 import type { TokenSettings } from "../sign-in/issue-tokens.ts";
 import { createKeyEncryption } from "../sign-in/key-encryption.ts";
 import { createKeyRing } from "../sign-in/key-ring.ts";
@@ -27,6 +27,31 @@ export function maxTokenLifetimeSeconds(config: Config): number {
 }
 
 /**
+ * The brute-force guard the token endpoint calls (src/sign-in/password-grant.ts): one per
+ * process, its counts shared with every other instance through the database.
+ */
+export function createSignInGuard(
+  config: Config,
+  { repo, mailer, logger }: Pick<Adapters, "repo" | "mailer" | "logger">,
+  publicUrl: string,
+): BruteForceGuard {
+  return createBruteForceGuard({
+    repo,
+    mailer,
+    logger,
+    ipThrottle: config.signIn.ipThrottle,
+    settings: {
+      publicUrl,
+      defaultFrom: config.email.from,
+      friendlyName: config.email.friendlyName,
+      supportEmail: config.email.supportEmail,
+      supportUrl: config.email.supportUrl,
+      unblockLinkLifetimeSeconds: config.signIn.unblockLinkLifetimeSeconds,
+    },
+  });
+}
+
+/**
  * Sign-in's routes (`/oauth/token`, `/oauth/revoke`, discovery, JWKS, `/userinfo`). Before
  * the first request: the signing key is read (or made, on a new database) and opened, so that
  * a wrong PASSDESK_KEY_ENCRYPTION_KEY stops the start instead of failing every sign-in, and the
@@ -34,10 +59,11 @@ export function maxTokenLifetimeSeconds(config: Config): number {
  */
 export async function createSignInRoutes(
   config: Config,
-  { repo, clock, logger, hasher }: Adapters,
-  guard: BruteForceGuard,
+  adapters: Adapters,
   publicUrl: string,
 ): Promise<Hono[]> {
+  const { repo, clock, logger, hasher } = adapters;
+  const guard = createSignInGuard(config, adapters, publicUrl);
   const encryption = createKeyEncryption(loadKeyEncryptionKey(config, logger));
   const keyRing = createKeyRing({ keys: repo.signingKeys, encryption, clock });
   await keyRing.signingKey();

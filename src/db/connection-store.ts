@@ -1,6 +1,12 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { PasswordLevel } from "../passwords/policy.ts";
-import { type Connection, DEFAULT_POLICY } from "../users/connection.ts";
+import {
+  type BruteForceMode,
+  type BruteForceShield,
+  type Connection,
+  DEFAULT_BRUTE_FORCE,
+  DEFAULT_POLICY,
+} from "../users/connection.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
@@ -19,6 +25,13 @@ function toConnection(row: Row): Connection {
       historySize: row.passwordHistorySize,
       dictionary: row.passwordDictionary,
       noPersonalInfo: row.passwordNoPersonalInfo,
+    },
+    bruteForce: {
+      enabled: row.bruteForceProtection,
+      maxAttempts: row.bruteForceMaxAttempts,
+      mode: row.bruteForceMode as BruteForceMode,
+      shields: row.bruteForceShields as BruteForceShield[],
+      allowlist: row.bruteForceAllowlist,
     },
   };
 }
@@ -44,8 +57,9 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
       const rows = await db.select().from(connections).orderBy(asc(connections.id));
       return rows.map(toConnection);
     },
-    async add({ name, strategy, policy }) {
+    async add({ name, strategy, policy, bruteForce }) {
       const merged = { ...DEFAULT_POLICY, ...policy };
+      const guard = { ...DEFAULT_BRUTE_FORCE, ...bruteForce };
       const [row] = await db
         .insert(connections)
         .values({
@@ -56,6 +70,11 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
           passwordHistorySize: merged.historySize,
           passwordDictionary: merged.dictionary,
           passwordNoPersonalInfo: merged.noPersonalInfo,
+          bruteForceProtection: guard.enabled,
+          bruteForceMaxAttempts: guard.maxAttempts,
+          bruteForceMode: guard.mode,
+          bruteForceShields: guard.shields,
+          bruteForceAllowlist: guard.allowlist,
         })
         .onConflictDoNothing()
         .returning();

@@ -38,6 +38,10 @@ const PRUNE_FULL = `delete from rate_limits where key in (
     for update skip locked)
   returning key`;
 
+/** What bucket `$1` holds at `$2`, refilled at `$3` a minute up to `$4`. */
+const PEEK = `select least($4::float8, tokens + greatest(0, extract(epoch from ($2::timestamptz - updated_at))) / 60.0 * $3::float8) as tokens
+  from rate_limits where key = $1`;
+
 /** `$2` of TAKE_TOKENS: the buckets as one JSON text (a new bucket starts full, less this take). */
 export function bucketsParameter(buckets: Bucket[]): string {
   const keys = new Set(buckets.map((bucket) => storedText(bucket.key)));
@@ -97,6 +101,15 @@ export function createDrizzleRateLimitStore(query: RawQuery): RateLimitStore {
         if (!state) throw new Error(`no state returned for bucket ${buckets[i]?.key}`);
         return state;
       });
+    },
+    async peek({ key, capacity, perMinute }, at) {
+      const [row] = await query<{ tokens: number | string }>(PEEK, [
+        key,
+        at.toISOString(),
+        perMinute,
+        capacity,
+      ]);
+      return row ? Number(row.tokens) : capacity;
     },
     async prune(at, limit) {
       const rows = await query<{ key: string }>(PRUNE_FULL, [at.toISOString(), limit]);

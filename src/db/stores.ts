@@ -6,7 +6,13 @@ import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { RoleStore } from "../roles/ports.ts";
-import type { ApiStore, RefreshTokenStore, SigningKeyStore } from "../sign-in/ports.ts";
+import type {
+  ApiStore,
+  RefreshTokenStore,
+  SignInFailureStore,
+  SigningKeyStore,
+  UnblockTicketStore,
+} from "../sign-in/ports.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import { createDrizzleApiStore } from "./api-store.ts";
 import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
@@ -21,9 +27,11 @@ import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleSignInFailureStore } from "./sign-in-failure-store.ts";
 import { createDrizzleSigningKeyStore } from "./signing-key-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
 import { createDrizzleTicketStore } from "./ticket-store.ts";
+import { createDrizzleUnblockTicketStore } from "./unblock-ticket-store.ts";
 import { createDrizzleUserStore } from "./user-store.ts";
 
 /** Every store, bound to one executor (the pool, or one transaction). */
@@ -42,6 +50,8 @@ export interface Stores {
   apis: ApiStore;
   signingKeys: SigningKeyStore;
   refreshTokens: RefreshTokenStore;
+  signInFailures: SignInFailureStore;
+  unblockTickets: UnblockTicketStore;
 }
 
 export interface Repository extends Stores {
@@ -81,6 +91,8 @@ export function createStores(
     apis: createDrizzleApiStore(db),
     signingKeys: createDrizzleSigningKeyStore(db),
     refreshTokens: createDrizzleRefreshTokenStore(db),
+    signInFailures: createDrizzleSignInFailureStore(query),
+    unblockTickets: createDrizzleUnblockTicketStore(db),
   };
 }
 

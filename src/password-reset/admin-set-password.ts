@@ -102,7 +102,7 @@ export async function setPasswordByAdmin(
 
   await repo.transaction(async (stores) => {
     const at = clock.now();
-    const effects = await storeNewPassword(stores, user.id, hash, at);
+    const effects = await storeNewPassword(stores, user, hash, at);
     if (input.notify) {
       await stores.outbox.enqueue(
         {

@@ -111,7 +111,7 @@ export async function completePasswordReset(
     const at = deps.clock.now();
     const ticket = await stores.tickets.consume(tokenHash, at);
     if (!ticket) return undefined;
-    const effects = await storeNewPassword(stores, user.id, hash, at);
+    const effects = await storeNewPassword(stores, user, hash, at);
     await stores.audit.record({
       actorType: "user",
       action: "password_reset.completed",

@@ -1,7 +1,7 @@
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isReusedPassword } from "../passwords/history.ts";
 import { checkPassword, type PasswordRule } from "../passwords/policy.ts";
-import type { RefreshTokenStore } from "../sign-in/ports.ts";
+import type { RefreshTokenStore, SignInFailureStore } from "../sign-in/ports.ts";
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
@@ -83,30 +83,35 @@ export interface PasswordChangePorts {
   users: Pick<UserStore, "setPasswordHash">;
   tickets: Pick<TicketStore, "revokeUnusedForUser">;
   refreshTokens: Pick<RefreshTokenStore, "revokeForUser">;
+  signInFailures: Pick<SignInFailureStore, "clear">;
 }
 
 /** What a password change ended, for its audit entry (Auth0's `scp`: a changed password). */
 export interface PasswordChangeEffects {
   logType: "scp";
   revokedRefreshTokens: number;
+  /** Brute-force blocks lifted: a new password is a fresh start. */
+  liftedSignInBlocks: number;
 }
 
 /**
  * Makes `hash` the user's password and ends what the old one allowed: every outstanding reset
- * link, and every refresh token (the apps where they are signed in must ask for the new one).
+ * link, every refresh token (the apps where they are signed in must ask for the new one) and
+ * every brute-force block of their sign-in.
  */
 export async function storeNewPassword(
   stores: PasswordChangePorts,
-  userId: number,
+  user: Pick<User, "id" | "connectionId" | "email">,
   hash: string,
   at: Date,
 ): Promise<PasswordChangeEffects> {
-  await stores.users.setPasswordHash(userId, hash, at);
-  await stores.tickets.revokeUnusedForUser(userId, at);
+  await stores.users.setPasswordHash(user.id, hash, at);
+  await stores.tickets.revokeUnusedForUser(user.id, at);
   const revokedRefreshTokens = await stores.refreshTokens.revokeForUser(
-    userId,
+    user.id,
     "password_changed",
     at,
   );
-  return { logType: "scp", revokedRefreshTokens };
+  const liftedSignInBlocks = await stores.signInFailures.clear(user.connectionId, user.email);
+  return { logType: "scp", revokedRefreshTokens, liftedSignInBlocks };
 }

@@ -19,6 +19,11 @@ export interface RateLimitStore {
    */
   take(buckets: Bucket[], at: Date): Promise<BucketState[]>;
   /**
+   * The tokens the bucket holds at `at` (what it held plus what flowed in since, capped at its
+   * capacity) without taking one: a missing bucket is full. For limits charged only on failure.
+   */
+  peek(bucket: Bucket, at: Date): Promise<number>;
+  /**
    * Deletes up to `limit` buckets that are full again at `at` — a missing bucket starts full, so
    * nothing changes for anyone — and returns how many. Buckets being taken are skipped.
    */

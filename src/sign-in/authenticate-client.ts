@@ -1,13 +1,13 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Client, ClientStore } from "../clients/ports.ts";
-import { createSecretToken, hashSecretToken } from "../secret-token.ts";
+import { createTicketToken, hashTicketToken } from "../secret-tokens.ts";
 
 export type ClientAuthentication = { ok: true; client: Client } | { ok: false };
 
 /** A confidential client's secret, shown once; only its hash is stored. */
 export function createClientSecret(): { secret: string; secretHash: string } {
-  const secret = createSecretToken();
-  return { secret, secretHash: hashSecretToken(secret) };
+  const secret = createTicketToken();
+  return { secret, secretHash: hashTicketToken(secret) };
 }
 
 /**
@@ -22,7 +22,7 @@ export async function authenticateClient(
   if (!client) return { ok: false };
   if (client.secretHash === null) return { ok: true, client };
   if (credentials.clientSecret === null) return { ok: false };
-  const given = Buffer.from(hashSecretToken(credentials.clientSecret), "hex");
+  const given = Buffer.from(hashTicketToken(credentials.clientSecret), "hex");
   const stored = Buffer.from(client.secretHash, "hex");
   return given.length === stored.length && timingSafeEqual(given, stored)
     ? { ok: true, client }

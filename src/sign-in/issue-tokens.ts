@@ -1,5 +1,5 @@
 import { SignJWT } from "jose";
-import { createSecretToken, hashSecretToken } from "../secret-token.ts";
+import { createTicketToken, hashTicketToken } from "../secret-tokens.ts";
 import type { User } from "../users/user.ts";
 import { subjectOf, userClaims } from "./claims.ts";
 import { type KeyRing, SIGNING_ALGORITHM } from "./key-ring.ts";
@@ -84,10 +84,10 @@ export async function issueTokens(
     response.id_token = await sign(claims, grant.clientId, settings.idTokenLifetimeSeconds);
   }
   if (grant.scopes.includes("offline_access")) {
-    const token = createSecretToken();
+    const token = createTicketToken();
     await deps.refreshTokens.add({
-      tokenHash: hashSecretToken(token),
-      familyId: grant.familyId ?? createSecretToken(),
+      tokenHash: hashTicketToken(token),
+      familyId: grant.familyId ?? createTicketToken(),
       userId: grant.user.id,
       clientId: grant.clientId,
       scope,

@@ -99,6 +99,15 @@ export interface FailureKey {
   ip: string;
 }
 
+/** The IP of a count kept per identifier only (`count_per_identifier`). */
+export const ANY_IP = "*";
+
+/**
+ * How long a block lasts when nothing lifts it sooner (Auth0's 30 days); a count whose last
+ * failure is that old starts over too.
+ */
+export const BLOCK_LIFETIME_MILLIS = 30 * 24 * 60 * 60 * 1000;
+
 export interface FailureCount extends FailureKey {
   failures: number;
   lastFailureAt: Date;
@@ -108,16 +117,48 @@ export interface FailureCount extends FailureKey {
 export interface SignInFailureStore {
   /**
    * Adds one to the count of each key (a new key starts at 1) in one statement, before the
-   * password is checked, and sets `blockedAt` on a count that reaches `maxAttempts`; returns the
-   * counts after, in the keys' order. Concurrent calls are serialised on the rows.
+   * password is checked, and sets `blockedAt` to `at` on a count that reaches `maxAttempts`;
+   * returns the counts after, in the keys' order. Concurrent calls are serialised on the rows. A
+   * row blocked, or last failed, more than BLOCK_LIFETIME_MILLIS before `at` starts over at 1.
    */
   count(keys: FailureKey[], maxAttempts: number, at: Date): Promise<FailureCount[]>;
-  /** A right password: the counts of these keys start over (blocked ones stay blocked). */
-  reset(keys: FailureKey[]): Promise<void>;
+  /**
+   * A right password: the counts of these keys start over. Blocked ones stay blocked, except a
+   * block set at `blockedAt`: the very attempt that reached the limit, let through, was right.
+   */
+  reset(keys: FailureKey[], blockedAt?: Date): Promise<void>;
   /** Lifts the counts and blocks of an identifier, at one IP or all; returns the blocks lifted. */
   clear(connectionId: number, email: string, ip?: string): Promise<number>;
   /** The identifier's counts, blocked or not, newest failure first. */
   list(connectionId: number, email: string): Promise<FailureCount[]>;
   /** Deletes up to `limit` counts whose last failure is before `before`; returns how many. */
   prune(before: Date, limit: number): Promise<number>;
+}
+
+/** A single-use link that lifts a block; only the SHA-256 of its token is stored. */
+export interface UnblockTicket {
+  id: number;
+  userId: number;
+  /** The block it lifts, or ANY_IP for the count kept per identifier. */
+  ip: string;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface NewUnblockTicket {
+  tokenHash: string;
+  userId: number;
+  ip: string;
+  expiresAt: Date;
+}
+
+export interface UnblockTicketStore {
+  issue(ticket: NewUnblockTicket, at: Date): Promise<UnblockTicket>;
+  findByTokenHash(tokenHash: string): Promise<UnblockTicket | undefined>;
+  /**
+   * Marks the ticket used if it is unused and not expired at `at`: the ticket when this call did
+   * it (two concurrent uses cannot both succeed), else undefined.
+   */
+  consume(tokenHash: string, at: Date): Promise<UnblockTicket | undefined>;
 }

@@ -1,6 +1,6 @@
 import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import { hashSecretToken } from "../secret-token.ts";
+import { hashTicketToken } from "../secret-tokens.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import type { RefreshTokenStore } from "./ports.ts";
@@ -31,7 +31,7 @@ export async function useRefreshToken(
   const { stores } = deps;
   const at = deps.clock.now();
   const invalid = { ok: false, reason: "invalid_token" } as const;
-  const stored = await stores.refreshTokens.findByHash(hashSecretToken(input.token));
+  const stored = await stores.refreshTokens.findByHash(hashTicketToken(input.token));
   if (!stored || stored.clientId !== input.clientId || stored.revokedAt !== null) return invalid;
   if (stored.expiresAt <= at) return invalid;
   if (stored.usedAt !== null || !(await stores.refreshTokens.markUsed(stored.id, at))) {

@@ -1,7 +1,7 @@
 import type { AuditLog } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
-import { hashSecretToken } from "../secret-token.ts";
+import { hashTicketToken } from "../secret-tokens.ts";
 import { authenticateClient } from "./authenticate-client.ts";
 import type { ClientCredentials } from "./exchange-token.ts";
 import type { RefreshTokenStore } from "./ports.ts";
@@ -25,7 +25,7 @@ export async function revokeRefreshToken(
   const { stores } = deps;
   const authenticated = await authenticateClient(stores.clients, request);
   if (!authenticated.ok) return { ok: false };
-  const stored = await stores.refreshTokens.findByHash(hashSecretToken(request.token));
+  const stored = await stores.refreshTokens.findByHash(hashTicketToken(request.token));
   if (!stored || stored.clientId !== request.clientId) return { ok: true };
   const revoked = await stores.refreshTokens.revokeFamily(
     stored.familyId,

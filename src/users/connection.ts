@@ -6,7 +6,31 @@ export interface Connection {
   name: string;
   strategy: string;
   policy: PasswordPolicy;
+  bruteForce: BruteForceSettings;
 }
+
+/** Auth0's brute-force protection settings of a connection (see src/sign-in/brute-force.ts). */
+export interface BruteForceSettings {
+  enabled: boolean;
+  /** Consecutive failures, per identifier (and IP), after which sign-in is blocked. */
+  maxAttempts: number;
+  mode: BruteForceMode;
+  /** `block` refuses further attempts; `user_notification` emails the user an unblock link. */
+  shields: BruteForceShield[];
+  /** IPs and CIDRs (IPv4 or IPv6) whose attempts are never counted nor throttled. */
+  allowlist: string[];
+}
+
+export type BruteForceMode = "count_per_identifier_and_ip" | "count_per_identifier";
+export type BruteForceShield = "block" | "user_notification";
+
+export const DEFAULT_BRUTE_FORCE: BruteForceSettings = {
+  enabled: true,
+  maxAttempts: 10,
+  mode: "count_per_identifier_and_ip",
+  shields: ["block", "user_notification"],
+  allowlist: [],
+};
 
 export const DATABASE_STRATEGY = "database";
 
@@ -18,6 +42,7 @@ export interface NewConnection {
   name: string;
   strategy: string;
   policy?: Partial<PasswordPolicy>;
+  bruteForce?: Partial<BruteForceSettings>;
 }
 
 export const DEFAULT_POLICY: PasswordPolicy = {

@@ -29,6 +29,7 @@ describe.each(backends)("the reset page's submission limits on %s", (backend) =>
         takes += 1;
         return repo.rateLimits.take(buckets, at);
       },
+      peek: (bucket, at) => repo.rateLimits.peek(bucket, at),
       prune: (at, limit) => repo.rateLimits.prune(at, limit),
     };
     return { stores: { rateLimits }, takes: () => takes };

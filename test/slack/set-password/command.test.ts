@@ -5,15 +5,31 @@ import type { Role } from "../../../src/roles/ports.ts";
 import { CALLBACK_IDS } from "../../../src/slack/contract.ts";
 import { createSetPasswordCommand } from "../../../src/slack/set-password/command.ts";
 import { decodeTarget } from "../../../src/slack/set-password/target.ts";
-import { type Connection, DEFAULT_POLICY } from "../../../src/users/connection.ts";
+import {
+  type Connection,
+  DEFAULT_BRUTE_FORCE,
+  DEFAULT_POLICY,
+} from "../../../src/users/connection.ts";
 import type { User } from "../../../src/users/user.ts";
 
 // The listener on its own, with the ports it takes in memory and Bolt's arguments faked: no
 // HTTP, no database. The Slack round trips are in flow.test.ts and refusals.test.ts.
 
 const CONNECTIONS: Connection[] = [
-  { id: 1, name: "Username-Password", strategy: "database", policy: DEFAULT_POLICY },
-  { id: 2, name: "google", strategy: "google-oauth2", policy: DEFAULT_POLICY },
+  {
+    id: 1,
+    name: "Username-Password",
+    strategy: "database",
+    policy: DEFAULT_POLICY,
+    bruteForce: DEFAULT_BRUTE_FORCE,
+  },
+  {
+    id: 2,
+    name: "google",
+    strategy: "google-oauth2",
+    policy: DEFAULT_POLICY,
+    bruteForce: DEFAULT_BRUTE_FORCE,
+  },
 ];
 
 const JANE: User = {

@@ -5,7 +5,13 @@ import type { DeliveryEvent } from "../../../src/email/delivery-events.ts";
 import type { OutboxEmail, StoredTemplate, TemplateVersion } from "../../../src/email/ports.ts";
 import type { ResetRequest, Ticket } from "../../../src/password-reset/ports.ts";
 import type { RoleGrant } from "../../../src/roles/ports.ts";
-import type { Api, RefreshToken, SigningKey } from "../../../src/sign-in/ports.ts";
+import type {
+  Api,
+  FailureCount,
+  RefreshToken,
+  SigningKey,
+  UnblockTicket,
+} from "../../../src/sign-in/ports.ts";
 import type { Connection } from "../../../src/users/connection.ts";
 import type { User } from "../../../src/users/user.ts";
 
@@ -48,6 +54,8 @@ export interface MemoryTables {
   apis: Api[];
   signingKeys: SigningKey[];
   refreshTokens: Array<RefreshToken & { tokenHash: string }>;
+  signInFailures: FailureCount[];
+  unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
 }
 
 export interface MemoryDatabase {
@@ -83,6 +91,8 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       apis: [],
       signingKeys: [],
       refreshTokens: [],
+      signInFailures: [],
+      unblockTickets: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

@@ -40,6 +40,12 @@ export function createMemoryRateLimitStore(database: MemoryDatabase): RateLimitS
     async take(buckets, at) {
       return takeTokens(database, buckets, at);
     },
+    async peek({ key, capacity, perMinute }, at) {
+      const row = database.tables.rateLimits.get(key);
+      if (!row) return capacity;
+      const elapsedSeconds = Math.max(0, (at.getTime() - row.updatedAt.getTime()) / 1000);
+      return Math.min(capacity, row.tokens + (elapsedSeconds / 60) * perMinute);
+    },
     async prune(at, limit) {
       const full = [...database.tables.rateLimits.entries()]
         .filter(([, row]) => {

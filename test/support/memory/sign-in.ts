@@ -1,141 +1,113 @@
-import type {
-  Api,
-  ApiStore,
-  RefreshToken,
-  RefreshTokenStore,
-  SigningKey,
-  SigningKeyStore,
+import {
+  BLOCK_LIFETIME_MILLIS,
+  type FailureCount,
+  type FailureKey,
+  type SignInFailureStore,
+  type UnblockTicket,
+  type UnblockTicketStore,
 } from "../../../src/sign-in/ports.ts";
 import { ConstraintError, copy, type MemoryDatabase } from "./database.ts";
 
-/** ApiStore over an array, with src/db/api-store.ts's semantics. */
-export function createMemoryApiStore(database: MemoryDatabase): ApiStore {
+const sameKey = (a: FailureKey) => (b: FailureKey) =>
+  a.connectionId === b.connectionId && a.email === b.email && a.ip === b.ip;
+
+/** SignInFailureStore over an array, with src/db/sign-in-failure-store.ts's semantics. */
+export function createMemorySignInFailureStore(database: MemoryDatabase): SignInFailureStore {
   const { tables } = database;
-  const shown = ({ identifier, name }: Api): Api => ({ identifier, name });
   return {
-    async findByIdentifier(identifier) {
-      const row = tables.apis.find((api) => api.identifier === identifier);
-      return row && shown(row);
+    async count(keys, maxAttempts, at) {
+      const cutoff = at.getTime() - BLOCK_LIFETIME_MILLIS;
+      return keys.map((key) => {
+        const row = tables.signInFailures.find(sameKey(key));
+        const stale =
+          row &&
+          (row.blockedAt ? row.blockedAt.getTime() < cutoff : row.lastFailureAt.getTime() < cutoff);
+        if (!row || stale) {
+          const fresh: FailureCount = {
+            ...key,
+            failures: 1,
+            lastFailureAt: at,
+            blockedAt: maxAttempts <= 1 ? at : null,
+          };
+          if (row) Object.assign(row, fresh);
+          else tables.signInFailures.push(fresh);
+          return copy(fresh);
+        }
+        row.failures += 1;
+        if (at > row.lastFailureAt) row.lastFailureAt = at;
+        if (!row.blockedAt && row.failures >= maxAttempts) row.blockedAt = at;
+        return copy(row);
+      });
     },
-    async list() {
-      return tables.apis.map(shown);
+    async reset(keys, blockedAt) {
+      tables.signInFailures = tables.signInFailures.filter(
+        (row) =>
+          !keys.some(sameKey(row)) ||
+          (row.blockedAt !== null && row.blockedAt.getTime() !== blockedAt?.getTime()),
+      );
     },
-    async add(api) {
-      if (tables.apis.some((row) => row.identifier === api.identifier)) return undefined;
-      tables.apis.push({ ...api });
-      return shown(api);
+    async clear(connectionId, email, ip) {
+      const cleared = (row: FailureCount) =>
+        row.connectionId === connectionId &&
+        row.email === email &&
+        (ip === undefined || row.ip === ip);
+      const blocks = tables.signInFailures.filter((row) => cleared(row) && row.blockedAt).length;
+      tables.signInFailures = tables.signInFailures.filter((row) => !cleared(row));
+      return blocks;
     },
-    async remove(identifier) {
-      const row = tables.apis.find((api) => api.identifier === identifier);
-      if (!row) return undefined;
-      tables.apis = tables.apis.filter((api) => api !== row);
-      return shown(row);
+    async list(connectionId, email) {
+      return copy(
+        tables.signInFailures
+          .filter((row) => row.connectionId === connectionId && row.email === email)
+          .sort(
+            (a, b) =>
+              b.lastFailureAt.getTime() - a.lastFailureAt.getTime() || a.ip.localeCompare(b.ip),
+          ),
+      );
+    },
+    async prune(before, limit) {
+      const old = tables.signInFailures
+        .filter((row) => row.lastFailureAt < before)
+        .sort((a, b) => a.lastFailureAt.getTime() - b.lastFailureAt.getTime())
+        .slice(0, limit);
+      tables.signInFailures = tables.signInFailures.filter((row) => !old.includes(row));
+      return old.length;
     },
   };
 }
 
-/** SigningKeyStore over an array, with src/db/signing-key-store.ts's semantics. */
-export function createMemorySigningKeyStore(database: MemoryDatabase): SigningKeyStore {
+/** UnblockTicketStore over an array, with src/db/unblock-ticket-store.ts's semantics. */
+export function createMemoryUnblockTicketStore(database: MemoryDatabase): UnblockTicketStore {
   const { tables } = database;
-  const isCurrent = (key: SigningKey) => key.rotatedAt === null && key.revokedAt === null;
-  const newestFirst = () => [...tables.signingKeys].reverse();
+  const shown = ({ tokenHash: _hash, ...ticket }: UnblockTicket & { tokenHash: string }) =>
+    copy(ticket);
   return {
-    async current() {
-      const row = tables.signingKeys.find(isCurrent);
-      return row && copy(row);
-    },
-    async published(at) {
-      return newestFirst()
-        .filter(
-          (key) =>
-            key.revokedAt === null &&
-            (key.rotatedAt === null || (key.publishedUntil !== null && key.publishedUntil > at)),
-        )
-        .map(copy);
-    },
-    async list() {
-      return newestFirst().map(copy);
-    },
-    async addCurrent(key) {
-      if (tables.signingKeys.some(isCurrent)) return undefined;
-      const row = newKey(database, key);
-      tables.signingKeys.push(row);
-      return copy(row);
-    },
-    async rotate(next, at, publishedUntil) {
-      const retired = tables.signingKeys.find(isCurrent);
-      if (retired) Object.assign(retired, { rotatedAt: at, publishedUntil });
-      tables.signingKeys.push(newKey(database, next));
-      return retired && copy(retired);
-    },
-    async revoke(kid, at) {
-      const row = tables.signingKeys.find((key) => key.kid === kid && key.revokedAt === null);
-      if (!row) return undefined;
-      row.revokedAt = at;
-      return copy(row);
-    },
-  };
-}
-
-function newKey(
-  database: MemoryDatabase,
-  key: Pick<SigningKey, "kid" | "publicJwk" | "privateKeyEncrypted">,
-): SigningKey {
-  if (database.tables.signingKeys.some((row) => row.kid === key.kid)) {
-    throw new ConstraintError(`duplicate kid ${key.kid}`);
-  }
-  return {
-    ...key,
-    createdAt: database.clock.now(),
-    rotatedAt: null,
-    publishedUntil: null,
-    revokedAt: null,
-  };
-}
-
-/** RefreshTokenStore over an array, with src/db/refresh-token-store.ts's semantics. */
-export function createMemoryRefreshTokenStore(database: MemoryDatabase): RefreshTokenStore {
-  const { tables } = database;
-  const isLive = (token: RefreshToken) => token.usedAt === null && token.revokedAt === null;
-  const shown = ({ tokenHash: _, ...token }: RefreshToken & { tokenHash: string }) => copy(token);
-  const revokeWhere = (matches: (token: RefreshToken) => boolean, at: Date) => {
-    const revoked = tables.refreshTokens.filter((token) => matches(token) && isLive(token));
-    for (const token of revoked) token.revokedAt = at;
-    return revoked.length;
-  };
-  return {
-    async add(token) {
-      if (tables.refreshTokens.some((row) => row.tokenHash === token.tokenHash)) {
-        throw new ConstraintError("duplicate refresh token");
-      }
-      if (!tables.users.some((user) => user.id === token.userId)) {
-        throw new ConstraintError(`no user ${token.userId}`);
-      }
+    async issue({ tokenHash, userId, ip, expiresAt }, at) {
+      if (!tables.users.some((user) => user.id === userId))
+        throw new ConstraintError(`no user ${userId}`);
+      if (tables.unblockTickets.some((ticket) => ticket.tokenHash === tokenHash))
+        throw new ConstraintError("token hash taken");
       const row = {
-        ...token,
-        id: database.nextId("refreshTokens"),
-        createdAt: database.clock.now(),
+        id: database.nextId("unblockTickets"),
+        tokenHash,
+        userId,
+        ip,
+        createdAt: at,
+        expiresAt,
         usedAt: null,
-        revokedAt: null,
       };
-      tables.refreshTokens.push(row);
+      tables.unblockTickets.push(row);
       return shown(row);
     },
-    async findByHash(tokenHash) {
-      const row = tables.refreshTokens.find((token) => token.tokenHash === tokenHash);
+    async findByTokenHash(tokenHash) {
+      const row = tables.unblockTickets.find((ticket) => ticket.tokenHash === tokenHash);
       return row && shown(row);
     },
-    async markUsed(id, at) {
-      const row = tables.refreshTokens.find((token) => token.id === id);
-      if (!row || !isLive(row)) return false;
+    async consume(tokenHash, at) {
+      const row = tables.unblockTickets.find((ticket) => ticket.tokenHash === tokenHash);
+      if (!row || row.usedAt || row.expiresAt <= at) return undefined;
       row.usedAt = at;
-      return true;
-    },
-    async revokeFamily(familyId, _reason, at) {
-      return revokeWhere((token) => token.familyId === familyId, at);
-    },
-    async revokeForUser(userId, _reason, at) {
-      return revokeWhere((token) => token.userId === userId, at);
+      return shown(row);
     },
   };
 }

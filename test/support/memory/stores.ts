@@ -2,7 +2,11 @@ import type { AuditEntry } from "../../../src/audit/ports.ts";
 import { type Clock, systemClock } from "../../../src/clock.ts";
 import type { Repository, Stores } from "../../../src/db/stores.ts";
 import type { PasswordHasher } from "../../../src/passwords/hasher.ts";
-import { DATABASE_STRATEGY, DEFAULT_POLICY } from "../../../src/users/connection.ts";
+import {
+  DATABASE_STRATEGY,
+  DEFAULT_BRUTE_FORCE,
+  DEFAULT_POLICY,
+} from "../../../src/users/connection.ts";
 import { createPlainHasher } from "../plain-hasher.ts";
 import { createMemoryAuditLog, createMemoryAuditPostQueue } from "./audit.ts";
 import { createMemoryClientStore } from "./clients.ts";
@@ -18,14 +22,15 @@ import {
   createMemoryOutboxStore,
   createMemoryTemplateStore,
 } from "./email.ts";
-import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
-import { createMemoryRateLimitStore } from "./rate-limits.ts";
-import { createMemoryRoleStore } from "./roles.ts";
 import {
   createMemoryApiStore,
   createMemoryRefreshTokenStore,
   createMemorySigningKeyStore,
-} from "./sign-in.ts";
+} from "./oauth.ts";
+import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
+import { createMemoryRateLimitStore } from "./rate-limits.ts";
+import { createMemoryRoleStore } from "./roles.ts";
+import { createMemorySignInFailureStore, createMemoryUnblockTicketStore } from "./sign-in.ts";
 import { createMemoryConnectionStore, createMemoryUserStore } from "./users.ts";
 
 /** What the migrations seed (drizzle/0001_seed_default_connection.sql). */
@@ -59,6 +64,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
     name: DEFAULT_CONNECTION_NAME,
     strategy: DATABASE_STRATEGY,
     policy: { ...DEFAULT_POLICY },
+    bruteForce: structuredClone(DEFAULT_BRUTE_FORCE),
   });
   const lockedStores = Object.fromEntries(
     Object.entries(stores).map(([name, store]) => [name, locked(store, lock)]),
@@ -96,5 +102,7 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     apis: createMemoryApiStore(database),
     signingKeys: createMemorySigningKeyStore(database),
     refreshTokens: createMemoryRefreshTokenStore(database),
+    signInFailures: createMemorySignInFailureStore(database),
+    unblockTickets: createMemoryUnblockTicketStore(database),
   };
 }

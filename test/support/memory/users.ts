@@ -1,7 +1,11 @@
 import type { PasswordHasher } from "../../../src/passwords/hasher.ts";
 import type { PasswordPolicy } from "../../../src/passwords/policy.ts";
 import { checkPasswordHash } from "../../../src/users/check-password.ts";
-import { type Connection, DEFAULT_POLICY } from "../../../src/users/connection.ts";
+import {
+  type Connection,
+  DEFAULT_BRUTE_FORCE,
+  DEFAULT_POLICY,
+} from "../../../src/users/connection.ts";
 import { normalizeEmail } from "../../../src/users/email.ts";
 import type { ConnectionStore, ListedUser, UserStore } from "../../../src/users/ports.ts";
 import type { User } from "../../../src/users/user.ts";
@@ -178,13 +182,14 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
     async list() {
       return copy([...tables.connections].sort((a, b) => a.id - b.id));
     },
-    async add({ name, strategy, policy }) {
+    async add({ name, strategy, policy, bruteForce }) {
       if (tables.connections.some((connection) => connection.name === name)) return undefined;
       const row: Connection = {
         id: database.nextId("connections"),
         name,
         strategy,
         policy: { ...DEFAULT_POLICY, ...definedFields(policy ?? {}) },
+        bruteForce: structuredClone({ ...DEFAULT_BRUTE_FORCE, ...bruteForce }),
       };
       tables.connections.push(row);
       return copy(row);
