@@ -82,8 +82,63 @@ describe.each(backends)("passdesk migrate, connections and clients on %s", (back
     const list = await passdesk("clients", "list");
     expect(list.code).toBe(0);
     expect(linesOf(list.stdout)).toEqual([
-      `${clientId}\tMy App\thttps://app.example.com http://localhost:5173`,
+      `${clientId}\tMy App\tpublic\thttps://app.example.com http://localhost:5173`,
     ]);
+  });
+
+  it("clients add --confidential prints the secret once and stores only its hash", async () => {
+    const added = await passdesk("clients", "add", "Server", "--confidential");
+    expect(added.code).toBe(0);
+    const fields = linesOf(added.stdout);
+    const secret = fields.find((line) => line.startsWith("client_secret: "))?.slice(15) ?? "";
+    expect(secret).toMatch(/^[\w-]{43}$/);
+    const list = await passdesk("clients", "list");
+    expect(list.stdout).toContain("\tServer\tconfidential\t(no web origins)");
+    expect(list.stdout).not.toContain(secret);
+    const audit = await passdesk("audit", "tail", "-n", "1");
+    expect(audit.stdout).toContain('"confidential":true');
+    expect(audit.stdout).not.toContain(secret);
+    expect(audit.stdout).not.toContain("secretHash");
+  });
+
+  it("apis add registers an audience once; list and remove", async () => {
+    const added = await passdesk("apis", "add", "https://api.example.com", "--name", "Orders");
+    expect(added).toEqual({
+      code: 0,
+      stdout: "added API Orders (audience https://api.example.com)\n",
+      stderr: "",
+    });
+    const again = await passdesk("apis", "add", "https://api.example.com");
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      "passdesk: an API with identifier https://api.example.com already exists\n",
+    );
+    expect((await passdesk("apis", "list")).stdout).toBe("https://api.example.com\tOrders\n");
+    expect((await passdesk("apis", "remove", "https://api.example.com")).code).toBe(0);
+    expect((await passdesk("apis", "list")).stdout).toBe("");
+  });
+
+  it("keys rotate makes a new current key, keeps the previous published, and revokes on demand", async () => {
+    expect((await passdesk("keys", "list")).stdout).toBe(
+      "no signing keys yet: the server makes one when it starts\n",
+    );
+    const first = await passdesk("keys", "rotate");
+    expect(first.code).toBe(0);
+    const firstKid = linesOf(first.stdout)[0]?.replace("current key: ", "") ?? "";
+    const second = await passdesk("keys", "rotate");
+    expect(linesOf(second.stdout)[1]).toMatch(
+      new RegExp(`^previous key ${firstKid}: previous, published until \\d{4}-`),
+    );
+    const secondKid = linesOf(second.stdout)[0]?.replace("current key: ", "") ?? "";
+    const refused = await passdesk("keys", "revoke", secondKid);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("is the current key");
+    expect((await passdesk("keys", "revoke", firstKid)).stdout).toBe(`revoked key ${firstKid}\n`);
+    const list = linesOf((await passdesk("keys", "list")).stdout);
+    expect(list.map((line) => line.split("\t")[2]?.split(" ")[0])).toEqual(["current", "revoked"]);
+    expect((await passdesk("keys", "revoke", "nope")).stderr).toBe(
+      "passdesk: no unrevoked signing key nope\n",
+    );
   });
 
   it("clients add refuses an origin with a path", async () => {
