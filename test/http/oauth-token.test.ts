@@ -6,6 +6,9 @@ import { backends } from "../support/database.ts";
 import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 
+/** A response's JSON body, read loosely: each test says what it expects of it. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary fields
+const json = async (response: Response): Promise<any> => response.json();
 const PASSWORD = "correct horse battery staple";
 const ORIGIN = "https://app.example.com";
 
@@ -67,11 +70,11 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
     const response = await signIn({ scope: "openid profile email offline_access" });
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
-    const body = await response.json();
+    const body = await json(response);
     expect(Object.keys(body).sort()).toEqual(
       ["access_token", "expires_in", "id_token", "refresh_token", "scope", "token_type"].sort(),
     );
-    const keys = await (await fetch(`${passdesk.url}/.well-known/jwks.json`)).json();
+    const keys = await json(await fetch(`${passdesk.url}/.well-known/jwks.json`));
     expect(keys.keys[0]).not.toHaveProperty("d");
     const { payload } = await jwtVerify(body.id_token, createLocalJWKSet(keys), {
       issuer: "https://passdesk.example.com/",
@@ -93,7 +96,7 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
       "content-type": "application/x-www-form-urlencoded",
     });
     expect(response.status).toBe(200);
-    const { access_token } = await response.json();
+    const { access_token } = await json(response);
     expect(decodeJwt(access_token).aud).toEqual([
       "https://api.example.com",
       "https://passdesk.example.com/userinfo",
@@ -108,7 +111,7 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
     ]);
     for (const answer of answers) {
       expect(answer.status).toBe(403);
-      expect(await answer.json()).toEqual({
+      expect(await json(answer)).toEqual({
         error: "invalid_grant",
         error_description: "Wrong email or password.",
       });
@@ -120,7 +123,7 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
     expect(wrong.status).toBe(403);
     const right = await signIn({ username: "blocked@example.com" });
     expect(right.status).toBe(401);
-    expect(await right.json()).toEqual({
+    expect(await json(right)).toEqual({
       error: "unauthorized",
       error_description: "user is blocked",
     });
@@ -143,7 +146,7 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
     for (const [fields, status, error] of cases) {
       const response = await signIn(fields as Record<string, unknown>);
       expect([fields, response.status]).toEqual([fields, status]);
-      expect((await response.json()).error).toBe(error);
+      expect((await json(response)).error).toBe(error);
     }
     expect((await post("{not json")).status).toBe(400);
     expect((await post("a", { "content-type": "text/plain" })).status).toBe(415);
@@ -181,21 +184,21 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
   });
 
   it("rotates refresh tokens, revokes a family on reuse and on /oauth/revoke", async () => {
-    const first = await (await signIn({ scope: "openid offline_access" })).json();
+    const first = await json(await signIn({ scope: "openid offline_access" }));
     const refresh = (token: string) =>
       post({ grant_type: "refresh_token", client_id: publicClient, refresh_token: token });
     const second = await refresh(first.refresh_token);
     expect(second.status).toBe(200);
-    const { refresh_token: next } = await second.json();
+    const { refresh_token: next } = await json(second);
     const reused = await refresh(first.refresh_token);
     expect(reused.status).toBe(403);
-    expect(await reused.json()).toEqual({
+    expect(await json(reused)).toEqual({
       error: "invalid_grant",
       error_description: "Unknown or invalid refresh token.",
     });
     expect((await refresh(next)).status).toBe(403);
 
-    const third = await (await signIn({ scope: "openid offline_access" })).json();
+    const third = await json(await signIn({ scope: "openid offline_access" }));
     const revoked = await post(
       { client_id: publicClient, token: third.refresh_token },
       {},
@@ -218,11 +221,11 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
       token_endpoint: "https://passdesk.example.com/oauth/token",
       jwks_uri: "https://passdesk.example.com/.well-known/jwks.json",
     });
-    const { access_token } = await (await signIn({ scope: "openid email" })).json();
+    const { access_token } = await json(await signIn({ scope: "openid email" }));
     const info = await fetch(`${passdesk.url}/userinfo`, {
       headers: { authorization: `Bearer ${access_token}` },
     });
-    expect(await info.json()).toEqual({
+    expect(await json(info)).toEqual({
       sub: expect.stringMatching(/^auth0\|/),
       email: "jane@example.com",
       email_verified: false,

@@ -7,6 +7,9 @@ import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { waitFor } from "../support/wait-for.ts";
 
+/** A response's JSON body, read loosely: each test says what it expects of it. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary fields
+const json = async (response: Response): Promise<any> => response.json();
 /** Instances re-read the keys every 10 s: what they publish and sign with follows within that. */
 const KEY_REFRESH_MILLIS = 15_000;
 
@@ -43,10 +46,10 @@ describe.each(backends)("signing keys rotated and revoked with the CLI on %s", (
       }),
     });
     expect(response.status).toBe(200);
-    return (await response.json()).id_token;
+    return (await json(response)).id_token;
   }
   const publishedKeys = async (): Promise<JWK[]> =>
-    (await (await fetch(`${passdesk.url}/.well-known/jwks.json`)).json()).keys;
+    (await json(await fetch(`${passdesk.url}/.well-known/jwks.json`))).keys;
   const verifies = async (token: string) => {
     try {
       await jwtVerify(token, createLocalJWKSet({ keys: await publishedKeys() }), {
