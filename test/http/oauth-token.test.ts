@@ -1,7 +1,10 @@
+import bcrypt from "bcryptjs";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PASSWORD_REALM_GRANT } from "../../src/http/oauth/parse-token-request.ts";
+import { createArgon2Hasher } from "../../src/passwords/argon2-hasher.ts";
 import { createClientSecret } from "../../src/sign-in/authenticate-client.ts";
+import { runCli } from "../support/cli.ts";
 import { backends } from "../support/database.ts";
 import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
@@ -34,6 +37,19 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
             await repo.clients.add({ name: "Server", webOrigins: [], secretHash })
           ).clientId;
           await repo.apis.add({ identifier: "https://api.example.com", name: "API" });
+          const connection = await repo.connections.findByName(DEFAULT_CONNECTION);
+          await repo.users.add(connection?.id ?? 0, {
+            email: "imported@example.com",
+            passwordHash: bcrypt.hashSync(PASSWORD, 4).replace(/^\$2a\$/, "$2y$"),
+          });
+          await repo.users.add(connection?.id ?? 0, {
+            email: "argon2-params@example.com",
+            passwordHash: await createArgon2Hasher({
+              memoryCost: 2048,
+              timeCost: 2,
+              parallelism: 1,
+            }).hash(PASSWORD),
+          });
         },
       },
     );
@@ -116,6 +132,30 @@ describe.each(backends)("POST /oauth/token on %s", (backend) => {
         error_description: "Wrong email or password.",
       });
     }
+  });
+
+  it("signs in with an imported bcrypt or other-argon2 hash and rehashes it silently", async () => {
+    for (const email of ["imported@example.com", "argon2-params@example.com"]) {
+      expect((await signIn({ username: email, password: "wrong" })).status).toBe(403);
+      expect((await signIn({ username: email })).status).toBe(200);
+      expect((await signIn({ username: email })).status).toBe(200);
+    }
+    // Read beside the running server (on PGlite only through its socket): the first sign-in of
+    // each rehashed, the second found a current hash.
+    const audit = await runCli(passdesk.database.env, ["audit", "tail", "-n", "6"]);
+    const signIns = audit.stdout
+      .split("\n")
+      .filter((line) => line.includes("  sign_in  succeeded"))
+      .map((line) => [
+        line.includes("imported@") ? "bcrypt" : "argon2",
+        line.includes('"rehashed":true'),
+      ]);
+    expect(signIns).toEqual([
+      ["bcrypt", true],
+      ["bcrypt", false],
+      ["argon2", true],
+      ["argon2", false],
+    ]);
   });
 
   it("tells a blocked user so only with the right password", async () => {
