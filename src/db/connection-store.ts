@@ -1,6 +1,6 @@
 import { asc, eq, sql } from "drizzle-orm";
 import type { PasswordLevel } from "../passwords/policy.ts";
-import { type Connection, DEFAULT_POLICY } from "../users/connection.ts";
+import { type Connection, DEFAULT_POLICY, type SignupMode } from "../users/connection.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
@@ -20,6 +20,8 @@ function toConnection(row: Row): Connection {
       dictionary: row.passwordDictionary,
       noPersonalInfo: row.passwordNoPersonalInfo,
     },
+    // Anything but "open" (the column is free text) keeps signup closed.
+    signup: row.signup === "open" ? "open" : ("closed" satisfies SignupMode),
   };
 }
 
@@ -44,7 +46,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
       const rows = await db.select().from(connections).orderBy(asc(connections.id));
       return rows.map(toConnection);
     },
-    async add({ name, strategy, policy }) {
+    async add({ name, strategy, policy, signup }) {
       const merged = { ...DEFAULT_POLICY, ...policy };
       const [row] = await db
         .insert(connections)
@@ -56,6 +58,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
           passwordHistorySize: merged.historySize,
           passwordDictionary: merged.dictionary,
           passwordNoPersonalInfo: merged.noPersonalInfo,
+          ...(signup !== undefined && { signup }),
         })
         .onConflictDoNothing()
         .returning();
@@ -73,6 +76,14 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
             passwordNoPersonalInfo: policy.noPersonalInfo,
           }),
         })
+        .where(eq(connections.name, name))
+        .returning();
+      return row && toConnection(row);
+    },
+    async setSignup(name, signup) {
+      const [row] = await db
+        .update(connections)
+        .set({ signup })
         .where(eq(connections.name, name))
         .returning();
       return row && toConnection(row);

@@ -12,8 +12,14 @@ import type { User } from "../../../src/users/user.ts";
 // HTTP, no database. The Slack round trips are in flow.test.ts and refusals.test.ts.
 
 const CONNECTIONS: Connection[] = [
-  { id: 1, name: "Username-Password", strategy: "database", policy: DEFAULT_POLICY },
-  { id: 2, name: "google", strategy: "google-oauth2", policy: DEFAULT_POLICY },
+  {
+    id: 1,
+    name: "Username-Password",
+    strategy: "database",
+    policy: DEFAULT_POLICY,
+    signup: "closed",
+  },
+  { id: 2, name: "google", strategy: "google-oauth2", policy: DEFAULT_POLICY, signup: "closed" },
 ];
 
 const JANE: User = {
@@ -25,6 +31,9 @@ const JANE: User = {
   givenName: null,
   familyName: null,
   nickname: null,
+  username: null,
+  picture: null,
+  userMetadata: {},
   blocked: false,
   passwordHash: null,
   passwordChangedAt: null,

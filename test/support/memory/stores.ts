@@ -54,6 +54,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
     name: DEFAULT_CONNECTION_NAME,
     strategy: DATABASE_STRATEGY,
     policy: { ...DEFAULT_POLICY },
+    signup: "closed",
   });
   const lockedStores = Object.fromEntries(
     Object.entries(stores).map(([name, store]) => [name, locked(store, lock)]),

@@ -66,6 +66,9 @@ export function createMemoryUserStore(database: MemoryDatabase, hasher: Password
         givenName: user.givenName ?? null,
         familyName: user.familyName ?? null,
         nickname: user.nickname ?? null,
+        username: user.username ?? null,
+        picture: user.picture ?? null,
+        userMetadata: { ...user.userMetadata },
         blocked: user.blocked ?? false,
         passwordHash,
         passwordChangedAt: passwordHash ? now : null,
@@ -172,13 +175,14 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
     async list() {
       return copy([...tables.connections].sort((a, b) => a.id - b.id));
     },
-    async add({ name, strategy, policy }) {
+    async add({ name, strategy, policy, signup }) {
       if (tables.connections.some((connection) => connection.name === name)) return undefined;
       const row: Connection = {
         id: database.nextId("connections"),
         name,
         strategy,
         policy: { ...DEFAULT_POLICY, ...definedFields(policy ?? {}) },
+        signup: signup ?? "closed",
       };
       tables.connections.push(row);
       return copy(row);
@@ -187,6 +191,12 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       const connection = tables.connections.find((row) => row.name === name);
       if (!connection) return undefined;
       connection.policy = { ...connection.policy, ...definedFields(policy) };
+      return copy(connection);
+    },
+    async setSignup(name, signup) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      connection.signup = signup;
       return copy(connection);
     },
   };
