@@ -1,10 +1,8 @@
 import { Hono } from "hono";
-import { cors } from "hono/cors";
 import type { ClientStore } from "../../clients/ports.ts";
-import { createWebOriginCheck } from "../../clients/web-origins.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
-import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
+import type { ResetLimits } from "../../password-reset/rate-limit.ts";
 import {
   type RequestResetDependencies,
   requestPasswordReset,
@@ -12,6 +10,8 @@ import {
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
+import { createPublicCors } from "../public-cors.ts";
+import { setRateLimitHeaders } from "../rate-limit-headers.ts";
 import { readBodyText } from "../read-body.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
@@ -36,53 +36,11 @@ const REASONS = {
   invalid_client: [400, "invalid_client", "Unknown client."],
 } as const;
 
-function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
-  headers.set("X-RateLimit-Limit", String(status.limit));
-  headers.set("X-RateLimit-Remaining", String(status.remaining));
-  headers.set("X-RateLimit-Reset", String(status.resetAt));
-  if (!status.allowed) headers.set("Retry-After", String(status.retryAfterSeconds));
-}
-
 /** Auth0's `POST /dbconnections/change_password`, wire-compatible with its SDKs. */
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
-  const isListed = createWebOriginCheck(deps.repo.clients, deps.clock);
   const stores = deps.repo;
-
-  const isListedOrigin = async (origin: string) => {
-    try {
-      return await isListed(origin);
-    } catch {
-      return false;
-    }
-  };
-  const corsHeaders = cors({
-    // Only ever reached for a listed origin (below), echoed back.
-    origin: (origin) => origin,
-    allowMethods: ["POST", "OPTIONS"],
-    allowHeaders: ["Content-Type", "Auth0-Client"],
-    exposeHeaders: [
-      "X-RateLimit-Limit",
-      "X-RateLimit-Remaining",
-      "X-RateLimit-Reset",
-      "Retry-After",
-    ],
-    maxAge: 600,
-  });
-  // Only browsers send Origin, and CORS headers mean nothing to anyone else. Skipping the
-  // middleware matters under load: it sets headers before the handler runs, which turns the
-  // handler's response into a full web Response that is then copied (a tenth of the CPU).
-  // An origin no client lists gets no CORS header at all, preflight or not: hono's cors()
-  // would still send Allow-Methods, Allow-Headers and Expose-Headers without Allow-Origin.
-  route.use("/dbconnections/change_password", async (c, next) => {
-    const origin = c.req.header("origin");
-    if (origin === undefined) return next();
-    if (await isListedOrigin(origin)) return corsHeaders(c, next);
-    // A preflight is answered without permission, so the browser never sends the request.
-    if (c.req.method === "OPTIONS") return c.body(null, 204, { Vary: "Origin" });
-    c.header("Vary", "Origin", { append: true });
-    return next();
-  });
+  route.use("/dbconnections/change_password", createPublicCors(deps.repo.clients, deps.clock));
 
   route.post(
     "/dbconnections/change_password",
