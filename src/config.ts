@@ -83,6 +83,8 @@ const schema = z
     RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(20),
     RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST: positiveInt(5),
     RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE: positiveInt(5),
+    SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
+    SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
     ARGON2_MAX_QUEUED: wholeNumber(0, 10_000, 16),
     ARGON2_MAX_WAIT_MILLIS: wholeNumber(0, 60_000, 1_000),
@@ -196,6 +198,12 @@ const schema = z
       perTicket: {
         burst: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_BURST,
         perMinute: env.RESET_PAGE_RATE_LIMIT_PER_TICKET_PER_MINUTE,
+      },
+    },
+    signupLimits: {
+      perIp: {
+        burst: env.SIGNUP_RATE_LIMIT_PER_IP_BURST,
+        perMinute: env.SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE,
       },
     },
     argon2Bounds: {
