@@ -241,16 +241,16 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
       );
       expect(result).toEqual({
         code: 0,
-        stdout: `changed ${DEFAULT}: level=fair min-length=12 history=5 dictionary=off personal-info=on\n`,
+        stdout: `changed ${DEFAULT}: level=fair min-length=12 history=5 dictionary=off personal-info=on signup=closed\n`,
         stderr: "",
       });
       const back = await passdesk("connections", "set", DEFAULT, "--dictionary", "--history", "0");
       expect(back.stdout).toBe(
-        `changed ${DEFAULT}: level=fair min-length=12 history=0 dictionary=on personal-info=on\n`,
+        `changed ${DEFAULT}: level=fair min-length=12 history=0 dictionary=on personal-info=on signup=closed\n`,
       );
       const list = await passdesk("connections", "list");
       expect(linesOf(list.stdout)[0]).toBe(
-        `${DEFAULT}\tstrategy=database level=fair min-length=12 history=0 dictionary=on personal-info=on`,
+        `${DEFAULT}\tstrategy=database level=fair min-length=12 history=0 dictionary=on personal-info=on signup=closed`,
       );
       expect((await auditRows("connection.policy_changed")).map((row) => row.details)).toEqual([
         {
@@ -260,6 +260,37 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
         },
         { dictionary: { from: false, to: true }, historySize: { from: 5, to: 0 } },
       ]);
+    });
+
+    it("opens and closes signup, shows it, audits from → to, and refuses any other mode", async () => {
+      const opened = await passdesk("connections", "set", "Partners", "--signup", "open");
+      expect(opened.code).toBe(0);
+      expect(opened.stdout).toMatch(/^changed Partners: .* signup=open\n$/);
+      const list = await passdesk("connections", "list");
+      expect(linesOf(list.stdout).find((line) => line.startsWith("Partners\t"))).toMatch(
+        / signup=open$/,
+      );
+      const again = await passdesk("connections", "set", "Partners", "--signup", "open");
+      expect(again.stdout).toMatch(/^unchanged: Partners: .* signup=open\n$/);
+      const closed = await passdesk("connections", "set", "Partners", "--signup", "closed");
+      expect(closed.stdout).toMatch(/ signup=closed\n$/);
+      expect(
+        (await auditRows("connection.signup_changed")).map(({ outcome, details }) => ({
+          outcome,
+          details,
+        })),
+      ).toEqual([
+        { outcome: "success", details: { signup: { from: "closed", to: "open" } } },
+        { outcome: "unchanged", details: { signup: { from: "open", to: "open" } } },
+        { outcome: "success", details: { signup: { from: "open", to: "closed" } } },
+      ]);
+      const bad = await passdesk("connections", "set", "Partners", "--signup", "yes");
+      expect({ code: bad.code, stderr: linesOf(bad.stderr) }).toEqual({
+        code: 1,
+        stderr: ['passdesk: --signup must be one of closed, open, got "yes"'],
+      });
+      const social = await passdesk("connections", "set", "google", "--signup", "open");
+      expect(social.code).toBe(1);
     });
 
     it("applies the changed policy to the next password set", async () => {
@@ -277,10 +308,10 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
       const cases: Array<[string[], string]> = [
         [
           ["google", "--min-length", "12"],
-          "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy",
+          "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy or signup",
         ],
         [["Nope", "--min-length", "12"], "no such connection: Nope"],
-        [[DEFAULT], "nothing to change: give at least one policy option (see --help)"],
+        [[DEFAULT], "nothing to change: give at least one policy option or --signup (see --help)"],
         [
           [DEFAULT, "--level", "strong"],
           '--level must be one of none, low, fair, good, excellent, got "strong"',
