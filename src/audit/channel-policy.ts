@@ -8,13 +8,15 @@ export interface AuditChannelPolicy {
 }
 
 /**
- * Which audit entries are also posted to the audit channel: what staff did in Slack and every
- * completed reset; public requests only when asked for, as anyone on the internet can make them.
+ * Which audit entries are also posted to the audit channel: what staff did in Slack, every
+ * completed reset and every account created by signup; other public requests (refused signups
+ * included) only when asked for, as anyone on the internet can make them.
  */
 export function createAuditChannelFilter(policy: AuditChannelPolicy) {
   return (entry: AuditEntry): boolean =>
     policy.hasChannel &&
     (entry.actorType === "slack" ||
       entry.action === "password_reset.completed" ||
+      (entry.action === "signup" && entry.outcome === "success") ||
       (policy.publicRequests && entry.actorType === "public"));
 }
