@@ -28,6 +28,8 @@ const invalid = (description: string): ParseFailure => ({
   description,
 });
 
+// Internal to this parser: the first bad field ends the parse, and parseSignUpBody turns it back
+// into a returned ParseFailure; nine fields checked in turn read better without nine early returns.
 class Refused extends Error {
   constructor(readonly failure: ParseFailure) {
     super(failure.description);
