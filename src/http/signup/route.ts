@@ -109,19 +109,16 @@ export function createSignUpRoute(deps: SignUpRouteDependencies): Hono {
       if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
       const parsed = parseSignUpBody(read.fields);
       if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
-      const { clientId, ...body } = parsed.body;
-
       let result: SignUpResult;
       try {
         result = await signUp(signUpDeps, {
-          ...body,
-          clientId,
+          ...parsed.body,
           clientIp: clientIp(c, deps.trustedProxies),
         });
       } catch (error) {
         return unavailable(c, error);
       }
-      return respond(c, result, body.password);
+      return respond(c, result, parsed.body.password);
     },
   );
   return route;
