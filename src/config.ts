@@ -87,6 +87,8 @@ const schema = z
     SIGN_IN_IP_FAILURES_PER_MINUTE: positiveInt(10),
     // At most the 30 days a block lasts: a link that outlives its block has nothing to lift.
     SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: wholeNumber(1, 30 * 24 * 60, 24 * 60),
+    SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
+    SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
     ARGON2_MAX_QUEUED: wholeNumber(0, 10_000, 16),
     ARGON2_MAX_WAIT_MILLIS: wholeNumber(0, 60_000, 1_000),
@@ -242,6 +244,12 @@ const schema = z
         perMinute: env.SIGN_IN_IP_FAILURES_PER_MINUTE,
       },
       unblockLinkLifetimeSeconds: env.SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES * 60,
+    },
+    signupLimits: {
+      perIp: {
+        burst: env.SIGNUP_RATE_LIMIT_PER_IP_BURST,
+        perMinute: env.SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE,
+      },
     },
     argon2Bounds: {
       maxInFlight:

@@ -95,6 +95,19 @@ describe("parseConfig for the reset page and Argon2", () => {
   });
 });
 
+describe("parseConfig for signup", () => {
+  it("limits signups per IP to a burst of 10, then 2 a minute, unless told otherwise", () => {
+    expect(parseConfig({}).signupLimits).toEqual({ perIp: { burst: 10, perMinute: 2 } });
+    expect(
+      parseConfig({ SIGNUP_RATE_LIMIT_PER_IP_BURST: "3", SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: "1" })
+        .signupLimits,
+    ).toEqual({ perIp: { burst: 3, perMinute: 1 } });
+    expect(configErrorOf({ SIGNUP_RATE_LIMIT_PER_IP_BURST: "0" }).problems).toEqual([
+      expect.stringMatching(/^SIGNUP_RATE_LIMIT_PER_IP_BURST: /),
+    ]);
+  });
+});
+
 describe("parseConfig values", () => {
   it("reads every variable owned by the foundation", () => {
     const config = parseConfig({

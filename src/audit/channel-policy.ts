@@ -12,8 +12,9 @@ const SIGN_IN_ACTIONS = new Set(["sign_in.blocked", "sign_in.unblocked", "sign_i
 
 /**
  * Which audit entries are also posted to the audit channel: what staff did in Slack, every
- * completed reset, and sign-in blocks, unblocks and throttled IPs; public requests only when
- * asked for, as anyone on the internet can make them.
+ * completed reset, every account created by signup, and sign-in blocks, unblocks and throttled
+ * IPs; other public requests (refused signups included) only when asked for, as anyone on the
+ * internet can make them.
  */
 export function createAuditChannelFilter(policy: AuditChannelPolicy) {
   return (entry: AuditEntry): boolean =>
@@ -21,5 +22,6 @@ export function createAuditChannelFilter(policy: AuditChannelPolicy) {
     (entry.actorType === "slack" ||
       entry.action === "password_reset.completed" ||
       SIGN_IN_ACTIONS.has(entry.action) ||
+      (entry.action === "signup" && entry.outcome === "success") ||
       (policy.publicRequests && entry.actorType === "public"));
 }

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { createChangePasswordRoute } from "../http/change-password/route.ts";
 import { createResetPageRoutes } from "../http/reset-page/routes.ts";
 import { createSendGridWebhookRoute } from "../http/sendgrid-webhook/route.ts";
+import { createSignUpRoute } from "../http/signup/route.ts";
 import { createUnblockPageRoutes } from "../http/unblock-page/routes.ts";
 import { withCachedLookups } from "../password-reset/cached-lookups.ts";
 import type { Adapters } from "./adapters.ts";
@@ -22,6 +23,15 @@ export function createRoutes(
       clock,
       logger,
       limits: config.rateLimits,
+      trustedProxies: config.trustProxy,
+    }),
+    createSignUpRoute({
+      // Not cached: `connections set` opens and closes signup and changes the policy, at once.
+      repo,
+      hasher,
+      clock,
+      logger,
+      limits: config.signupLimits,
       trustedProxies: config.trustProxy,
     }),
     createResetPageRoutes({

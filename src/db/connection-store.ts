@@ -6,6 +6,7 @@ import {
   type Connection,
   DEFAULT_BRUTE_FORCE,
   DEFAULT_POLICY,
+  type SignupMode,
 } from "../users/connection.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
@@ -33,6 +34,8 @@ function toConnection(row: Row): Connection {
       shields: row.bruteForceShields as BruteForceShield[],
       allowlist: row.bruteForceAllowlist,
     },
+    // Anything but "open" (the column is free text) keeps signup closed.
+    signup: row.signup === "open" ? "open" : ("closed" satisfies SignupMode),
   };
 }
 
@@ -57,7 +60,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
       const rows = await db.select().from(connections).orderBy(asc(connections.id));
       return rows.map(toConnection);
     },
-    async add({ name, strategy, policy, bruteForce }) {
+    async add({ name, strategy, policy, bruteForce, signup }) {
       const merged = { ...DEFAULT_POLICY, ...policy };
       const guard = { ...DEFAULT_BRUTE_FORCE, ...bruteForce };
       const [row] = await db
@@ -75,6 +78,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
           bruteForceMode: guard.mode,
           bruteForceShields: guard.shields,
           bruteForceAllowlist: guard.allowlist,
+          ...(signup !== undefined && { signup }),
         })
         .onConflictDoNothing()
         .returning();
@@ -92,6 +96,14 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
             passwordNoPersonalInfo: policy.noPersonalInfo,
           }),
         })
+        .where(eq(connections.name, name))
+        .returning();
+      return row && toConnection(row);
+    },
+    async setSignup(name, signup) {
+      const [row] = await db
+        .update(connections)
+        .set({ signup })
         .where(eq(connections.name, name))
         .returning();
       return row && toConnection(row);

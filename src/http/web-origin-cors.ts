@@ -4,6 +4,18 @@ import type { ClientStore } from "../clients/ports.ts";
 import { createWebOriginCheck } from "../clients/web-origins.ts";
 import type { Clock } from "../clock.ts";
 
+export interface WebOriginCorsOptions {
+  allowMethods?: string[];
+  allowHeaders: string[];
+  exposeHeaders?: string[];
+}
+
+/** What Auth0's browser SDK sends and reads on the public API's POST endpoints. */
+export const PUBLIC_API_CORS: WebOriginCorsOptions = {
+  allowHeaders: ["Content-Type", "Auth0-Client"],
+  exposeHeaders: ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After"],
+};
+
 /**
  * CORS for the origins that registered clients list (`passdesk clients add --origin`), so that
  * Auth0's browser SDK can call the public API from them; every other origin gets no CORS header.
@@ -11,7 +23,7 @@ import type { Clock } from "../clock.ts";
 export function webOriginCors(
   clients: Pick<ClientStore, "list">,
   clock: Clock,
-  options: { allowMethods?: string[]; allowHeaders: string[]; exposeHeaders?: string[] },
+  options: WebOriginCorsOptions,
 ): MiddlewareHandler {
   const isListed = createWebOriginCheck(clients, clock);
   const isListedOrigin = async (origin: string) => {

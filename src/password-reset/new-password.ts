@@ -24,6 +24,15 @@ export type NewPasswordVerdict =
   | { ok: false; mismatch: boolean; rules: RuleVerdict[] };
 
 /**
+ * Whose password it is: a user (their history applies), or someone signing up, who has no id
+ * and no history yet. The rest is what the personal-data rule looks for.
+ */
+export type PasswordOwner = Pick<
+  User,
+  "email" | "name" | "givenName" | "familyName" | "nickname" | "username"
+> & { id?: number };
+
+/**
  * Checks a candidate password against the connection's whole policy, and against its
  * confirmation when there is one. The history check costs one Argon2 verification per stored
  * hash, as much CPU as a hash: it runs last, only for a password that passes every other rule
@@ -32,18 +41,19 @@ export type NewPasswordVerdict =
 export async function evaluateNewPassword(
   stores: { users: Pick<UserStore, "recentPasswordHashes"> },
   hasher: PasswordHasher,
-  user: User,
+  owner: PasswordOwner,
   connection: Connection,
   input: { password: string; confirmation?: string },
 ): Promise<NewPasswordVerdict> {
   const mismatch = input.confirmation !== undefined && input.password !== input.confirmation;
   const check = checkPassword(input.password, connection.policy, {
     personal: {
-      email: user.email,
-      name: user.name,
-      givenName: user.givenName,
-      familyName: user.familyName,
-      nickname: user.nickname,
+      email: owner.email,
+      name: owner.name,
+      givenName: owner.givenName,
+      familyName: owner.familyName,
+      nickname: owner.nickname,
+      username: owner.username,
     },
   });
   const rules: RuleVerdict[] = check.rules.map((result) => ({
@@ -55,9 +65,10 @@ export async function evaluateNewPassword(
   const historySize = connection.policy.historySize;
   const reused =
     historySize > 0 &&
+    owner.id !== undefined &&
     (await isReusedPassword(
       check.password,
-      await stores.users.recentPasswordHashes(user.id, historySize),
+      await stores.users.recentPasswordHashes(owner.id, historySize),
       hasher,
     ));
   if (!reused) return { ok: true, password: check.password };

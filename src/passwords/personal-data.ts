@@ -5,6 +5,7 @@ export interface PersonalData {
   givenName?: string | null;
   familyName?: string | null;
   nickname?: string | null;
+  username?: string | null;
 }
 
 // Shorter terms ("Al", "Li") would reject most passwords while protecting nothing.
@@ -12,8 +13,9 @@ const MIN_TERM_LENGTH = 3;
 const SEPARATORS = /[^\p{L}\p{M}\p{N}]+/u;
 
 /**
- * Whether the password contains, ignoring case, the email's local part, a name, or any
- * word of 3+ characters within them ("Jane Doe" → "jane doe", "jane", "doe").
+ * Whether the password contains, ignoring case, the email's local part, a name, the username,
+ * or any word of 3+ characters within them ("Jane Doe" → "jane doe", "jane", "doe"): Auth0's
+ * "no personal data" looks at the same fields.
  */
 export function containsPersonalData(password: string, personal: PersonalData): boolean {
   const haystack = password.normalize("NFC").toLowerCase();
@@ -27,6 +29,7 @@ function listPersonalTerms(personal: PersonalData): string[] {
     personal.givenName,
     personal.familyName,
     personal.nickname,
+    personal.username,
   ];
   const terms = new Set<string>();
   for (const value of values) {

@@ -29,6 +29,23 @@ const DIGIT = /\p{Nd}/u;
 const SPECIAL = /[^\p{L}\p{Nd}]/u;
 const THREE_IDENTICAL = /(.)\1\1/su;
 
+export interface CharacterClasses {
+  lower: boolean;
+  upper: boolean;
+  digit: boolean;
+  special: boolean;
+}
+
+/** Which kinds of character a password holds, as the level rules count them. */
+export function findCharacterClasses(password: string): CharacterClasses {
+  return {
+    lower: LOWER.test(password),
+    upper: UPPER.test(password),
+    digit: DIGIT.test(password),
+    special: SPECIAL.test(password),
+  };
+}
+
 interface Candidate {
   password: string;
   length: number;
@@ -82,7 +99,7 @@ export const RULES: readonly RuleDefinition[] = [
     appliesTo: requiresClasses("three_of_four"),
     describe: () => "Contains at least 3 of: lower case, upper case, digit, special character",
     passes: ({ password }) =>
-      [LOWER, UPPER, DIGIT, SPECIAL].filter((pattern) => pattern.test(password)).length >= 3,
+      Object.values(findCharacterClasses(password)).filter(Boolean).length >= 3,
   },
   {
     rule: "identical_chars",

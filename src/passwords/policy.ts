@@ -2,7 +2,12 @@ import type { PersonalData } from "./personal-data.ts";
 import { RULES } from "./policy-rules.ts";
 
 export type { PersonalData } from "./personal-data.ts";
-export { MAX_PASSWORD_LENGTH, resolveMinLength } from "./policy-rules.ts";
+export {
+  type CharacterClasses,
+  findCharacterClasses,
+  MAX_PASSWORD_LENGTH,
+  resolveMinLength,
+} from "./policy-rules.ts";
 
 export const PASSWORD_LEVELS = ["none", "low", "fair", "good", "excellent"] as const;
 export type PasswordLevel = (typeof PASSWORD_LEVELS)[number];

@@ -1,5 +1,13 @@
 import type { PasswordLevel, PasswordPolicy } from "../passwords/policy.ts";
 
+/**
+ * Whether anyone may create an account with `POST /dbconnections/signup`. Closed by default:
+ * signup answers `user_exists` for a taken email, so an open connection tells anyone who asks
+ * who has an account in it.
+ */
+export const SIGNUP_MODES = ["closed", "open"] as const;
+export type SignupMode = (typeof SIGNUP_MODES)[number];
+
 /** A place users live. Only `database` connections hold passwords Passdesk can change. */
 export interface Connection {
   id: number;
@@ -7,6 +15,7 @@ export interface Connection {
   strategy: string;
   policy: PasswordPolicy;
   bruteForce: BruteForceSettings;
+  signup: SignupMode;
 }
 
 /** Auth0's brute-force protection settings of a connection (see src/sign-in/brute-force.ts). */
@@ -43,6 +52,7 @@ export interface NewConnection {
   strategy: string;
   policy?: Partial<PasswordPolicy>;
   bruteForce?: Partial<BruteForceSettings>;
+  signup?: SignupMode;
 }
 
 export const DEFAULT_POLICY: PasswordPolicy = {

@@ -1,5 +1,5 @@
 import type { PasswordPolicy } from "../passwords/policy.ts";
-import type { Connection, NewConnection } from "./connection.ts";
+import type { Connection, NewConnection, SignupMode } from "./connection.ts";
 import type { NewUser, User } from "./user.ts";
 
 /*
@@ -77,4 +77,6 @@ export interface ConnectionStore {
   add(connection: NewConnection): Promise<Connection | undefined>;
   /** Changes the given policy fields; undefined when there is no connection of that name. */
   updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
+  /** Opens or closes public signup; undefined when there is no connection of that name. */
+  setSignup(name: string, signup: SignupMode): Promise<Connection | undefined>;
 }

@@ -7,6 +7,11 @@ export interface User {
   givenName: string | null;
   familyName: string | null;
   nickname: string | null;
+  username: string | null;
+  /** A URL of the user's picture, as given at signup. */
+  picture: string | null;
+  /** Auth0's user_metadata: at most ten string properties the user may see and change. */
+  userMetadata: Record<string, string>;
   blocked: boolean;
   passwordHash: string | null;
   passwordChangedAt: Date | null;
@@ -21,6 +26,9 @@ export interface NewUser {
   givenName?: string | null;
   familyName?: string | null;
   nickname?: string | null;
+  username?: string | null;
+  picture?: string | null;
+  userMetadata?: Record<string, string>;
   blocked?: boolean;
   passwordHash?: string | null;
 }

@@ -14,7 +14,7 @@ describe.each(backends)("passdesk migrate, connections and clients on %s", (back
     const result = await passdesk("connections", "list");
     expect(result.code).toBe(0);
     expect(linesOf(result.stdout)).toEqual([
-      "Username-Password-Authentication\tstrategy=database level=none min-length=15 history=5 dictionary=on personal-info=on",
+      "Username-Password-Authentication\tstrategy=database level=none min-length=15 history=5 dictionary=on personal-info=on signup=closed",
     ]);
   });
 
@@ -35,7 +35,7 @@ describe.each(backends)("passdesk migrate, connections and clients on %s", (back
     expect(linesOf(list.stdout)).toEqual([
       expect.stringMatching(/^Username-Password-Authentication\t/),
       "google\tstrategy=google-oauth2",
-      "Staff\tstrategy=database level=excellent min-length=16 history=24 dictionary=off personal-info=off",
+      "Staff\tstrategy=database level=excellent min-length=16 history=24 dictionary=off personal-info=off signup=closed",
     ]);
   });
 

@@ -241,16 +241,16 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
       );
       expect(result).toEqual({
         code: 0,
-        stdout: `changed ${DEFAULT}: level=fair min-length=12 history=5 dictionary=off personal-info=on\n`,
+        stdout: `changed ${DEFAULT}: level=fair min-length=12 history=5 dictionary=off personal-info=on signup=closed\n`,
         stderr: "",
       });
       const back = await passdesk("connections", "set", DEFAULT, "--dictionary", "--history", "0");
       expect(back.stdout).toBe(
-        `changed ${DEFAULT}: level=fair min-length=12 history=0 dictionary=on personal-info=on\n`,
+        `changed ${DEFAULT}: level=fair min-length=12 history=0 dictionary=on personal-info=on signup=closed\n`,
       );
       const list = await passdesk("connections", "list");
       expect(linesOf(list.stdout)[0]).toBe(
-        `${DEFAULT}\tstrategy=database level=fair min-length=12 history=0 dictionary=on personal-info=on`,
+        `${DEFAULT}\tstrategy=database level=fair min-length=12 history=0 dictionary=on personal-info=on signup=closed`,
       );
       expect((await auditRows("connection.policy_changed")).map((row) => row.details)).toEqual([
         {
@@ -259,6 +259,27 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
           level: { from: "none", to: "fair" },
         },
         { dictionary: { from: false, to: true }, historySize: { from: 5, to: 0 } },
+      ]);
+    });
+
+    it("opens and closes signup, shows it in the list, and audits from → to", async () => {
+      const opened = await passdesk("connections", "set", "Partners", "--signup", "open");
+      expect(opened.code).toBe(0);
+      expect(opened.stdout).toMatch(/^changed Partners: .* signup=open\n$/);
+      const list = await passdesk("connections", "list");
+      expect(linesOf(list.stdout).find((line) => line.startsWith("Partners\t"))).toMatch(
+        / signup=open$/,
+      );
+      const closed = await passdesk("connections", "set", "Partners", "--signup", "closed");
+      expect(closed.stdout).toMatch(/^changed Partners: .* signup=closed\n$/);
+      expect(
+        (await auditRows("connection.signup_changed")).map(({ outcome, details }) => ({
+          outcome,
+          details,
+        })),
+      ).toEqual([
+        { outcome: "success", details: { signup: { from: "closed", to: "open" } } },
+        { outcome: "success", details: { signup: { from: "open", to: "closed" } } },
       ]);
     });
 
@@ -277,15 +298,20 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
       const cases: Array<[string[], string]> = [
         [
           ["google", "--min-length", "12"],
-          "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy",
+          "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy or signup",
         ],
         [["Nope", "--min-length", "12"], "no such connection: Nope"],
-        [[DEFAULT], "nothing to change: give at least one policy option (see --help)"],
+        [[DEFAULT], "nothing to change: give at least one policy option or --signup (see --help)"],
         [
           [DEFAULT, "--level", "strong"],
           '--level must be one of none, low, fair, good, excellent, got "strong"',
         ],
         [[DEFAULT, "--history", "25"], '--history must be a whole number from 0 to 24, got "25"'],
+        [[DEFAULT, "--signup", "yes"], '--signup must be one of closed, open, got "yes"'],
+        [
+          ["google", "--signup", "open"],
+          "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy or signup",
+        ],
       ];
       for (const [args, message] of cases) {
         const result = await passdesk("connections", "set", ...args);

@@ -38,6 +38,34 @@ describe.each(backends)("passdesk users on %s", (backend) => {
     });
   });
 
+  it("users show prints a signed-up user's username, picture and user_metadata, the metadata as JSON", async () => {
+    await passdesk("migrate");
+    const { handle, repo } = await database().open();
+    try {
+      await repo.users.add(1, {
+        email: "signed.up@example.com",
+        username: "signedup",
+        picture: "https://example.com/p.png",
+        userMetadata: { note: "line one\nline two\u001b[31m" },
+      });
+    } finally {
+      await handle.close();
+    }
+    const shown = await passdesk("users", "show", "signed.up@example.com");
+    expect(fieldsOf(shown.stdout)).toMatchObject({
+      username: "signedup",
+      picture: "https://example.com/p.png",
+      user_metadata: '{"note":"line one\\nline two\\u001b[31m"}',
+    });
+    expect(shown.stdout).not.toContain("\u001b");
+    const plain = await passdesk("users", "show", "JANE.DOE@example.com");
+    expect(fieldsOf(plain.stdout)).toMatchObject({
+      username: "-",
+      picture: "-",
+      user_metadata: "-",
+    });
+  });
+
   it("users show never prints the password or its hash", async () => {
     const shown = await passdesk("users", "show", "jane.doe@example.com");
     expect(shown.stdout).not.toContain("$argon2");

@@ -43,6 +43,32 @@ describe.each(storeBackends)("the user store contract on %s", (backend) => {
     expect(await repo.users.findById(999_999)).toBeUndefined();
   });
 
+  it("keeps the signup profile: username, picture and user_metadata", async () => {
+    const user = await repo.users.add(1, {
+      email: "profile@example.com",
+      username: "jdoe",
+      picture: "https://example.com/jdoe.png",
+      userMetadata: { plan: "silver", locale: "fr" },
+    });
+    expect(user).toMatchObject({
+      username: "jdoe",
+      picture: "https://example.com/jdoe.png",
+      userMetadata: { plan: "silver", locale: "fr" },
+    });
+    expect(await repo.users.findById(user?.id ?? 0)).toEqual(user);
+    const plain = await add("no-profile@example.com");
+    expect(plain).toMatchObject({ username: null, picture: null, userMetadata: {} });
+  });
+
+  it("keeps a connection's signup closed until it is opened, and closes it again", async () => {
+    const added = await repo.connections.add({ name: "signup-db", strategy: "database" });
+    expect(added?.signup).toBe("closed");
+    expect((await repo.connections.setSignup("signup-db", "open"))?.signup).toBe("open");
+    expect((await repo.connections.findByName("signup-db"))?.signup).toBe("open");
+    expect((await repo.connections.setSignup("signup-db", "closed"))?.signup).toBe("closed");
+    expect(await repo.connections.setSignup("no-such-db", "open")).toBeUndefined();
+  });
+
   it("refuses an email taken in the same connection, not in another", async () => {
     await add("taken@example.com");
     expect(await repo.users.add(1, { email: "TAKEN@example.com" })).toBeUndefined();

@@ -37,7 +37,9 @@ const HUGE_RUNS = { numRuns: 25 };
 describe(`hostile input to the public endpoints (${faultBackend})`, () => {
   let sendgrid: FakeSendGrid;
   let slack: SlackPassdesk;
-  const { expectApiAnswer, expectPageAnswer, expectSlackAnswer, summary } = createAnswerChecks();
+  const { expectApiAnswer, expectSignUpAnswer, expectPageAnswer, expectSlackAnswer, summary } =
+    createAnswerChecks();
+  let clientId = "";
 
   beforeAll(async () => {
     sendgrid = await startFakeSendGrid();
@@ -53,8 +55,14 @@ describe(`hostile input to the public endpoints (${faultBackend})`, () => {
         // Every reset-page post comes from 127.0.0.1: let all of them reach the form's logic.
         RESET_PAGE_RATE_LIMIT_PER_IP_BURST: "1000000",
         RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+        SIGNUP_RATE_LIMIT_PER_IP_BURST: "1000000",
+        SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
       },
-      seed: (repo) => seedUsers(repo, STORED),
+      async seed(repo) {
+        await seedUsers(repo, STORED);
+        await repo.connections.setSignup(DEFAULT_CONNECTION, "open");
+        clientId = (await repo.clients.add({ name: "Fault corpus", webOrigins: [] })).clientId;
+      },
     });
   });
   afterAll(async () => {
@@ -195,6 +203,65 @@ describe(`hostile input to the public endpoints (${faultBackend})`, () => {
       ),
       HUGE_RUNS,
     );
+  });
+
+  it("signup: arbitrary JSON, any value in any field, form bodies, bytes and huge bodies", async () => {
+    const signUp = (body: string | Uint8Array, type: string) =>
+      post("/dbconnections/signup", body, type ? { "content-type": type } : {});
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), contentTypes, async (value, type) => {
+        expectSignUpAnswer(await signUp(JSON.stringify(value), type));
+      }),
+      RUNS,
+    );
+    const fields = [
+      "email",
+      "password",
+      "username",
+      "given_name",
+      "family_name",
+      "name",
+      "nickname",
+      "picture",
+      "user_metadata",
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.oneof(fc.jsonValue(), fc.string({ unit: "binary" }), anyEmailValue(STORED)),
+        fc.nat(),
+        async (field, value, n) => {
+          const body = {
+            client_id: clientId,
+            connection: DEFAULT_CONNECTION,
+            email: `corpus-${n}@example.org`,
+            password: "a long enough corpus passphrase",
+            [field]: value,
+          };
+          expectSignUpAnswer(await signUp(JSON.stringify(body), "application/json"));
+        },
+      ),
+      RUNS,
+    );
+    await fc.assert(
+      fc.asyncProperty(formBody(fc.string({ unit: "binary", maxLength: 60 })), async (body) => {
+        const full = `${body}&client_id=${clientId}&connection=${encodeURIComponent(DEFAULT_CONNECTION)}`;
+        expectSignUpAnswer(await signUp(full, "application/x-www-form-urlencoded"));
+      }),
+      RUNS,
+    );
+    await fc.assert(
+      fc.asyncProperty(rawBytes, contentTypes, async (bytes, type) => {
+        expectSignUpAnswer(await signUp(bytes, type));
+      }),
+      RUNS,
+    );
+    for (const size of [17 * 1024, 3_000_000]) {
+      const text = JSON.stringify({ client_id: clientId, name: "x".repeat(size) });
+      const answer = await signUp(text, "application/json");
+      expect(answer.status).toBe(413);
+      expectSignUpAnswer(answer);
+    }
   });
 
   it("the reset page: arbitrary forms, tickets and bytes", async () => {

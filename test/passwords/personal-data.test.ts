@@ -37,6 +37,13 @@ describe("containsPersonalData", () => {
     expect(containsPersonalData("Jones4ever!", person)).toBe(true);
   });
 
+  it("rejects the username and each part of it", () => {
+    const person = { email: "x@example.com", username: "night_owl" };
+    expect(containsPersonalData("the-night-owl-flies", person)).toBe(true);
+    expect(containsPersonalData("owl-at-dusk-2026", person)).toBe(true);
+    expect(containsPersonalData("lark-at-dawn-2026", person)).toBe(false);
+  });
+
   it("ignores case", () => {
     expect(containsPersonalData("JANE-rocks", jane)).toBe(true);
     expect(containsPersonalData("KESTREL77", jane)).toBe(true);

@@ -4,7 +4,12 @@ import {
   type PasswordLevel,
   type PasswordPolicy,
 } from "../../passwords/policy.ts";
-import { isDatabaseConnection } from "../../users/connection.ts";
+import {
+  type Connection,
+  isDatabaseConnection,
+  SIGNUP_MODES,
+  type SignupMode,
+} from "../../users/connection.ts";
 import { CliError, type CliRuntime, parseIntegerOption } from "../context.ts";
 
 interface PolicyOptions {
@@ -17,6 +22,10 @@ interface PolicyOptions {
 
 interface AddOptions extends PolicyOptions {
   strategy: string;
+}
+
+interface SetOptions extends PolicyOptions {
+  signup?: string;
 }
 
 /** The policy options `add` and `set` share; `set` also takes the positive flags. */
@@ -57,8 +66,17 @@ function readPolicy(options: PolicyOptions): Partial<PasswordPolicy> {
   };
 }
 
-function describePolicy(policy: PasswordPolicy): string {
-  return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)}`;
+function readSignup(value: string | undefined): SignupMode | undefined {
+  if (value === undefined) return undefined;
+  if (!SIGNUP_MODES.includes(value as SignupMode)) {
+    throw new CliError(`--signup must be one of ${SIGNUP_MODES.join(", ")}, got "${value}"`);
+  }
+  return value as SignupMode;
+}
+
+/** A database connection's settings, as `list` and `set` print them. */
+function describeSettings({ policy, signup }: Connection): string {
+  return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)} signup=${signup}`;
 }
 
 export function registerConnectionCommands(program: Command, { withContext }: CliRuntime): void {
@@ -68,13 +86,11 @@ export function registerConnectionCommands(program: Command, { withContext }: Cl
 
   connections
     .command("list")
-    .description("list connections with their strategy and password policy")
+    .description("list connections with their strategy, password policy and signup")
     .action(() =>
       withContext(async ({ repo, print }) => {
         for (const connection of await repo.connections.list()) {
-          const rules = isDatabaseConnection(connection)
-            ? ` ${describePolicy(connection.policy)}`
-            : "";
+          const rules = isDatabaseConnection(connection) ? ` ${describeSettings(connection)}` : "";
           print(`${connection.name}\tstrategy=${connection.strategy}${rules}`);
         }
       }),
@@ -118,40 +134,66 @@ export function registerConnectionCommands(program: Command, { withContext }: Cl
   withPolicyOptions(
     connections
       .command("set")
-      .description("change a database connection's password policy (only the options given)")
-      .argument("<name>", "the connection"),
+      .description(
+        "change a database connection's password policy or signup (only the options given)",
+      )
+      .argument("<name>", "the connection")
+      .option(
+        "--signup <mode>",
+        "open: anyone may create an account with POST /dbconnections/signup; closed (the default)",
+      ),
     true,
-  ).action((name: string, options: PolicyOptions) =>
+  ).action((name: string, options: SetOptions) =>
     withContext(async ({ repo, print, audit }) => {
       const changes = readPolicy(options);
-      if (Object.keys(changes).length === 0) {
-        throw new CliError("nothing to change: give at least one policy option (see --help)");
+      const signup = readSignup(options.signup);
+      if (Object.keys(changes).length === 0 && signup === undefined) {
+        throw new CliError(
+          "nothing to change: give at least one policy option or --signup (see --help)",
+        );
       }
       const before = await repo.connections.findByName(name);
       if (!before) throw new CliError(`no such connection: ${name}`);
       if (!isDatabaseConnection(before)) {
         throw new CliError(
-          `${name} is a ${before.strategy} connection: its users sign in elsewhere, so it has no password policy`,
+          `${name} is a ${before.strategy} connection: its users sign in elsewhere, so it has no password policy or signup`,
         );
       }
-      const after = await repo.connections.updatePolicy(name, changes);
-      if (!after) throw new CliError(`no such connection: ${name}`);
-      const changed = (Object.keys(changes) as Array<keyof PasswordPolicy>).filter(
-        (field) => before.policy[field] !== after.policy[field],
-      );
-      await audit({
-        action: "connection.policy_changed",
-        outcome: changed.length > 0 ? "success" : "unchanged",
-        connection: name,
-        details: Object.fromEntries(
-          changed.map((field) => [field, { from: before.policy[field], to: after.policy[field] }]),
-        ),
-      });
-      print(
-        `${changed.length > 0 ? "changed" : "unchanged:"} ${name}: ${describePolicy(after.policy)}`,
-      );
+      let after = before;
+      if (Object.keys(changes).length > 0) {
+        after = (await repo.connections.updatePolicy(name, changes)) ?? noSuchConnection(name);
+        const changed = (Object.keys(changes) as Array<keyof PasswordPolicy>).filter(
+          (field) => before.policy[field] !== after.policy[field],
+        );
+        await audit({
+          action: "connection.policy_changed",
+          outcome: changed.length > 0 ? "success" : "unchanged",
+          connection: name,
+          details: Object.fromEntries(
+            changed.map((field) => [
+              field,
+              { from: before.policy[field], to: after.policy[field] },
+            ]),
+          ),
+        });
+      }
+      if (signup !== undefined) {
+        after = (await repo.connections.setSignup(name, signup)) ?? noSuchConnection(name);
+        await audit({
+          action: "connection.signup_changed",
+          outcome: before.signup !== after.signup ? "success" : "unchanged",
+          connection: name,
+          details: { signup: { from: before.signup, to: after.signup } },
+        });
+      }
+      const unchanged = describeSettings(before) === describeSettings(after);
+      print(`${unchanged ? "unchanged:" : "changed"} ${name}: ${describeSettings(after)}`);
     }),
   );
+}
+
+function noSuchConnection(name: string): never {
+  throw new CliError(`no such connection: ${name}`);
 }
 
 function onOff(value: boolean): string {

@@ -27,6 +27,13 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
           ["given_name", user.givenName],
           ["family_name", user.familyName],
           ["nickname", user.nickname],
+          ["username", user.username],
+          ["picture", user.picture],
+          // As JSON, which escapes control characters: the values are whatever signup was sent.
+          [
+            "user_metadata",
+            Object.keys(user.userMetadata).length > 0 ? JSON.stringify(user.userMetadata) : null,
+          ],
           ["blocked", user.blocked],
           ["has_password", user.passwordHash !== null],
           ["password_changed_at", user.passwordChangedAt?.toISOString()],

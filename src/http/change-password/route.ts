@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { ClientStore } from "../../clients/ports.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
-import type { RateLimitStatus, ResetLimits } from "../../password-reset/rate-limit.ts";
+import type { ResetLimits } from "../../password-reset/rate-limit.ts";
 import {
   type RequestResetDependencies,
   requestPasswordReset,
@@ -10,8 +10,9 @@ import {
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
+import { setRateLimitHeaders } from "../rate-limit-headers.ts";
 import { readBodyText } from "../read-body.ts";
-import { webOriginCors } from "../web-origin-cors.ts";
+import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
 import { parseChangePasswordBody, readFields } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
@@ -35,28 +36,13 @@ const REASONS = {
   invalid_client: [400, "invalid_client", "Unknown client."],
 } as const;
 
-function setRateLimitHeaders(headers: Headers, status: RateLimitStatus): void {
-  headers.set("X-RateLimit-Limit", String(status.limit));
-  headers.set("X-RateLimit-Remaining", String(status.remaining));
-  headers.set("X-RateLimit-Reset", String(status.resetAt));
-  if (!status.allowed) headers.set("Retry-After", String(status.retryAfterSeconds));
-}
-
 /** Auth0's `POST /dbconnections/change_password`, wire-compatible with its SDKs. */
 export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies): Hono {
   const route = new Hono();
   const stores = deps.repo;
   route.use(
     "/dbconnections/change_password",
-    webOriginCors(deps.repo.clients, deps.clock, {
-      allowHeaders: ["Content-Type", "Auth0-Client"],
-      exposeHeaders: [
-        "X-RateLimit-Limit",
-        "X-RateLimit-Remaining",
-        "X-RateLimit-Reset",
-        "Retry-After",
-      ],
-    }),
+    webOriginCors(deps.repo.clients, deps.clock, PUBLIC_API_CORS),
   );
 
   route.post(

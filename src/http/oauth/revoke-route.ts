@@ -9,7 +9,7 @@ import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
 import { readBodyText } from "../read-body.ts";
-import { webOriginCors } from "../web-origin-cors.ts";
+import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
 import { readClientCredentials } from "./parse-token-request.ts";
 import { MAX_TOKEN_BODY_BYTES } from "./token-route.ts";
 
@@ -24,10 +24,7 @@ export interface RevokeRouteDependencies {
 /** Auth0's `POST /oauth/revoke` for refresh tokens: 200 with an empty body, as Auth0 answers. */
 export function createRevokeRoute(deps: RevokeRouteDependencies): Hono {
   const route = new Hono();
-  route.use(
-    "/oauth/revoke",
-    webOriginCors(deps.clients, deps.clock, { allowHeaders: ["Content-Type", "Auth0-Client"] }),
-  );
+  route.use("/oauth/revoke", webOriginCors(deps.clients, deps.clock, PUBLIC_API_CORS));
   route.post(
     "/oauth/revoke",
     limitBodySize(MAX_TOKEN_BODY_BYTES, (c) =>

@@ -15,7 +15,7 @@ import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
 import { limitBodySize } from "../limit-body-size.ts";
 import { readBodyText } from "../read-body.ts";
-import { webOriginCors } from "../web-origin-cors.ts";
+import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
 import { parseTokenRequest } from "./parse-token-request.ts";
 
 export const MAX_TOKEN_BODY_BYTES = 10 * 1024;
@@ -56,10 +56,7 @@ const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 /** Auth0's `POST /oauth/token`: password, password-realm and refresh-token grants. */
 export function createTokenRoute(deps: TokenRouteDependencies): Hono {
   const route = new Hono();
-  route.use(
-    "/oauth/token",
-    webOriginCors(deps.clients, deps.clock, { allowHeaders: ["Content-Type", "Auth0-Client"] }),
-  );
+  route.use("/oauth/token", webOriginCors(deps.clients, deps.clock, PUBLIC_API_CORS));
   route.post(
     "/oauth/token",
     limitBodySize(MAX_TOKEN_BODY_BYTES, (c) =>

@@ -45,6 +45,7 @@ const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unkno
   "password_reset.requested": () => "requested a password reset",
   "password_reset.completed": () => "completed a password reset",
   "password.set": () => "set a password",
+  signup: () => "created an account (signup)",
   "role.granted": (details) => `granted ${roleAndUser(details, "to")}`,
   "role.revoked": (details) => `revoked ${roleAndUser(details, "from")}`,
   "access.denied": () => "was denied access",

@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { SUCCESS_MESSAGE } from "../../../src/http/change-password/route.ts";
 import type { RawAnswer } from "./raw-post.ts";
 
-export type Endpoint = "change_password" | "reset_page" | "slack_events";
+export type Endpoint = "change_password" | "signup" | "reset_page" | "slack_events";
 
 export async function answerOf(response: Response): Promise<RawAnswer> {
   const contentType = response.headers.get("content-type") ?? "";
@@ -13,6 +13,7 @@ export async function answerOf(response: Response): Promise<RawAnswer> {
 export function createAnswerChecks() {
   const statuses: Record<Endpoint, Record<number, number>> = {
     change_password: {},
+    signup: {},
     reset_page: {},
     slack_events: {},
   };
@@ -30,6 +31,27 @@ export function createAnswerChecks() {
       expect(Object.keys(body).sort()).toEqual(["error", "error_description"]);
       expect(typeof body.error).toBe("string");
       expect(typeof body.error_description).toBe("string");
+    },
+    /**
+     * Signup's answers: the new user, or one of Auth0's error shapes — `{error,
+     * error_description}`, `{name, code, description, statusCode}`, or the closed signup's
+     * `{error}` — never a 5xx.
+     */
+    expectSignUpAnswer({ status, contentType, text }: RawAnswer): void {
+      count("signup", status);
+      expect(status, text).toBeLessThan(500);
+      expect(contentType).toMatch(/^application\/json/);
+      const body = JSON.parse(text) as Record<string, unknown>;
+      if (status === 200) {
+        expect(body).toMatchObject({ _id: expect.any(String), email_verified: false });
+        return;
+      }
+      const keys = Object.keys(body).sort().join();
+      if (keys === "error,error_description" || keys === "error") {
+        expect(typeof body.error).toBe("string");
+        return;
+      }
+      expect(body).toMatchObject({ code: expect.any(String), statusCode: status });
     },
     /** The reset page answers with an HTML page (or a redirect to a result URL), never a 5xx. */
     expectPageAnswer({ status, contentType }: RawAnswer): void {

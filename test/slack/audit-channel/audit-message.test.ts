@@ -29,6 +29,7 @@ describe("buildAuditMessage", () => {
     expect(phrase("password_reset.requested")).toContain("public API requested a password reset");
     expect(phrase("password_reset.completed", "CLI")).toContain("CLI completed a password reset");
     expect(phrase("access.denied")).toContain("was denied");
+    expect(phrase("signup")).toContain("public API created an account (signup)");
     expect(phrase("template.updated")).toContain("public API changed the password email");
     expect(phrase("widget.frobbed")).toContain("`widget.frobbed`");
   });

@@ -22,6 +22,7 @@ const CONNECTIONS: Connection[] = [
     strategy: "database",
     policy: DEFAULT_POLICY,
     bruteForce: DEFAULT_BRUTE_FORCE,
+    signup: "closed",
   },
   {
     id: 2,
@@ -29,6 +30,7 @@ const CONNECTIONS: Connection[] = [
     strategy: "google-oauth2",
     policy: DEFAULT_POLICY,
     bruteForce: DEFAULT_BRUTE_FORCE,
+    signup: "closed",
   },
 ];
 
@@ -41,6 +43,9 @@ const JANE: User = {
   givenName: null,
   familyName: null,
   nickname: null,
+  username: null,
+  picture: null,
+  userMetadata: {},
   blocked: false,
   passwordHash: null,
   passwordChangedAt: null,

@@ -152,7 +152,14 @@ describe.each(backends)("/set-password on %s", (backend) => {
         action: "password.set",
         outcome: "success",
         connection: DEFAULT_CONNECTION,
-        details: { mode: "type", notified: false, teamId: SLACK.teamId },
+        details: {
+          mode: "type",
+          notified: false,
+          teamId: SLACK.teamId,
+          logType: "scp",
+          revokedRefreshTokens: 0,
+          liftedSignInBlocks: 0,
+        },
       }),
     );
     expect(slack.emails.filter((email) => /changed/.test(email.subject))).toEqual([]);

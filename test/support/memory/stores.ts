@@ -65,6 +65,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
     strategy: DATABASE_STRATEGY,
     policy: { ...DEFAULT_POLICY },
     bruteForce: structuredClone(DEFAULT_BRUTE_FORCE),
+    signup: "closed",
   });
   const lockedStores = Object.fromEntries(
     Object.entries(stores).map(([name, store]) => [name, locked(store, lock)]),

@@ -70,6 +70,9 @@ export function createMemoryUserStore(database: MemoryDatabase, hasher: Password
         givenName: user.givenName ?? null,
         familyName: user.familyName ?? null,
         nickname: user.nickname ?? null,
+        username: user.username ?? null,
+        picture: user.picture ?? null,
+        userMetadata: { ...user.userMetadata },
         blocked: user.blocked ?? false,
         passwordHash,
         passwordChangedAt: passwordHash ? now : null,
@@ -182,7 +185,7 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
     async list() {
       return copy([...tables.connections].sort((a, b) => a.id - b.id));
     },
-    async add({ name, strategy, policy, bruteForce }) {
+    async add({ name, strategy, policy, bruteForce, signup }) {
       if (tables.connections.some((connection) => connection.name === name)) return undefined;
       const row: Connection = {
         id: database.nextId("connections"),
@@ -190,6 +193,7 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
         strategy,
         policy: { ...DEFAULT_POLICY, ...definedFields(policy ?? {}) },
         bruteForce: structuredClone({ ...DEFAULT_BRUTE_FORCE, ...bruteForce }),
+        signup: signup ?? "closed",
       };
       tables.connections.push(row);
       return copy(row);
@@ -198,6 +202,12 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       const connection = tables.connections.find((row) => row.name === name);
       if (!connection) return undefined;
       connection.policy = { ...connection.policy, ...definedFields(policy) };
+      return copy(connection);
+    },
+    async setSignup(name, signup) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      connection.signup = signup;
       return copy(connection);
     },
   };
