@@ -26,6 +26,7 @@ describe.each(backends)("signing in with node-auth0 on %s", (backend) => {
           await createTestUser(repo, "jane@example.com", { name: "Jane Doe" });
           clientId = (await repo.clients.add({ name: "Server app", webOrigins: [], secretHash }))
             .clientId;
+          await repo.connections.setSignup(DEFAULT_CONNECTION, "open");
         },
       },
     );
@@ -76,6 +77,32 @@ describe.each(backends)("signing in with node-auth0 on %s", (backend) => {
       error: "invalid_grant",
       error_description: "Wrong email or password.",
     });
+  });
+
+  it("database.signUp creates a user who then signs in; an existing one gets user_exists", async () => {
+    const { data } = await auth0().database.signUp({
+      email: "new@example.com",
+      password: "violet horizon marmalade tractor",
+      connection: DEFAULT_CONNECTION,
+      given_name: "New",
+    });
+    expect(data).toMatchObject({
+      email: "new@example.com",
+      email_verified: false,
+      given_name: "New",
+    });
+    const { data: tokens } = await auth0().oauth.passwordGrant({
+      username: "new@example.com",
+      password: "violet horizon marmalade tractor",
+      realm: DEFAULT_CONNECTION,
+    });
+    expect(tokens.id_token).toBeDefined();
+    const again = auth0().database.signUp({
+      email: "new@example.com",
+      password: "lantern quarry pebble orchestra",
+      connection: DEFAULT_CONNECTION,
+    });
+    await expect(again).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it("a wrong client secret is refused", async () => {
