@@ -37,8 +37,14 @@ const HUGE_RUNS = { numRuns: 25 };
 describe(`hostile input to the public endpoints (${faultBackend})`, () => {
   let sendgrid: FakeSendGrid;
   let slack: SlackPassdesk;
-  const { expectApiAnswer, expectSignUpAnswer, expectPageAnswer, expectSlackAnswer, summary } =
-    createAnswerChecks();
+  const {
+    expectApiAnswer,
+    expectSignUpAnswer,
+    expectTokenAnswer,
+    expectPageAnswer,
+    expectSlackAnswer,
+    summary,
+  } = createAnswerChecks();
   let clientId = "";
 
   beforeAll(async () => {
@@ -57,6 +63,10 @@ describe(`hostile input to the public endpoints (${faultBackend})`, () => {
         RESET_PAGE_RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
         SIGNUP_RATE_LIMIT_PER_IP_BURST: "1000000",
         SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+        SIGN_IN_RATE_LIMIT_PER_IP_BURST: "1000000",
+        SIGN_IN_RATE_LIMIT_PER_IP_PER_MINUTE: "1000000",
+        SIGN_IN_IP_FAILURES_BURST: "1000000",
+        SIGN_IN_IP_FAILURES_PER_MINUTE: "1000000",
       },
       async seed(repo) {
         await seedUsers(repo, STORED);
@@ -262,6 +272,79 @@ describe(`hostile input to the public endpoints (${faultBackend})`, () => {
       expect(answer.status).toBe(413);
       expectSignUpAnswer(answer);
     }
+  });
+
+  it("sign-in: arbitrary token, revocation and userinfo requests", async () => {
+    const token = (body: string | Uint8Array, type: string, path = "/oauth/token") =>
+      post(path, body, type ? { "content-type": type } : {});
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), contentTypes, async (value, type) => {
+        expectTokenAnswer(await token(JSON.stringify(value), type));
+      }),
+      RUNS,
+    );
+    const fields = [
+      "grant_type",
+      "client_id",
+      "client_secret",
+      "username",
+      "password",
+      "realm",
+      "scope",
+      "audience",
+      "refresh_token",
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...fields),
+        fc.oneof(fc.jsonValue(), fc.string({ unit: "binary" }), anyEmailValue(STORED)),
+        fc.constantFrom(
+          "password",
+          "http://auth0.com/oauth/grant-type/password-realm",
+          "refresh_token",
+        ),
+        async (field, value, grantType) => {
+          const body = {
+            grant_type: grantType,
+            client_id: clientId,
+            username: STORED[0],
+            password: "not the password",
+            realm: DEFAULT_CONNECTION,
+            refresh_token: "corpus",
+            [field]: value,
+          };
+          expectTokenAnswer(await token(JSON.stringify(body), "application/json"));
+        },
+      ),
+      RUNS,
+    );
+    await fc.assert(
+      fc.asyncProperty(formBody(fc.string({ unit: "binary", maxLength: 60 })), async (body) => {
+        const full = `${body}&client_id=${clientId}&grant_type=password`;
+        expectTokenAnswer(await token(full, "application/x-www-form-urlencoded"));
+        expectTokenAnswer(await token(full, "application/x-www-form-urlencoded", "/oauth/revoke"));
+      }),
+      RUNS,
+    );
+    await fc.assert(
+      fc.asyncProperty(rawBytes, contentTypes, async (bytes, type) => {
+        expectTokenAnswer(await token(bytes, type));
+      }),
+      RUNS,
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), async (authorization) => {
+        const response = await fetch(`${slack.url}/userinfo`, {
+          headers: { authorization: `Bearer ${authorization.replace(/[^\x20-\x7e]/g, "")}` },
+        });
+        expect(response.status).toBe(401);
+      }),
+      RUNS,
+    );
+    const huge = JSON.stringify({ client_id: clientId, password: "x".repeat(3_000_000) });
+    const answer = await token(huge, "application/json");
+    expect(answer.status).toBe(413);
+    expectTokenAnswer(answer);
   });
 
   it("the reset page: arbitrary forms, tickets and bytes", async () => {

@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { SUCCESS_MESSAGE } from "../../../src/http/change-password/route.ts";
 import type { RawAnswer } from "./raw-post.ts";
 
-export type Endpoint = "change_password" | "signup" | "reset_page" | "slack_events";
+export type Endpoint = "change_password" | "signup" | "oauth_token" | "reset_page" | "slack_events";
 
 export async function answerOf(response: Response): Promise<RawAnswer> {
   const contentType = response.headers.get("content-type") ?? "";
@@ -14,6 +14,7 @@ export function createAnswerChecks() {
   const statuses: Record<Endpoint, Record<number, number>> = {
     change_password: {},
     signup: {},
+    oauth_token: {},
     reset_page: {},
     slack_events: {},
   };
@@ -52,6 +53,22 @@ export function createAnswerChecks() {
         return;
       }
       expect(body).toMatchObject({ code: expect.any(String), statusCode: status });
+    },
+    /**
+     * The token endpoint's answers: tokens, or `{error, error_description}` JSON — never a 5xx;
+     * a revocation's 200 is empty.
+     */
+    expectTokenAnswer({ status, contentType, text }: RawAnswer): void {
+      count("oauth_token", status);
+      expect(status, text).toBeLessThan(500);
+      if (status === 200 && text === "") return;
+      expect(contentType).toMatch(/^application\/json/);
+      const body = JSON.parse(text) as Record<string, unknown>;
+      if (status === 200) {
+        expect(body).toMatchObject({ access_token: expect.any(String), token_type: "Bearer" });
+        return;
+      }
+      expect(Object.keys(body).sort()).toEqual(["error", "error_description"]);
     },
     /** The reset page answers with an HTML page (or a redirect to a result URL), never a 5xx. */
     expectPageAnswer({ status, contentType }: RawAnswer): void {
