@@ -5,6 +5,7 @@ import type { TemplateStore } from "../email/ports.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
+import type { SignInFailureStore } from "../sign-in/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 
@@ -24,6 +25,7 @@ export interface CliPorts {
   roles: RoleStore;
   audit: AuditLog;
   templates: TemplateStore;
+  signInFailures: Pick<SignInFailureStore, "list" | "clear">;
   transaction: Transaction<TemplateEditPorts & { users: Pick<UserStore, "add"> }>;
 }
 

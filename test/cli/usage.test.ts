@@ -23,6 +23,8 @@ const COMMANDS = [
   ["users", "block"],
   ["users", "unblock"],
   ["users", "delete"],
+  ["users", "blocks"],
+  ["users", "unblock-ip"],
   ["roles"],
   ["roles", "grant"],
   ["roles", "revoke"],
