@@ -1,5 +1,5 @@
 import type { PasswordPolicy } from "../passwords/policy.ts";
-import type { Connection, NewConnection } from "./connection.ts";
+import type { BruteForceSettings, Connection, NewConnection } from "./connection.ts";
 import type { NewUser, User } from "./user.ts";
 
 /*
@@ -71,4 +71,9 @@ export interface ConnectionStore {
   add(connection: NewConnection): Promise<Connection | undefined>;
   /** Changes the given policy fields; undefined when there is no connection of that name. */
   updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
+  /** Changes the given brute-force settings; undefined when there is no connection of that name. */
+  updateBruteForce(
+    name: string,
+    settings: Partial<BruteForceSettings>,
+  ): Promise<Connection | undefined>;
 }

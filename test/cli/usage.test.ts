@@ -11,6 +11,7 @@ const COMMANDS = [
   ["connections", "list"],
   ["connections", "add"],
   ["connections", "set"],
+  ["connections", "brute-force"],
   ["clients"],
   ["clients", "add"],
   ["clients", "list"],

@@ -192,3 +192,48 @@ describe.each(storeBackends)("peeking at a token bucket on %s", (backend) => {
     expect(await repo.rateLimits.peek(bucket, seconds(600))).toBe(3);
   });
 });
+
+describe.each(storeBackends)("a connection's brute-force settings on %s", (backend) => {
+  let repo: Repository;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ repo, close } = await openStores(backend));
+  });
+  afterAll(() => close?.());
+
+  it("start as Auth0's defaults, and change only the fields given", async () => {
+    const added = await repo.connections.add({ name: "guarded", strategy: "database" });
+    expect(added?.bruteForce).toEqual({
+      enabled: true,
+      maxAttempts: 10,
+      mode: "count_per_identifier_and_ip",
+      shields: ["block", "user_notification"],
+      allowlist: [],
+    });
+    const changed = await repo.connections.updateBruteForce("guarded", {
+      maxAttempts: 3,
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    expect(changed?.bruteForce).toEqual({
+      enabled: true,
+      maxAttempts: 3,
+      mode: "count_per_identifier_and_ip",
+      shields: ["block", "user_notification"],
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    await repo.connections.updateBruteForce("guarded", {
+      enabled: false,
+      mode: "count_per_identifier",
+      shields: [],
+    });
+    expect((await repo.connections.findByName("guarded"))?.bruteForce).toEqual({
+      enabled: false,
+      maxAttempts: 3,
+      mode: "count_per_identifier",
+      shields: [],
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    expect(await repo.connections.updateBruteForce("no-such", { maxAttempts: 2 })).toBeUndefined();
+  });
+});

@@ -194,6 +194,15 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       connection.policy = { ...connection.policy, ...definedFields(policy) };
       return copy(connection);
     },
+    async updateBruteForce(name, settings) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      const given = Object.fromEntries(
+        Object.entries(settings).filter(([, value]) => value !== undefined),
+      );
+      connection.bruteForce = { ...connection.bruteForce, ...structuredClone(given) };
+      return copy(connection);
+    },
   };
 }
 
