@@ -2,6 +2,7 @@ import type { Connection } from "../users/connection.ts";
 import type { User } from "../users/user.ts";
 import { allowlistOf } from "./allowlist.ts";
 import { type BlockNoticeDependencies, noticeBlock } from "./block-notice.ts";
+import { countedIpOf } from "./counted-ip.ts";
 import {
   chargeIpFailure,
   checkIpThrottle,
@@ -59,13 +60,16 @@ export interface BruteForceGuardDependencies
   runInBackground?(task: () => Promise<void>): void;
 }
 
-/** The key an attempt is counted under: its IP, or '*' when the connection ignores IPs. */
+/**
+ * The key an attempt is counted under: its IP (an IPv6 one by its /64, see countedIpOf), or '*'
+ * when the connection ignores IPs.
+ */
 export function failureKeyOf(attempt: SignInAttempt): FailureKey {
   const { connection, email, ip } = attempt;
   return {
     connectionId: connection.id,
     email,
-    ip: connection.bruteForce.mode === "count_per_identifier" ? ANY_IP : ip,
+    ip: connection.bruteForce.mode === "count_per_identifier" ? ANY_IP : countedIpOf(ip),
   };
 }
 
@@ -91,7 +95,7 @@ export function createBruteForceGuard(deps: BruteForceGuardDependencies): BruteF
   return {
     async admit(attempt) {
       if (exempt(attempt)) return { allowed: true };
-      const throttle = await checkIpThrottle(repo, ipThrottle, attempt.ip, attempt.at);
+      const throttle = await checkIpThrottle(repo, ipThrottle, countedIpOf(attempt.ip), attempt.at);
       if (throttle.throttled) {
         return {
           allowed: false,
@@ -128,7 +132,7 @@ export function createBruteForceGuard(deps: BruteForceGuardDependencies): BruteF
 
     async failed(attempt, user) {
       if (exempt(attempt)) return;
-      await chargeIpFailure(repo, ipThrottle, attempt.ip, attempt.at);
+      await chargeIpFailure(repo, ipThrottle, countedIpOf(attempt.ip), attempt.at);
       const count = reachedLimit.get(attempt);
       if (count && counted(attempt)) await noticeBlock(notice, attempt.connection, count, user);
     },

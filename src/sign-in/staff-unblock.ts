@@ -1,6 +1,7 @@
 import type { ActorType, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import { normalizeEmail } from "../users/email.ts";
 import type { ConnectionStore } from "../users/ports.ts";
+import { countedIpOf } from "./counted-ip.ts";
 import { BLOCK_LIFETIME_MILLIS, type FailureCount, type SignInFailureStore } from "./ports.ts";
 
 /** Whether a count blocks sign-in at `at`: blocked, and not longer ago than the block lifetime. */
@@ -49,14 +50,16 @@ export async function unblockSignIn(
   const connection = await repo.connections.findByName(input.connection);
   if (!connection) return { ok: false, reason: "connection_not_found" };
   const email = normalizeEmail(input.email);
-  const lifted = await repo.signInFailures.clear(connection.id, email, input.ip);
+  // A full address names the count it falls under (an IPv6 one's /64); a listed key stays.
+  const ip = input.ip === undefined ? undefined : countedIpOf(input.ip);
+  const lifted = await repo.signInFailures.clear(connection.id, email, ip);
   await repo.audit.record({
     ...input.actor,
     action: "sign_in.unblocked",
     outcome: lifted > 0 ? "unblocked" : "not_blocked",
     targetEmail: email,
     connection: connection.name,
-    details: { ip: input.ip ?? "all", count: lifted },
+    details: { ip: ip ?? "all", count: lifted },
   });
   return { ok: true, lifted };
 }

@@ -23,7 +23,7 @@ describe.each(backends)("passdesk users blocks and unblock-ip on %s", (backend) 
     const result = await passdesk("users", "blocks", "Jane@Example.com");
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(linesOf(result.stdout)).toEqual([
-      expect.stringMatching(/^2001:db8::7\tfailures: 3\tlast: \S+Z\tnot blocked$/),
+      expect.stringMatching(/^2001:db8::\/64\tfailures: 3\tlast: \S+Z\tnot blocked$/),
       expect.stringMatching(/^192\.0\.2\.1\tfailures: 10\tlast: \S+Z\tblocked since \S+Z$/),
     ]);
     const none = await passdesk("users", "blocks", "nobody@example.com");
