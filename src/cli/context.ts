@@ -5,7 +5,12 @@ import type { TemplateStore } from "../email/ports.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
-import type { ApiStore, RefreshTokenStore, SigningKeyStore } from "../sign-in/ports.ts";
+import type {
+  ApiStore,
+  RefreshTokenStore,
+  SignInFailureStore,
+  SigningKeyStore,
+} from "../sign-in/ports.ts";
 import type { KeyManagementDependencies } from "../sign-in/rotate-keys.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
@@ -29,6 +34,7 @@ export interface CliPorts {
   apis: ApiStore;
   signingKeys: SigningKeyStore;
   refreshTokens: RefreshTokenStore;
+  signInFailures: Pick<SignInFailureStore, "list" | "clear">;
   transaction: Transaction<TemplateEditPorts & { users: Pick<UserStore, "add"> }>;
 }
 

@@ -2,6 +2,7 @@ import { startAuditPoster } from "../audit/post-to-channel.ts";
 import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
 import { startWorker } from "../password-reset/worker.ts";
+import { startSignInPruner } from "../sign-in/prune.ts";
 import { startSlack } from "../slack/app.ts";
 import { createSlackDeliveryNotifier } from "../slack/audit-channel/delivery-status.ts";
 import { createSlackAuditChannel } from "../slack/audit-channel/slack-audit-channel.ts";
@@ -22,7 +23,10 @@ export function emailSettingsOf(config: Config, publicUrl: string): EmailSetting
 
 export type Jobs = Awaited<ReturnType<typeof startBackgroundJobs>>;
 
-/** The outbox worker, Slack (with the audit channel and delivery status) when configured. */
+/**
+ * The outbox worker, the sign-in counts' pruner, and Slack (with the audit channel and delivery
+ * status) when configured.
+ */
 export async function startBackgroundJobs(
   config: Config,
   { repo, clock, mailer, logger, hasher }: Adapters,
@@ -47,6 +51,7 @@ export async function startBackgroundJobs(
       }),
     },
   );
+  const signInPruner = startSignInPruner({ repo, clock, logger });
   const slackSettings = config.slack.settings;
   const slackStart = slackSettings
     ? await startSlack(slackSettings, {
@@ -82,6 +87,7 @@ export async function startBackgroundJobs(
     deliveryNotifier,
     async stop() {
       await worker.stop();
+      await signInPruner.stop();
       await auditPoster?.stop();
       await slack?.stop();
     },

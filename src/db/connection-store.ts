@@ -108,5 +108,21 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
         .returning();
       return row && toConnection(row);
     },
+    async updateBruteForce(name, settings) {
+      const [row] = await db
+        .update(connections)
+        .set({
+          ...(settings.enabled !== undefined && { bruteForceProtection: settings.enabled }),
+          ...(settings.maxAttempts !== undefined && {
+            bruteForceMaxAttempts: settings.maxAttempts,
+          }),
+          ...(settings.mode !== undefined && { bruteForceMode: settings.mode }),
+          ...(settings.shields !== undefined && { bruteForceShields: settings.shields }),
+          ...(settings.allowlist !== undefined && { bruteForceAllowlist: settings.allowlist }),
+        })
+        .where(eq(connections.name, name))
+        .returning();
+      return row && toConnection(row);
+    },
   };
 }

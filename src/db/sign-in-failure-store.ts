@@ -38,6 +38,11 @@ const RESET = `delete from sign_in_failures using ${keysAt("$1")}
     and sign_in_failures.email = k.email and sign_in_failures.ip = k.ip
     and (sign_in_failures.blocked_at is null or sign_in_failures.blocked_at = $2::timestamptz)`;
 
+const UNCOUNT = `update sign_in_failures
+  set failures = greatest(failures - 1, 0),
+    blocked_at = case when blocked_at = $4::timestamptz then null else blocked_at end
+  where connection_id = $1 and email = $2 and ip = $3`;
+
 const CLEAR = `delete from sign_in_failures
   where connection_id = $1 and email = $2 and ($3::text is null or ip = $3::text)
   returning blocked_at`;
@@ -106,6 +111,9 @@ export function createDrizzleSignInFailureStore(query: RawQuery): SignInFailureS
     async reset(keys, blockedAt) {
       if (keys.length === 0) return;
       await query(RESET, [keysParameter(keys), blockedAt?.toISOString() ?? null]);
+    },
+    async uncount({ connectionId, email, ip }, blockedAt) {
+      await query(UNCOUNT, [connectionId, email, ip, blockedAt?.toISOString() ?? null]);
     },
     async clear(connectionId, email, ip) {
       const rows = await query<{ blocked_at: unknown }>(CLEAR, [connectionId, email, ip ?? null]);

@@ -2,6 +2,7 @@ import type { Connection } from "../users/connection.ts";
 import type { User } from "../users/user.ts";
 import { allowlistOf } from "./allowlist.ts";
 import { type BlockNoticeDependencies, noticeBlock } from "./block-notice.ts";
+import { countedIpOf } from "./counted-ip.ts";
 import {
   chargeIpFailure,
   checkIpThrottle,
@@ -42,13 +43,18 @@ export interface BruteForceGuard {
    * object `admit` was given: admit remembers which attempt reached the limit.
    */
   failed(attempt: SignInAttempt, user: User | undefined): Promise<void>;
+  /**
+   * The password was never checked (Argon2 was busy and the request refused): the attempt is
+   * taken back, so that a user who retries while the service is overloaded is not blocked for it.
+   */
+  abandoned(attempt: SignInAttempt): Promise<void>;
 }
 
 export interface BruteForceGuardDependencies
   extends Omit<BlockNoticeDependencies, "repo" | "runInBackground"> {
   repo: BlockNoticeDependencies["repo"] &
     IpThrottlePorts & {
-      signInFailures: Pick<SignInFailureStore, "count" | "reset" | "clear">;
+      signInFailures: Pick<SignInFailureStore, "count" | "reset" | "uncount" | "clear">;
     };
   /** SIGN_IN_IP_FAILURES_BURST and _PER_MINUTE. */
   ipThrottle: IpThrottleLimits;
@@ -59,13 +65,16 @@ export interface BruteForceGuardDependencies
   runInBackground?(task: () => Promise<void>): void;
 }
 
-/** The key an attempt is counted under: its IP, or '*' when the connection ignores IPs. */
+/**
+ * The key an attempt is counted under: its IP (an IPv6 one by its /64, see countedIpOf), or '*'
+ * when the connection ignores IPs.
+ */
 export function failureKeyOf(attempt: SignInAttempt): FailureKey {
   const { connection, email, ip } = attempt;
   return {
     connectionId: connection.id,
     email,
-    ip: connection.bruteForce.mode === "count_per_identifier" ? ANY_IP : ip,
+    ip: connection.bruteForce.mode === "count_per_identifier" ? ANY_IP : countedIpOf(ip),
   };
 }
 
@@ -91,7 +100,7 @@ export function createBruteForceGuard(deps: BruteForceGuardDependencies): BruteF
   return {
     async admit(attempt) {
       if (exempt(attempt)) return { allowed: true };
-      const throttle = await checkIpThrottle(repo, ipThrottle, attempt.ip, attempt.at);
+      const throttle = await checkIpThrottle(repo, ipThrottle, countedIpOf(attempt.ip), attempt.at);
       if (throttle.throttled) {
         return {
           allowed: false,
@@ -126,9 +135,17 @@ export function createBruteForceGuard(deps: BruteForceGuardDependencies): BruteF
         await repo.signInFailures.reset([key], reachedLimit.get(attempt)?.blockedAt ?? undefined);
     },
 
+    async abandoned(attempt) {
+      if (exempt(attempt) || !counted(attempt)) return;
+      await repo.signInFailures.uncount(
+        failureKeyOf(attempt),
+        reachedLimit.get(attempt)?.blockedAt ?? undefined,
+      );
+    },
+
     async failed(attempt, user) {
       if (exempt(attempt)) return;
-      await chargeIpFailure(repo, ipThrottle, attempt.ip, attempt.at);
+      await chargeIpFailure(repo, ipThrottle, countedIpOf(attempt.ip), attempt.at);
       const count = reachedLimit.get(attempt);
       if (count && counted(attempt)) await noticeBlock(notice, attempt.connection, count, user);
     },

@@ -1,9 +1,10 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
+import { HasherBusyError } from "../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { isDatabaseConnection } from "../users/connection.ts";
 import { isValidEmail, normalizeEmail } from "../users/email.ts";
-import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type { ConnectionStore, PasswordCheck, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import type { BruteForceGuard, SignInAttempt } from "./brute-force.ts";
 
@@ -80,12 +81,20 @@ export async function signInWithPassword(
     };
   }
 
-  const check = user
-    ? await stores.users.verifyPassword(user, input.password)
-    : ({ ok: false, reason: "unknown_user" } as const);
-  if (!check.ok) {
+  let check: PasswordCheck | { ok: false; reason: "unknown_user" };
+  try {
+    check = user
+      ? await stores.users.verifyPassword(user, input.password)
+      : { ok: false, reason: "unknown_user" };
     // What a known user's hash would have cost, so that the answer's timing tells nothing.
-    if (check.reason !== "wrong_password") await deps.hasher.verify(deps.dummyHash, input.password);
+    if (!check.ok && check.reason !== "wrong_password") {
+      await deps.hasher.verify(deps.dummyHash, input.password);
+    }
+  } catch (error) {
+    if (error instanceof HasherBusyError) await deps.guard.abandoned(attempt);
+    throw error;
+  }
+  if (!check.ok) {
     await deps.guard.failed(attempt, user);
     await audit("failed", check.reason === "unknown_user" ? "fu" : "fp");
     return { ok: false, reason: "wrong_credentials" };

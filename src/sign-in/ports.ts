@@ -127,6 +127,11 @@ export interface SignInFailureStore {
    * block set at `blockedAt`: the very attempt that reached the limit, let through, was right.
    */
   reset(keys: FailureKey[], blockedAt?: Date): Promise<void>;
+  /**
+   * Takes one attempt back from a key's count: it was counted, but its password was never
+   * checked (hashing was busy). A block set at `blockedAt` (by that very attempt) is lifted.
+   */
+  uncount(key: FailureKey, blockedAt?: Date): Promise<void>;
   /** Lifts the counts and blocks of an identifier, at one IP or all; returns the blocks lifted. */
   clear(connectionId: number, email: string, ip?: string): Promise<number>;
   /** The identifier's counts, blocked or not, newest failure first. */

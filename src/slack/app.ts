@@ -8,6 +8,7 @@ import { createHonoReceiver } from "./receiver.ts";
 import { registerResetPassword } from "./reset-password/register.ts";
 import { registerRoles } from "./roles/register.ts";
 import { registerSetPassword } from "./set-password/register.ts";
+import { registerSignIn } from "./sign-in/unblock.ts";
 import { createSocketModeConnection } from "./socket-mode.ts";
 import { registerTemplates } from "./templates/register.ts";
 import { watchBotToken } from "./watch-bot-token.ts";
@@ -96,6 +97,7 @@ export async function startSlack(
   registerRoles(app, listenerDeps);
   registerTemplates(app, listenerDeps);
   registerAppHome(app, listenerDeps);
+  registerSignIn(app, listenerDeps);
 
   const unreachableAtStart = check.ok ? undefined : check.detail;
   // Socket Mode connects in the background (its first call is apps.connections.open again);

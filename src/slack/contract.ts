@@ -33,6 +33,7 @@ export const ACTION_IDS = {
   openTemplateHistory: "open_template_history",
   revertTemplate: "revert_template",
   resendReset: "resend_reset",
+  unblockSignIn: "unblock_sign_in",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;

@@ -1,3 +1,4 @@
+import type { AuditPostQueue } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { Mailer } from "../email/mailer.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
@@ -12,6 +13,7 @@ import type { ResetLimits } from "../password-reset/rate-limit.ts";
 import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
+import type { SignInFailureStore } from "../sign-in/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { RoleResolver } from "./role-resolver.ts";
 
@@ -24,6 +26,8 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
   TemplateEditPorts & {
     roles: RoleStore;
     resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser" | "findByPublicId">;
+    signInFailures: Pick<SignInFailureStore, "list" | "clear">;
+    auditPosts: Pick<AuditPostQueue, "findPosted">;
     transaction: Transaction<
       StaffResetTransactionPorts & AdminSetPasswordTransactionPorts & TemplateEditPorts
     >;

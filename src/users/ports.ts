@@ -1,5 +1,5 @@
 import type { PasswordPolicy } from "../passwords/policy.ts";
-import type { Connection, NewConnection, SignupMode } from "./connection.ts";
+import type { BruteForceSettings, Connection, NewConnection, SignupMode } from "./connection.ts";
 import type { NewUser, User } from "./user.ts";
 
 /*
@@ -79,4 +79,9 @@ export interface ConnectionStore {
   updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
   /** Opens or closes public signup; undefined when there is no connection of that name. */
   setSignup(name: string, signup: SignupMode): Promise<Connection | undefined>;
+  /** Changes the given brute-force settings; undefined when there is no connection of that name. */
+  updateBruteForce(
+    name: string,
+    settings: Partial<BruteForceSettings>,
+  ): Promise<Connection | undefined>;
 }

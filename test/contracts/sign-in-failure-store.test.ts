@@ -82,6 +82,24 @@ describe.each(storeBackends)("the sign-in failure store contract on %s", (backen
     expect((await repo.signInFailures.count([counted], 3, seconds(11)))[0]?.failures).toBe(1);
   });
 
+  it("uncount takes one attempt back, and lifts only the block that attempt set", async () => {
+    const k = key("192.0.2.77");
+    const row = async () =>
+      (await repo.signInFailures.list(k.connectionId, k.email)).find((c) => c.ip === k.ip);
+    for (let i = 1; i <= 3; i++) await repo.signInFailures.count([k], 3, seconds(i));
+    await repo.signInFailures.uncount(k, seconds(2));
+    expect(await row()).toMatchObject({
+      failures: 2,
+      blockedAt: seconds(3),
+    });
+    await repo.signInFailures.uncount(k, seconds(3));
+    expect(await row()).toMatchObject({
+      failures: 1,
+      blockedAt: null,
+    });
+    await repo.signInFailures.uncount(key("192.0.2.78"));
+  });
+
   it("a block older than the block lifetime starts over at 1", async () => {
     const k = key();
     await repo.signInFailures.count([k], 1, START);
@@ -190,5 +208,50 @@ describe.each(storeBackends)("peeking at a token bucket on %s", (backend) => {
     expect(await repo.rateLimits.peek(bucket, START)).toBe(1);
     expect(await repo.rateLimits.peek(bucket, seconds(5))).toBeCloseTo(1.5);
     expect(await repo.rateLimits.peek(bucket, seconds(600))).toBe(3);
+  });
+});
+
+describe.each(storeBackends)("a connection's brute-force settings on %s", (backend) => {
+  let repo: Repository;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ repo, close } = await openStores(backend));
+  });
+  afterAll(() => close?.());
+
+  it("start as Auth0's defaults, and change only the fields given", async () => {
+    const added = await repo.connections.add({ name: "guarded", strategy: "database" });
+    expect(added?.bruteForce).toEqual({
+      enabled: true,
+      maxAttempts: 10,
+      mode: "count_per_identifier_and_ip",
+      shields: ["block", "user_notification"],
+      allowlist: [],
+    });
+    const changed = await repo.connections.updateBruteForce("guarded", {
+      maxAttempts: 3,
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    expect(changed?.bruteForce).toEqual({
+      enabled: true,
+      maxAttempts: 3,
+      mode: "count_per_identifier_and_ip",
+      shields: ["block", "user_notification"],
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    await repo.connections.updateBruteForce("guarded", {
+      enabled: false,
+      mode: "count_per_identifier",
+      shields: [],
+    });
+    expect((await repo.connections.findByName("guarded"))?.bruteForce).toEqual({
+      enabled: false,
+      maxAttempts: 3,
+      mode: "count_per_identifier",
+      shields: [],
+      allowlist: ["10.0.0.0/8", "2001:db8::/32"],
+    });
+    expect(await repo.connections.updateBruteForce("no-such", { maxAttempts: 2 })).toBeUndefined();
   });
 });

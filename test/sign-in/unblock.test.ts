@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BLOCK_LIFETIME_MILLIS } from "../../src/sign-in/ports.ts";
-import {
-  inspectUnblockLink,
-  listSignInBlocks,
-  redeemUnblockLink,
-  unblockSignIn,
-} from "../../src/sign-in/unblock.ts";
+import { listSignInBlocks, unblockSignIn } from "../../src/sign-in/staff-unblock.ts";
+import { inspectUnblockLink, redeemUnblockLink } from "../../src/sign-in/unblock.ts";
 import { createMemorySignIn } from "../support/memory-sign-in.ts";
 
 const CONNECTION = "Username-Password-Authentication";

@@ -37,6 +37,9 @@ export function createRecordingGuard(): BruteForceGuard & {
     async failed(attempt, user) {
       calls.push({ step: "failed", email: attempt.email, known: user !== undefined });
     },
+    async abandoned(attempt) {
+      calls.push({ step: "abandoned", email: attempt.email });
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import type { Clock } from "../../src/clock.ts";
-import type { Database } from "../../src/db/client.ts";
+import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import type { Repository } from "../../src/db/stores.ts";
 import type { OutgoingEmail } from "../../src/email/mailer.ts";
 import { type RunningPassdesk, type StartOptions, startPassdesk } from "../../src/main.ts";
@@ -105,7 +105,9 @@ export interface SlackPassdesk {
    * Runs `work` on the database. PGlite serves one handle at a time, so there the server is
    * stopped for the inspection and restarted on the same data afterwards (at a new port).
    */
-  inspect<T>(work: (repo: Repository, db: Database) => Promise<T>): Promise<T>;
+  inspect<T>(
+    work: (repo: Repository, db: Database, handle: DatabaseHandle) => Promise<T>,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -233,7 +235,7 @@ export async function startSlackPassdesk(
       if (backend === "postgres") {
         const { handle, repo } = await passdesk.database.open();
         try {
-          return await work(repo, handle.db);
+          return await work(repo, handle.db, handle);
         } finally {
           await handle.close();
         }
@@ -242,7 +244,7 @@ export async function startSlackPassdesk(
       try {
         const { handle, repo } = await passdesk.database.open();
         try {
-          return await work(repo, handle.db);
+          return await work(repo, handle.db, handle);
         } finally {
           await handle.close();
         }

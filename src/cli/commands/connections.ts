@@ -11,6 +11,7 @@ import {
   type SignupMode,
 } from "../../users/connection.ts";
 import { CliError, type CliRuntime, parseIntegerOption } from "../context.ts";
+import { registerBruteForceCommand } from "./connections-brute-force.ts";
 
 interface PolicyOptions {
   minLength?: number;
@@ -79,10 +80,12 @@ function describeSettings({ policy, signup }: Connection): string {
   return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)} signup=${signup}`;
 }
 
-export function registerConnectionCommands(program: Command, { withContext }: CliRuntime): void {
+export function registerConnectionCommands(program: Command, runtime: CliRuntime): void {
+  const { withContext } = runtime;
   const connections = program
     .command("connections")
-    .description("list, add and change connections");
+    .description("list, add and change connections (password policy, brute-force protection)");
+  registerBruteForceCommand(connections, runtime);
 
   connections
     .command("list")

@@ -2,12 +2,15 @@ import type { Command } from "commander";
 import { type CliContext, CliError, type CliRuntime } from "../context.ts";
 import { registerUserAddCommands } from "./users-add.ts";
 import { registerUserListCommands } from "./users-list.ts";
+import { registerUserSignInCommands } from "./users-sign-in.ts";
 
 export function registerUserCommands(program: Command, runtime: CliRuntime): void {
   const { withContext } = runtime;
   const users = program
     .command("users")
-    .description("add, import, list, show, block, unblock and delete users");
+    .description(
+      "add, import, list, show, block, unblock and delete users; show and lift sign-in blocks",
+    );
 
   registerUserAddCommands(users, runtime);
 
@@ -95,6 +98,7 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
     );
 
   registerUserListCommands(users, runtime);
+  registerUserSignInCommands(users, runtime);
 }
 
 function plural(count: number, noun: string): string {

@@ -32,6 +32,7 @@ const POSTED_DETAILS: Record<string, string> = {
   count: "Count",
   version: "Version",
   attempted: "Attempted",
+  ip: "IP",
 };
 
 // Even an allowed key shows only a short identifier-like value: no "@" (an unmasked email),
@@ -53,6 +54,9 @@ const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unkno
   "template.reverted": (_details, raw) =>
     `reverted the password email${revertedTo(raw)}${templateFields(raw)}`,
   "template.test_sent": () => "sent a test of the password email",
+  "sign_in.blocked": () => "blocked sign-in after too many failed attempts",
+  "sign_in.unblocked": () => "unblocked sign-in",
+  "sign_in.ip_throttled": () => "throttled sign-in from an IP with too many failures",
 };
 
 /**

@@ -27,12 +27,8 @@ export function toAuditMessage(
     requestId: record.requestId,
     details: record.details,
   });
-  // A reset staff asked for can be sent again from the channel (role re-checked on click).
-  const resendable =
-    record.actorType === "slack" &&
-    record.action === "password_reset.requested" &&
-    record.outcome === "queued";
-  if (!resendable || !record.requestId) return message;
+  const button = buttonOf(record);
+  if (!button || !record.requestId) return message;
   return {
     ...message,
     blocks: [
@@ -42,12 +38,29 @@ export function toAuditMessage(
         elements: [
           {
             type: "button" as const,
-            action_id: ACTION_IDS.resendReset,
-            text: { type: "plain_text" as const, text: "Resend" },
+            action_id: button.actionId,
+            text: { type: "plain_text" as const, text: button.text },
             value: record.requestId,
           },
         ],
       },
     ],
   };
+}
+
+/**
+ * What staff can do from the message (role re-checked on click): send a reset they asked for
+ * again, or lift a sign-in block. The button's value is the request's or block's id, never the
+ * email.
+ */
+function buttonOf(record: AuditRecord): { actionId: string; text: string } | undefined {
+  if (
+    record.actorType === "slack" &&
+    record.action === "password_reset.requested" &&
+    record.outcome === "queued"
+  )
+    return { actionId: ACTION_IDS.resendReset, text: "Resend" };
+  if (record.action === "sign_in.blocked")
+    return { actionId: ACTION_IDS.unblockSignIn, text: "Unblock" };
+  return undefined;
 }

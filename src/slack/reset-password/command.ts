@@ -1,4 +1,5 @@
 import { requestStaffReset } from "../../password-reset/staff-reset.ts";
+import { listSignInBlocks } from "../../sign-in/staff-unblock.ts";
 import { actorOfCommand } from "../actor.ts";
 import { type CommandArgs, replyPrivately } from "../command-replies.ts";
 import { parseCommandText } from "../command-text.ts";
@@ -7,7 +8,7 @@ import { COMMANDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
 import { requireRole } from "../require-role.ts";
 import { resolveTargetEmail } from "../resolve-target.ts";
-import { describeResetOutcome, describeStaffReset } from "./reply.ts";
+import { describeLockout, describeResetOutcome, describeStaffReset } from "./reply.ts";
 
 export type ResetPasswordCommandDependencies = Pick<
   SlackDependencies,
@@ -50,6 +51,16 @@ export function createResetPasswordCommand(deps: ResetPasswordCommandDependencie
       },
     );
     if (result.outcome === "queued") deps.wakeWorker();
-    await reply(describeStaffReset(result, resolved.email, connection));
+    const blocks = await listSignInBlocks(deps.repo, {
+      connection,
+      email: resolved.email,
+      at: deps.clock.now(),
+    });
+    const lockedOutIps = blocks.ok ? blocks.counts.filter((count) => count.active).length : 0;
+    await reply(
+      [describeStaffReset(result, resolved.email, connection), describeLockout(lockedOutIps)]
+        .filter(Boolean)
+        .join("\n"),
+    );
   };
 }

@@ -78,3 +78,10 @@ export function describeStaffReset(
         : { reason: result.outcome };
   return describeResetOutcome(outcome, { email, connection: social ?? connection });
 }
+
+/** The line added when the user is locked out of sign-in now (brute-force protection). */
+export function describeLockout(lockedOutIps: number): string {
+  if (lockedOutIps === 0) return "";
+  const where = lockedOutIps === 1 ? "one IP address" : `${lockedOutIps} IP addresses`;
+  return `:lock: They are locked out of sign-in from ${where} after too many failed attempts. Completing a password reset lifts it; so does the *Unblock* button on the block in the audit channel.`;
+}

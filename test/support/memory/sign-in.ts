@@ -46,6 +46,14 @@ export function createMemorySignInFailureStore(database: MemoryDatabase): SignIn
           (row.blockedAt !== null && row.blockedAt.getTime() !== blockedAt?.getTime()),
       );
     },
+    async uncount(key, blockedAt) {
+      const row = tables.signInFailures.find(sameKey(key));
+      if (!row) return;
+      row.failures = Math.max(0, row.failures - 1);
+      if (row.blockedAt !== null && row.blockedAt.getTime() === blockedAt?.getTime()) {
+        row.blockedAt = null;
+      }
+    },
     async clear(connectionId, email, ip) {
       const cleared = (row: FailureCount) =>
         row.connectionId === connectionId &&

@@ -210,6 +210,15 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       connection.signup = signup;
       return copy(connection);
     },
+    async updateBruteForce(name, settings) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      const given = Object.fromEntries(
+        Object.entries(settings).filter(([, value]) => value !== undefined),
+      );
+      connection.bruteForce = { ...connection.bruteForce, ...structuredClone(given) };
+      return copy(connection);
+    },
   };
 }
 

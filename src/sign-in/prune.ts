@@ -1,0 +1,49 @@
+import type { Clock } from "../clock.ts";
+import { startPolling } from "../jobs/polling.ts";
+import { createSerialTask } from "../jobs/serial-task.ts";
+import type { Logger } from "../logger.ts";
+import { BLOCK_LIFETIME_MILLIS, type SignInFailureStore } from "./ports.ts";
+
+const PRUNE_BATCH = 500;
+
+export interface SignInPruner {
+  /** Runs one pass now (tests; start-up). */
+  run(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Deletes counts whose last failure is older than a block lasts: they no longer count (the
+ * count statement starts them over), so deleting them changes nothing for anyone. A bounded
+ * amount per pass; every instance may run it, as deletes skip rows another is counting.
+ */
+export function startSignInPruner(deps: {
+  repo: { signInFailures: Pick<SignInFailureStore, "prune"> };
+  clock: Clock;
+  logger: Logger;
+  intervalMillis?: number;
+}): SignInPruner {
+  let stopped = false;
+  const task = createSerialTask(async () => {
+    const before = new Date(deps.clock.now().getTime() - BLOCK_LIFETIME_MILLIS);
+    for (let pass = 0; pass < 10 && !stopped; pass++) {
+      if ((await deps.repo.signInFailures.prune(before, PRUNE_BATCH)) < PRUNE_BATCH) return;
+    }
+  }, deps.logger);
+  const polling = startPolling(() => task.run(), {
+    intervalMillis: deps.intervalMillis ?? 60 * 60 * 1000,
+    jitter: 0.5,
+    unref: true,
+  });
+  return {
+    async run() {
+      task.run();
+      await task.idle();
+    },
+    async stop() {
+      stopped = true;
+      polling.stop();
+      await task.idle();
+    },
+  };
+}

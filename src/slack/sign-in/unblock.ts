@@ -1,0 +1,55 @@
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+} from "@slack/bolt";
+import { unblockAnnouncedBlock } from "../../sign-in/staff-unblock.ts";
+import { maskEmail } from "../../users/email.ts";
+import { actorOfInteraction } from "../actor.ts";
+import { escapeMrkdwn } from "../block-kit.ts";
+import { ACTION_IDS } from "../contract.ts";
+import type { SlackDependencies } from "../dependencies.ts";
+import { requireRole } from "../require-role.ts";
+
+type UnblockArgs = Pick<
+  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
+  "ack" | "body" | "action" | "respond"
+>;
+
+export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "logger">;
+
+/**
+ * The Unblock button on a sign-in block's audit message: support or admin (checked now, not when
+ * the message was posted) lifts that block; audited as them and answered only to the clicker.
+ */
+export function createUnblockButton(deps: UnblockDependencies) {
+  return async function unblockSignIn({ ack, body, action, respond }: UnblockArgs) {
+    await ack();
+    const actor = actorOfInteraction(body);
+    const reply = (text: string) =>
+      respond({ response_type: "ephemeral", replace_original: false, text });
+    if (!(await requireRole(deps, actor, "support", ACTION_IDS.unblockSignIn))) {
+      return void (await reply(
+        "You need the *support* or *admin* role to unblock sign-in: ask a Passdesk admin.",
+      ));
+    }
+    const result = await unblockAnnouncedBlock(deps.repo, {
+      blockId: action.value ?? "",
+      actor: { actorType: "slack", actorId: actor.userId },
+    });
+    if (!result.ok) return void (await reply("That block is no longer on record."));
+    const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
+    const where = `\`${escapeMrkdwn(result.ip)}\``;
+    await reply(
+      result.lifted > 0
+        ? `:unlock: Sign-in unblocked for ${who} from ${where}.`
+        : `${who} was no longer blocked from ${where}: a reset, another unblock or time lifted it.`,
+    );
+  };
+}
+
+export function registerSignIn(app: App, deps: SlackDependencies): void {
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.unblockSignIn, createUnblockButton(deps));
+}

@@ -1,0 +1,45 @@
+import pino from "pino";
+import type { Repository } from "../../src/db/stores.ts";
+import { createBruteForceGuard } from "../../src/sign-in/brute-force.ts";
+import { createMemoryMailer } from "./memory-mailer.ts";
+import { attemptSignIn, SIGN_IN_SETTINGS } from "./memory-sign-in.ts";
+
+/**
+ * Fails `times` sign-ins for `email` from `ip` through a guard over `repo` (any backend), as the
+ * token endpoint would, and waits for what the guard does after answering. Returns the emails
+ * the guard sent. For tests that need a real block before the token endpoint exists to make one.
+ */
+export async function failSignIns(
+  repo: Repository,
+  input: { email: string; ip: string; times: number; connection?: string; at?: Date },
+) {
+  const mailer = createMemoryMailer();
+  const background: Array<Promise<void>> = [];
+  const guard = createBruteForceGuard({
+    repo,
+    mailer,
+    logger: pino({ level: "silent" }),
+    settings: SIGN_IN_SETTINGS,
+    ipThrottle: { burst: 100, perMinute: 10 },
+    runInBackground: (task) => void background.push(task()),
+  });
+  const connection = await repo.connections.findByName(
+    input.connection ?? "Username-Password-Authentication",
+  );
+  if (!connection) throw new Error("no such connection");
+  const outcomes = [];
+  for (let i = 0; i < input.times; i++) {
+    const at = new Date((input.at ?? new Date()).getTime() + i);
+    outcomes.push(
+      await attemptSignIn(guard, repo, {
+        connection,
+        email: input.email,
+        password: "not the password",
+        ip: input.ip,
+        at,
+      }),
+    );
+  }
+  await Promise.all(background);
+  return { outcomes, emails: mailer.sent };
+}
