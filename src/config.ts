@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
+import { SIGN_IN_CHANNEL_EVENTS, type SignInChannelEvent } from "./audit/channel-policy.ts";
 import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
 import { packageRoot } from "./package-root.ts";
 import { defaultMaxInFlight } from "./passwords/bounded-hasher.ts";
@@ -151,6 +152,18 @@ const schema = z
     REFRESH_TOKEN_LIFETIME_SECONDS: wholeNumber(60, 365 * 86400, 30 * 86400),
     SIGN_IN_RATE_LIMIT_PER_IP_BURST: positiveInt(100),
     SIGN_IN_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(100),
+    SLACK_AUDIT_SIGN_IN_EVENTS: z
+      .string()
+      .trim()
+      .default(SIGN_IN_CHANNEL_EVENTS.join(","))
+      .transform((value) => (value === "none" ? [] : value.split(",").map((event) => event.trim())))
+      .pipe(
+        z.array(
+          z.enum(SIGN_IN_CHANNEL_EVENTS, {
+            error: `must be "none" or a comma-separated list of ${SIGN_IN_CHANNEL_EVENTS.join(", ")}`,
+          }),
+        ),
+      ),
     SLACK_AUDIT_PUBLIC_REQUESTS: z
       .enum(["true", "false", "1", "0"], { message: "must be true or false" })
       .default("false")
@@ -300,6 +313,7 @@ interface SlackEnv {
   SLACK_SUPPORT_USERGROUP?: string | undefined;
   SLACK_ADMIN_USERGROUP?: string | undefined;
   SLACK_AUDIT_PUBLIC_REQUESTS: boolean;
+  SLACK_AUDIT_SIGN_IN_EVENTS: SignInChannelEvent[];
 }
 
 /** Slack is on with a bot token plus a signing secret (HTTP) or an app token (Socket Mode). */
@@ -318,6 +332,7 @@ function describeSlack(env: SlackEnv) {
       apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
       auditChannel: env.SLACK_AUDIT_CHANNEL,
       auditPublicRequests: env.SLACK_AUDIT_PUBLIC_REQUESTS,
+      auditSignInEvents: env.SLACK_AUDIT_SIGN_IN_EVENTS,
       bootstrapAdmins: (env.SLACK_ADMIN_USERS ?? "")
         .split(",")
         .map((id) => id.trim())

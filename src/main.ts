@@ -59,15 +59,15 @@ export async function startPassdesk(
   const publicUrl = config.publicUrlExplicit
     ? config.publicUrl
     : `http://localhost:${listening.port}`;
-  const jobs = await startBackgroundJobs(config, adapters, publicUrl, options);
+  // Before the jobs: a wrong key-encryption key stops the start with nothing left running.
   const signInRoutes = await createSignInRoutes(config, adapters, publicUrl).catch(
     async (error: unknown) => {
-      await jobs.stop();
       server.close();
       await handle.close();
       throw error;
     },
   );
+  const jobs = await startBackgroundJobs(config, adapters, publicUrl, options);
   app = createHttpApp({
     logger,
     checkDatabase: () => handle.ping(),

@@ -354,6 +354,25 @@ describe("describeDatabase", () => {
   });
 });
 
+describe("SLACK_AUDIT_SIGN_IN_EVENTS", () => {
+  const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
+  it("is every event by default, none with none, and refuses an unknown one", () => {
+    expect(parseConfig(slack).slack.settings?.auditSignInEvents).toEqual([
+      "lockouts",
+      "unblocks",
+      "throttles",
+      "signups",
+    ]);
+    const none = parseConfig({ ...slack, SLACK_AUDIT_SIGN_IN_EVENTS: "none" });
+    expect(none.slack.settings?.auditSignInEvents).toEqual([]);
+    const some = parseConfig({ ...slack, SLACK_AUDIT_SIGN_IN_EVENTS: "lockouts, signups" });
+    expect(some.slack.settings?.auditSignInEvents).toEqual(["lockouts", "signups"]);
+    expect(() => parseConfig({ ...slack, SLACK_AUDIT_SIGN_IN_EVENTS: "logins" })).toThrow(
+      /SLACK_AUDIT_SIGN_IN_EVENTS/,
+    );
+  });
+});
+
 describe("parseConfig for sign-in", () => {
   it("throttles an IP after 100 failures, refilling 10 a minute, and unblock links last a day", () => {
     expect(parseConfig({}).signIn).toMatchObject({

@@ -5,10 +5,23 @@ export interface AuditChannelPolicy {
   hasChannel: boolean;
   /** SLACK_AUDIT_PUBLIC_REQUESTS: public reset requests too (they can be many). */
   publicRequests: boolean;
+  /** SLACK_AUDIT_SIGN_IN_EVENTS: which sign-in and signup events (all by default). */
+  signInEvents?: readonly SignInChannelEvent[];
 }
 
-// Support acts on these from the channel (the block's Unblock button); there are few of them.
-const SIGN_IN_ACTIONS = new Set(["sign_in.blocked", "sign_in.unblocked", "sign_in.ip_throttled"]);
+export const SIGN_IN_CHANNEL_EVENTS = ["lockouts", "unblocks", "throttles", "signups"] as const;
+export type SignInChannelEvent = (typeof SIGN_IN_CHANNEL_EVENTS)[number];
+
+// Support acts on these from the channel (a block's Unblock button); there are few of them.
+const ACTIONS_OF: Record<SignInChannelEvent, string> = {
+  lockouts: "sign_in.blocked",
+  unblocks: "sign_in.unblocked",
+  throttles: "sign_in.ip_throttled",
+  signups: "signup",
+};
+
+/** Every sign-in and every refresh: far too many for people to read, whatever the settings. */
+const NEVER_POSTED = new Set(["sign_in", "refresh_token.reused", "refresh_token.revoked"]);
 
 /**
  * Which audit entries are also posted to the audit channel: what staff did in Slack, every
@@ -17,11 +30,19 @@ const SIGN_IN_ACTIONS = new Set(["sign_in.blocked", "sign_in.unblocked", "sign_i
  * internet can make them.
  */
 export function createAuditChannelFilter(policy: AuditChannelPolicy) {
+  const events = new Set(policy.signInEvents ?? SIGN_IN_CHANNEL_EVENTS);
+  const chosen = new Set([...events].map((event) => ACTIONS_OF[event]));
+  const governed = new Set(Object.values(ACTIONS_OF));
+  // A refused signup is a public request like any other: posted only when those are.
+  const signInEvent = (entry: AuditEntry) =>
+    chosen.has(entry.action) &&
+    (entry.action !== "signup" || entry.outcome === "success" || policy.publicRequests);
   return (entry: AuditEntry): boolean =>
     policy.hasChannel &&
-    (entry.actorType === "slack" ||
-      entry.action === "password_reset.completed" ||
-      SIGN_IN_ACTIONS.has(entry.action) ||
-      (entry.action === "signup" && entry.outcome === "success") ||
-      (policy.publicRequests && entry.actorType === "public"));
+    !NEVER_POSTED.has(entry.action) &&
+    (governed.has(entry.action)
+      ? signInEvent(entry)
+      : entry.actorType === "slack" ||
+        entry.action === "password_reset.completed" ||
+        (policy.publicRequests && entry.actorType === "public"));
 }

@@ -40,6 +40,7 @@ export function createAdapters(
     shouldPostAudit: createAuditChannelFilter({
       hasChannel: slackSettings?.auditChannel !== undefined,
       publicRequests: slackSettings?.auditPublicRequests === true,
+      signInEvents: slackSettings?.auditSignInEvents,
     }),
   });
   const mailer =

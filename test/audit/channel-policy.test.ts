@@ -31,4 +31,31 @@ describe("which audit entries the audit channel gets", () => {
     const none = createAuditChannelFilter({ hasChannel: false, publicRequests: true });
     expect(none(signup("success"))).toBe(false);
   });
+
+  it("lockouts, unblocks, throttles and signups as SLACK_AUDIT_SIGN_IN_EVENTS says; never sign-ins", () => {
+    const entry = (action: string, outcome = "success"): AuditEntry => ({
+      actorType: "public",
+      actorId: "203.0.113.9",
+      action,
+      outcome,
+    });
+    const all = createAuditChannelFilter({ hasChannel: true, publicRequests: true });
+    for (const action of ["sign_in.blocked", "sign_in.unblocked", "sign_in.ip_throttled"]) {
+      expect(all(entry(action))).toBe(true);
+    }
+    for (const action of ["sign_in", "refresh_token.reused", "refresh_token.revoked"]) {
+      expect(all(entry(action))).toBe(false);
+      expect(all(entry(action, "failed"))).toBe(false);
+    }
+    const lockoutsOnly = createAuditChannelFilter({
+      hasChannel: true,
+      publicRequests: true,
+      signInEvents: ["lockouts"],
+    });
+    expect(lockoutsOnly(entry("sign_in.blocked"))).toBe(true);
+    expect(lockoutsOnly(entry("sign_in.unblocked"))).toBe(false);
+    expect(lockoutsOnly({ ...entry("sign_in.unblocked"), actorType: "slack" })).toBe(false);
+    expect(lockoutsOnly(signup("success"))).toBe(false);
+    expect(lockoutsOnly(resetRequest)).toBe(true);
+  });
 });

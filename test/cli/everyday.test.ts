@@ -367,7 +367,13 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
           },
         }),
       ]);
-      const shop = { clientId, name: "Shop", webOrigins: ["https://shop.example.com"] };
+      const shop = {
+        clientId,
+        name: "Shop",
+        webOrigins: ["https://shop.example.com"],
+        confidential: false,
+        refreshTokens: true,
+      };
       expect(await auditRows("client.created")).toEqual([
         expect.objectContaining({ actorType: "cli", outcome: "success", details: shop }),
       ]);
