@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { openDatabase } from "../src/db/client.ts";
+import { type DatabaseHandle, openDatabase } from "../src/db/client.ts";
 import { migrateDatabase } from "../src/db/migrate.ts";
 import { type BenchDatabase, DEFAULT_CONNECTION, emailsFor, seedUsers } from "./database.ts";
 import { type ProbeSamples, probeAfterRequests, summarizeProbe } from "./probe-after.ts";
@@ -45,8 +45,15 @@ async function startProbePassdesk(env: Record<string, string>, sendGridUrl: stri
   });
 }
 
-/** A fresh embedded data directory holding `emails` as users, for a PGlite Passdesk. */
-async function seedPgliteDirectory(emails: string[], passwordHash: string) {
+/**
+ * A fresh embedded data directory holding `emails` as users, for a PGlite Passdesk; `prepare`
+ * adds whatever else a section needs while the directory is open.
+ */
+export async function seedPgliteDirectory(
+  emails: string[],
+  passwordHash: string,
+  prepare: (handle: DatabaseHandle) => Promise<void> = async () => {},
+) {
   const root = await mkdtemp(join(tmpdir(), "passdesk-bench-pglite-"));
   const dataDir = join(root, "data");
   const handle = await openDatabase({ pgliteDataDir: dataDir });
@@ -57,6 +64,7 @@ async function seedPgliteDirectory(emails: string[], passwordHash: string) {
       select c.id, e.email, ${passwordHash}, now()
       from connections c, jsonb_array_elements_text(${JSON.stringify(emails)}::jsonb) as e(email)
       where c.name = ${DEFAULT_CONNECTION}`);
+    await prepare(handle);
   } finally {
     await handle.close();
   }

@@ -1,9 +1,6 @@
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { availableParallelism } from "node:os";
-import { promisify } from "node:util";
 import { CSRF_COOKIE } from "../src/http/reset-page/security.ts";
-import { defaultMaxInFlight } from "../src/passwords/bounded-hasher.ts";
+import { PASSDESK_ARGON2_IN_FLIGHT, rawArgon2Rate } from "./argon2-floor.ts";
 import {
   addConnection,
   type BenchDatabase,
@@ -12,7 +9,7 @@ import {
   issueTickets,
   seedUsers,
 } from "./database.ts";
-import { type ChildServer, repoRoot, sampleMemoryDuring } from "./processes.ts";
+import { type ChildServer, sampleMemoryDuring } from "./processes.ts";
 import { figure, type SectionResult } from "./report-types.ts";
 import { percentile } from "./stats.ts";
 
@@ -29,14 +26,6 @@ export interface ResetSubmitOptions {
 
 /** More than the 4 libuv threads argon2 runs on, so they never wait for work. */
 const CONCURRENCY = 8;
-/**
- * What Passdesk lets run at once by default (ARGON2_MAX_IN_FLIGHT: a core stays free for the
- * event loop): the raw rate at this concurrency is what a reset submit can spend at most.
- */
-const PASSDESK_ARGON2_IN_FLIGHT = defaultMaxInFlight({
-  cores: availableParallelism(),
-  threadPoolSize: Number(process.env.UV_THREADPOOL_SIZE) || 4,
-});
 const TICKETS_PER_VARIANT = 1_500;
 const NO_HISTORY_CONNECTION = "bench-no-history";
 const ROUNDS = 2;
@@ -52,27 +41,6 @@ interface SubmitRun {
   p99Millis: number;
   maxRssBytes: number;
   ranOutOfTickets: boolean;
-}
-
-async function rawHashRate(durationSeconds: number, concurrency: number) {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--import", "tsx", "bench/argon2-rate.ts"],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        CONCURRENCY: String(concurrency),
-        DURATION_MILLIS: String(durationSeconds * 1000),
-      },
-    },
-  );
-  return JSON.parse(stdout) as {
-    hashes: number;
-    seconds: number;
-    hashesPerSecond: number;
-    rssBytes: number;
-  };
 }
 
 /** Submits the reset form with one fresh ticket per request, `CONCURRENCY` at a time. */
@@ -159,9 +127,9 @@ export async function benchResetSubmit(options: ResetSubmitOptions): Promise<Sec
   const rawSlices: Array<{ hashes: number; seconds: number; rssBytes: number }> = [];
   const slices = new Map<string, SubmitRun[]>(variants.map((v) => [v.connection, []]));
   // The whole machine's rate, for context: the bound keeps Passdesk below it on purpose.
-  const machine = await rawHashRate(sliceSeconds / 2, CONCURRENCY);
+  const machine = await rawArgon2Rate(sliceSeconds / 2, CONCURRENCY);
   for (let round = 0; round < ROUNDS; round++) {
-    rawSlices.push(await rawHashRate(sliceSeconds, PASSDESK_ARGON2_IN_FLIGHT));
+    rawSlices.push(await rawArgon2Rate(sliceSeconds, PASSDESK_ARGON2_IN_FLIGHT));
     for (const variant of variants) {
       const tokens = tickets.get(variant.connection) ?? [];
       const { result, maxRssBytes } = await sampleMemoryDuring(passdesk, () =>

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only 1,3 --duration 10 --rounds 2 --cpu-prof]`: Passdesk's performance
+ * `npm run bench [-- --only 1,3,7 --duration 10 --rounds 2 --cpu-prof]`: Passdesk's performance
  * figures against floors measured in the same run, written to docs/performance.{json,md} and
  * docs/timing-distribution.svg (full runs only). Needs a PostgreSQL at DATABASE_URL (default
  * postgres://postgres@127.0.0.1:5432/postgres) where it may create and drop databases.
@@ -20,6 +20,7 @@ import { buildPassdesk, type ChildServer, repoRoot } from "./processes.ts";
 import { type BenchReport, renderTable, writeDocs } from "./report.ts";
 import { figure, type SectionResult } from "./report-types.ts";
 import { benchResetSubmit } from "./reset-submit.ts";
+import { benchSignIn } from "./sign-in.ts";
 import { benchSlackAck } from "./slack-ack.ts";
 import { benchStartup } from "./startup.ts";
 import { selfCheckKs } from "./stats.ts";
@@ -33,7 +34,8 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
   },
 });
-const only = new Set((args.only ?? "1,2,3,4,5,6").split(",").map((s) => s.trim()));
+const ALL_SECTIONS = ["1", "2", "3", "4", "5", "6", "7"];
+const only = new Set((args.only ?? ALL_SECTIONS.join(",")).split(",").map((s) => s.trim()));
 const durationSeconds = Math.max(10, Number(args.duration));
 const rounds = Math.max(1, Number(args.rounds));
 const adminUrl = process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
@@ -65,7 +67,8 @@ log(`KS self-check: ${ks.ok ? "passed" : "FAILED"}\n  ${ks.checks.join("\n  ")}`
 if (!ks.ok) process.exit(1);
 
 // Every seeded user has this OWASP-cost hash: verifying it costs what a real one does.
-const passwordHash = await createArgon2Hasher().hash("Bench-old-password-1");
+const BENCH_PASSWORD = "Bench-old-password-1";
+const passwordHash = await createArgon2Hasher().hash(BENCH_PASSWORD);
 const databases: BenchDatabase[] = [];
 const main = await createBenchDatabase(adminUrl, "main");
 databases.push(main);
@@ -196,6 +199,20 @@ try {
     );
   }
   report.sections.memory = { idleRssBytes, peakRssBytesWholeRun: peakRssBytes, underLoad };
+
+  await section("7. Sign-in (POST /oauth/token)", "7", () =>
+    benchSignIn({
+      adminUrl,
+      sendGridUrl: fakeSendGrid.url,
+      passwordHash,
+      password: BENCH_PASSWORD,
+      sliceSeconds: durationSeconds,
+      rounds,
+      requestsPerKind: 1_000,
+      ...(args["cpu-prof"] && { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }),
+      log,
+    }),
+  );
 } finally {
   await passdesk?.stop();
   await fakeSendGrid.close();
@@ -218,7 +235,7 @@ for (const note of report.notes) log(`note: ${note}`);
 for (const [name, error] of Object.entries(report.errors)) log(`FAILED ${name}: ${error}`);
 if (args["cpu-prof"]) log(`CPU profiles of Passdesk: ${profileDir}`);
 
-if (only.size === 6 && Object.keys(report.errors).length === 0) {
+if (ALL_SECTIONS.every((key) => only.has(key)) && Object.keys(report.errors).length === 0) {
   writeDocs(join(repoRoot, "docs"), report, timingSamples);
   log("wrote docs/performance.json, docs/performance.md, docs/timing-distribution.svg");
 } else {
