@@ -19,14 +19,15 @@ export interface ActiveKey {
   privateKey: Awaited<ReturnType<typeof importPKCS8>>;
 }
 
-/** A new RSA key pair, its private half sealed; the kid is the RFC 7638 thumbprint. */
+/** A new RSA key pair, its private half sealed; the kid is its RFC 7638 thumbprint, in hex. */
 export async function generateSigningKey(encryption: KeyEncryption): Promise<NewSigningKey> {
   const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, {
     modulusLength: 2048,
     extractable: true,
   });
   const jwk = await exportJWK(publicKey);
-  const kid = await calculateJwkThumbprint(jwk);
+  // Hex rather than base64url: a kid typed on a command line must never start with "-".
+  const kid = Buffer.from(await calculateJwkThumbprint(jwk), "base64url").toString("hex");
   return {
     kid,
     publicJwk: { ...jwk, kid, alg: SIGNING_ALGORITHM, use: "sig" },

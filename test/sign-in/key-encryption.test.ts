@@ -43,6 +43,8 @@ describe("sealing signing keys", () => {
     const rings = [1, 2, 3].map(() => createKeyRing({ keys: repo.signingKeys, encryption, clock }));
     const kids = await Promise.all(rings.map(async (ring) => (await ring.signingKey()).kid));
     expect(new Set(kids).size).toBe(1);
+    // Typed on command lines (keys revoke KID): hex never starts with "-" as base64url can.
+    expect(kids[0]).toMatch(/^[0-9a-f]{64}$/);
     expect(await repo.signingKeys.list()).toHaveLength(1);
   });
 });
