@@ -7,13 +7,12 @@ import {
   type RequestResetDependencies,
   requestPasswordReset,
 } from "../../password-reset/request-reset.ts";
+import { limitApiBody, readApiFields } from "../api-body.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
-import { limitBodySize } from "../limit-body-size.ts";
 import { setRateLimitHeaders } from "../rate-limit-headers.ts";
-import { readBodyText } from "../read-body.ts";
 import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
-import { parseChangePasswordBody, readFields } from "./parse-body.ts";
+import { parseChangePasswordBody } from "./parse-body.ts";
 
 export const SUCCESS_MESSAGE = "We've just sent you an email to reset your password.";
 const MAX_BODY_BYTES = 10 * 1024;
@@ -45,64 +44,53 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
     webOriginCors(deps.repo.clients, deps.clock, PUBLIC_API_CORS),
   );
 
-  route.post(
-    "/dbconnections/change_password",
-    limitBodySize(MAX_BODY_BYTES, (c) =>
-      errorResponse(
+  route.post("/dbconnections/change_password", limitApiBody(MAX_BODY_BYTES), async (c) => {
+    const fields = await readApiFields(c);
+    if (fields instanceof Response) return fields;
+    const parsed = parseChangePasswordBody(fields);
+    if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+
+    let result: Awaited<ReturnType<typeof requestPasswordReset>>;
+    try {
+      result = await requestPasswordReset(
+        { stores, clock: deps.clock, limits: deps.limits },
+        { ...parsed.body, clientIp: clientIp(c, deps.trustedProxies) },
+      );
+    } catch (error) {
+      // A 200 promises a stored request; without the database there is nothing to promise.
+      deps.logger.error({ err: error }, "reset request not recorded");
+      return errorResponse(
         c,
-        413,
-        "request_too_large",
-        `The request body must be at most ${MAX_BODY_BYTES} bytes.`,
-      ),
-    ),
-    async (c) => {
-      const read = readFields(c.req.header("content-type") ?? "", await readBodyText(c));
-      if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
-      const parsed = parseChangePasswordBody(read.fields);
-      if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+        503,
+        "temporarily_unavailable",
+        "The service is temporarily unavailable. Please try again.",
+      );
+    }
 
-      let result: Awaited<ReturnType<typeof requestPasswordReset>>;
-      try {
-        result = await requestPasswordReset(
-          { stores, clock: deps.clock, limits: deps.limits },
-          { ...parsed.body, clientIp: clientIp(c, deps.trustedProxies) },
-        );
-      } catch (error) {
-        // A 200 promises a stored request; without the database there is nothing to promise.
-        deps.logger.error({ err: error }, "reset request not recorded");
-        return errorResponse(
-          c,
-          503,
-          "temporarily_unavailable",
-          "The service is temporarily unavailable. Please try again.",
-        );
-      }
-
-      // A stored request waits for the worker's next pass: waking it from here would start the
-      // extra work a known address costs right after this answer (see startWorker).
-      if (result.ok) {
-        // Auth0's exact answer, lower-case charset included: some SDKs compare the header verbatim.
-        return c.body(SUCCESS_MESSAGE, 200, {
-          "Content-Type": "text/html; charset=utf-8",
-          "X-RateLimit-Limit": String(result.rateLimit.limit),
-          "X-RateLimit-Remaining": String(result.rateLimit.remaining),
-          "X-RateLimit-Reset": String(result.rateLimit.resetAt),
-          "Cache-Control": "no-store",
-        });
-      }
-      if (result.reason === "rate_limited") {
-        const response = errorResponse(
-          c,
-          429,
-          "too_many_requests",
-          "Too many requests. Please try again later.",
-        );
-        setRateLimitHeaders(response.headers, result.rateLimit);
-        return response;
-      }
-      const [status, error, description] = REASONS[result.reason];
-      return errorResponse(c, status, error, description);
-    },
-  );
+    // A stored request waits for the worker's next pass: waking it from here would start the
+    // extra work a known address costs right after this answer (see startWorker).
+    if (result.ok) {
+      // Auth0's exact answer, lower-case charset included: some SDKs compare the header verbatim.
+      return c.body(SUCCESS_MESSAGE, 200, {
+        "Content-Type": "text/html; charset=utf-8",
+        "X-RateLimit-Limit": String(result.rateLimit.limit),
+        "X-RateLimit-Remaining": String(result.rateLimit.remaining),
+        "X-RateLimit-Reset": String(result.rateLimit.resetAt),
+        "Cache-Control": "no-store",
+      });
+    }
+    if (result.reason === "rate_limited") {
+      const response = errorResponse(
+        c,
+        429,
+        "too_many_requests",
+        "Too many requests. Please try again later.",
+      );
+      setRateLimitHeaders(response.headers, result.rateLimit);
+      return response;
+    }
+    const [status, error, description] = REASONS[result.reason];
+    return errorResponse(c, status, error, description);
+  });
   return route;
 }

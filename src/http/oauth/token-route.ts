@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { ClientStore } from "../../clients/ports.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
-import type { LimitRule } from "../../password-reset/rate-limit.ts";
+import { type LimitRule, summarizeBuckets } from "../../password-reset/rate-limit.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import type { RateLimitStore } from "../../rate-limits/ports.ts";
 import {
@@ -10,11 +10,9 @@ import {
   type TokenExchangeDependencies,
   type TokenFailure,
 } from "../../sign-in/exchange-token.ts";
-import { readFields } from "../change-password/parse-body.ts";
+import { limitApiBody, readApiFields } from "../api-body.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
-import { limitBodySize } from "../limit-body-size.ts";
-import { readBodyText } from "../read-body.ts";
 import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
 import { parseTokenRequest } from "./parse-token-request.ts";
 
@@ -57,68 +55,50 @@ const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 export function createTokenRoute(deps: TokenRouteDependencies): Hono {
   const route = new Hono();
   route.use("/oauth/token", webOriginCors(deps.clients, deps.clock, PUBLIC_API_CORS));
-  route.post(
-    "/oauth/token",
-    limitBodySize(MAX_TOKEN_BODY_BYTES, (c) =>
-      errorResponse(
-        c,
-        413,
-        "request_too_large",
-        `The request body must be at most ${MAX_TOKEN_BODY_BYTES} bytes.`,
-      ),
-    ),
-    async (c) => {
-      const read = readFields(c.req.header("content-type") ?? "", await readBodyText(c));
-      if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
-      const parsed = parseTokenRequest(read.fields, c.req.header("authorization"));
-      if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
-      const ip = clientIp(c, deps.trustedProxies);
-      try {
-        const [bucket] = await deps.rateLimits.take(
-          [
-            {
-              key: `sign-in:ip:${ip}`,
-              capacity: deps.perIp.burst,
-              perMinute: deps.perIp.perMinute,
-            },
-          ],
-          deps.clock.now(),
+  route.post("/oauth/token", limitApiBody(MAX_TOKEN_BODY_BYTES), async (c) => {
+    const fields = await readApiFields(c);
+    if (fields instanceof Response) return fields;
+    const parsed = parseTokenRequest(fields, c.req.header("authorization"));
+    if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+    const ip = clientIp(c, deps.trustedProxies);
+    try {
+      const at = deps.clock.now();
+      const { burst, perMinute } = deps.perIp;
+      const bucket = { key: `sign-in:ip:${ip}`, capacity: burst, perMinute };
+      const limit = summarizeBuckets(await deps.rateLimits.take([bucket], at), at);
+      if (!limit.allowed) {
+        return refuse(
+          c,
+          429,
+          "too_many_requests",
+          "Too many requests. Please try again later.",
+          limit.retryAfterSeconds,
         );
-        if (bucket && !bucket.allowed) {
-          const retryAfter = Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / bucket.perMinute));
-          return refuse(
-            c,
-            429,
-            "too_many_requests",
-            "Too many requests. Please try again later.",
-            retryAfter,
-          );
-        }
-        const outcome = await exchangeToken(deps.exchange, { ...parsed.value, ip });
-        if (outcome.ok) return c.json(outcome.tokens, 200, NO_STORE);
-        const [status, error, description] = FAILURES[outcome.reason];
-        return refuse(c, status, error, description, outcome.retryAfterSeconds);
-      } catch (error) {
-        if (error instanceof HasherBusyError) {
-          deps.logger.warn({ why: error.why }, "sign-in refused: password hashing busy");
-          return refuse(
-            c,
-            503,
-            "temporarily_unavailable",
-            "The service is busy. Please try again.",
-            error.retryAfterSeconds,
-          );
-        }
-        deps.logger.error({ err: error }, "sign-in failed");
+      }
+      const outcome = await exchangeToken(deps.exchange, { ...parsed.value, ip });
+      if (outcome.ok) return c.json(outcome.tokens, 200, NO_STORE);
+      const [status, error, description] = FAILURES[outcome.reason];
+      return refuse(c, status, error, description, outcome.retryAfterSeconds);
+    } catch (error) {
+      if (error instanceof HasherBusyError) {
+        deps.logger.warn({ why: error.why }, "sign-in refused: password hashing busy");
         return refuse(
           c,
           503,
           "temporarily_unavailable",
-          "The service is temporarily unavailable. Please try again.",
+          "The service is busy. Please try again.",
+          error.retryAfterSeconds,
         );
       }
-    },
-  );
+      deps.logger.error({ err: error }, "sign-in failed");
+      return refuse(
+        c,
+        503,
+        "temporarily_unavailable",
+        "The service is temporarily unavailable. Please try again.",
+      );
+    }
+  });
   return route;
 }
 

@@ -12,12 +12,10 @@ import {
   signUp,
 } from "../../sign-up/sign-up.ts";
 import type { User } from "../../users/user.ts";
-import { readFields } from "../change-password/parse-body.ts";
+import { limitApiBody, readApiFields } from "../api-body.ts";
 import { clientIp } from "../client-ip.ts";
 import { errorResponse } from "../errors.ts";
-import { limitBodySize } from "../limit-body-size.ts";
 import { setRateLimitHeaders } from "../rate-limit-headers.ts";
-import { readBodyText } from "../read-body.ts";
 import { PUBLIC_API_CORS, webOriginCors } from "../web-origin-cors.ts";
 import { parseSignUpBody } from "./parse-body.ts";
 import { describeInvalidPassword } from "./password-error.ts";
@@ -94,33 +92,22 @@ export function createSignUpRoute(deps: SignUpRouteDependencies): Hono {
   };
   route.use(PATH, webOriginCors(repo.clients, deps.clock, PUBLIC_API_CORS));
 
-  route.post(
-    PATH,
-    limitBodySize(MAX_BODY_BYTES, (c) =>
-      errorResponse(
-        c,
-        413,
-        "request_too_large",
-        `The request body must be at most ${MAX_BODY_BYTES} bytes.`,
-      ),
-    ),
-    async (c) => {
-      const read = readFields(c.req.header("content-type") ?? "", await readBodyText(c));
-      if (!read.ok) return errorResponse(c, read.status, read.error, read.description);
-      const parsed = parseSignUpBody(read.fields);
-      if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
-      let result: SignUpResult;
-      try {
-        result = await signUp(signUpDeps, {
-          ...parsed.body,
-          clientIp: clientIp(c, deps.trustedProxies),
-        });
-      } catch (error) {
-        return unavailable(c, error);
-      }
-      return respond(c, result, parsed.body.password);
-    },
-  );
+  route.post(PATH, limitApiBody(MAX_BODY_BYTES), async (c) => {
+    const fields = await readApiFields(c);
+    if (fields instanceof Response) return fields;
+    const parsed = parseSignUpBody(fields);
+    if (!parsed.ok) return errorResponse(c, parsed.status, parsed.error, parsed.description);
+    let result: SignUpResult;
+    try {
+      result = await signUp(signUpDeps, {
+        ...parsed.body,
+        clientIp: clientIp(c, deps.trustedProxies),
+      });
+    } catch (error) {
+      return unavailable(c, error);
+    }
+    return respond(c, result, parsed.body.password);
+  });
   return route;
 
   function unavailable(c: Context, error: unknown) {
