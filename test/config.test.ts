@@ -336,8 +336,8 @@ describe("describeDatabase", () => {
     expect(parseConfig({ PGLITE_DATA_DIR: "var/db" }).pgliteDataDir).toBe(
       join(packageRoot, "var", "db"),
     );
-    expect(parseConfig({ PGLITE_DATA_DIR: "../shared-db" }).pgliteDataDir).toBe(
-      join(packageRoot, "..", "shared-db"),
+    expect(parseConfig({ PGLITE_DATA_DIR: "../other-db" }).pgliteDataDir).toBe(
+      join(packageRoot, "..", "other-db"),
     );
     expect(describeDatabase(parseConfig({ PGLITE_DATA_DIR: "var/db" }))).toBe(
       `embedded PGlite at ${join(packageRoot, "var", "db")}`,

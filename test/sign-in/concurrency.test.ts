@@ -1,10 +1,7 @@
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Repository } from "../../src/db/stores.ts";
-import { createBruteForceGuard } from "../../src/sign-in/brute-force.ts";
 import type { Connection } from "../../src/users/connection.ts";
-import { createMemoryMailer } from "../support/memory-mailer.ts";
-import { attemptSignIn, SIGN_IN_SETTINGS } from "../support/memory-sign-in.ts";
+import { attemptSignIn, createTestGuard } from "../support/memory-sign-in.ts";
 import { openStores, storeBackends } from "../support/store-backends.ts";
 
 // The guard over the real stores: the count is the database's, so concurrent attempts in one
@@ -24,16 +21,7 @@ describe.each(storeBackends)("the brute-force guard under concurrency on %s", (b
   afterAll(() => close?.());
 
   it("50 wrong attempts at once, in one millisecond, let exactly ten through and start one block", async () => {
-    const mailer = createMemoryMailer();
-    const background: Array<Promise<void>> = [];
-    const guard = createBruteForceGuard({
-      repo,
-      mailer,
-      logger: pino({ level: "silent" }),
-      settings: SIGN_IN_SETTINGS,
-      ipThrottle: { burst: 100, perMinute: 10 },
-      runInBackground: (task) => void background.push(task()),
-    });
+    const { guard, mailer, settled } = createTestGuard(repo);
     const at = new Date();
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, () =>
@@ -46,7 +34,7 @@ describe.each(storeBackends)("the brute-force guard under concurrency on %s", (b
         }),
       ),
     );
-    await Promise.all(background);
+    await settled();
     expect(outcomes.filter((outcome) => outcome.allowed)).toHaveLength(10);
     expect(outcomes.filter((outcome) => !outcome.allowed)).toEqual(
       Array.from({ length: 40 }, () => ({ allowed: false, reason: "identifier_blocked" })),

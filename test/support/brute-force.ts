@@ -1,8 +1,5 @@
-import pino from "pino";
 import type { Repository } from "../../src/db/stores.ts";
-import { createBruteForceGuard } from "../../src/sign-in/brute-force.ts";
-import { createMemoryMailer } from "./memory-mailer.ts";
-import { attemptSignIn, SIGN_IN_SETTINGS } from "./memory-sign-in.ts";
+import { attemptSignIn, createTestGuard } from "./memory-sign-in.ts";
 
 /**
  * Fails `times` sign-ins for `email` from `ip` through a guard over `repo` (any backend), as the
@@ -13,16 +10,7 @@ export async function failSignIns(
   repo: Repository,
   input: { email: string; ip: string; times: number; connection?: string; at?: Date },
 ) {
-  const mailer = createMemoryMailer();
-  const background: Array<Promise<void>> = [];
-  const guard = createBruteForceGuard({
-    repo,
-    mailer,
-    logger: pino({ level: "silent" }),
-    settings: SIGN_IN_SETTINGS,
-    ipThrottle: { burst: 100, perMinute: 10 },
-    runInBackground: (task) => void background.push(task()),
-  });
+  const { guard, mailer, settled } = createTestGuard(repo);
   const connection = await repo.connections.findByName(
     input.connection ?? "Username-Password-Authentication",
   );
@@ -40,6 +28,6 @@ export async function failSignIns(
       }),
     );
   }
-  await Promise.all(background);
+  await settled();
   return { outcomes, emails: mailer.sent };
 }

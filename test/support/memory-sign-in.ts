@@ -46,6 +46,34 @@ export async function attemptSignIn(
   return { allowed: true, signedIn: false };
 }
 
+/**
+ * A guard over `repo` (any backend) with a memory mailer and silent logs; `settled` waits for
+ * what it does after answering (the block's email).
+ */
+export function createTestGuard(
+  repo: BruteForceGuardDependencies["repo"],
+  options: { ipThrottle?: { burst: number; perMinute: number } } = {},
+) {
+  const mailer = createMemoryMailer();
+  const background: Array<Promise<void>> = [];
+  const guard = createBruteForceGuard({
+    repo,
+    mailer,
+    logger: pino({ level: "silent" }),
+    settings: SIGN_IN_SETTINGS,
+    ipThrottle: options.ipThrottle ?? { burst: 100, perMinute: 10 },
+    runInBackground: (task) => void background.push(task()),
+  });
+  return {
+    guard,
+    mailer,
+    /** Waits for the emails the guard sent after answering. */
+    async settled() {
+      await Promise.all(background.splice(0));
+    },
+  };
+}
+
 /** The guard over memory stores, a memory mailer and a manual clock: no I/O. */
 export function createMemorySignIn(
   options: {
@@ -55,17 +83,7 @@ export function createMemorySignIn(
 ) {
   const clock = createManualClock(new Date("2026-03-01T09:00:00Z"));
   const repo = createMemoryStores({ clock });
-  const mailer = createMemoryMailer();
-  const background: Array<Promise<void>> = [];
-  const deps: BruteForceGuardDependencies = {
-    repo,
-    mailer,
-    logger: pino({ level: "silent" }),
-    settings: SIGN_IN_SETTINGS,
-    ipThrottle: options.ipThrottle ?? { burst: 100, perMinute: 10 },
-    runInBackground: (task) => void background.push(task()),
-  };
-  const guard = createBruteForceGuard(deps);
+  const { guard, mailer, settled } = createTestGuard(repo, options);
   let connection: Connection | undefined;
 
   async function theConnection(connections: Pick<ConnectionStore, "findById">) {
@@ -96,9 +114,6 @@ export function createMemorySignIn(
         at,
       });
     },
-    /** Waits for the emails the guard sent after answering. */
-    async settled() {
-      await Promise.all(background.splice(0));
-    },
+    settled,
   };
 }
