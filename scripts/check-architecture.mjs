@@ -17,7 +17,7 @@ const COMPOSITION_FOLDERS = ["compose/"];
 const isCompositionRoot = (posix) =>
   COMPOSITION_ROOTS.has(posix) || COMPOSITION_FOLDERS.some((folder) => posix.startsWith(folder));
 /** Folders that are edges or adapters: they may import frameworks. */
-const EDGES = new Set(["db", "http", "slack", "cli", "compose"]);
+const EDGES = new Set(["db", "http", "slack", "cli", "compose", "user-stores"]);
 const FRAMEWORKS = [
   /^hono(\/|$)/,
   /^@hono\//,

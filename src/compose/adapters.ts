@@ -7,9 +7,13 @@ import { createConsoleMailer } from "../email/console-mailer.ts";
 import type { Mailer } from "../email/mailer.ts";
 import { createSendGridMailer } from "../email/sendgrid-mailer.ts";
 import type { Logger } from "../logger.ts";
+import type { ExternalChangeWiring } from "../password-reset/external-change.ts";
 import { type Argon2Params, createArgon2Hasher } from "../passwords/argon2-hasher.ts";
-import { createBoundedHasher } from "../passwords/bounded-hasher.ts";
+import { createBoundedHasher, createWorkBound } from "../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
+import { createKeyEncryption } from "../sign-in/key-encryption.ts";
+import { createExternalStores } from "./external-stores.ts";
+import { loadKeyEncryptionKey } from "./key-encryption-key.ts";
 
 /** Seams for tests: everything else comes from config. */
 export interface AdapterOverrides {
@@ -17,6 +21,8 @@ export interface AdapterOverrides {
   argon2?: Argon2Params;
   /** Replaces the argon2 hasher (tests count its operations); the process-wide bound still wraps it. */
   hasher?: PasswordHasher;
+  /** Where connections' store URLs and secrets are read; the process environment by default. */
+  env?: Record<string, string | undefined>;
 }
 
 export type Adapters = ReturnType<typeof createAdapters>;
@@ -31,12 +37,17 @@ export function createAdapters(
   const slackSettings = config.slack.settings;
   // One bound for every server-side caller (reset page, Slack, later sign-in): Argon2 work from
   // all of them together never takes more than its share of the CPU and the libuv thread pool.
-  const hasher = createBoundedHasher(
-    options.hasher ?? createArgon2Hasher(options.argon2),
-    config.argon2Bounds,
-  );
+  const bound = createWorkBound(config.argon2Bounds);
+  const hasher = createBoundedHasher(options.hasher ?? createArgon2Hasher(options.argon2), bound);
+  const externalStores = createExternalStores({
+    env: options.env ?? process.env,
+    hasher,
+    bound,
+    logger,
+  });
   const repo = createRepository(handle, {
     hasher,
+    externalStores,
     shouldPostAudit: createAuditChannelFilter({
       hasChannel: slackSettings?.auditChannel !== undefined,
       publicRequests: slackSettings?.auditPublicRequests === true,
@@ -46,5 +57,9 @@ export function createAdapters(
   const mailer =
     options.mailer ??
     (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
-  return { logger, clock, repo, hasher, mailer };
+  const external: ExternalChangeWiring = {
+    stores: externalStores,
+    seal: createKeyEncryption(loadKeyEncryptionKey(config, logger), "passdesk pending password"),
+  };
+  return { logger, clock, repo, hasher, mailer, externalStores, external };
 }

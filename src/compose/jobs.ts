@@ -1,6 +1,7 @@
 import { startAuditPoster } from "../audit/post-to-channel.ts";
 import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
+import { startExternalChangeRecovery } from "../password-reset/external-change.ts";
 import { startWorker } from "../password-reset/worker.ts";
 import { startSignInPruner } from "../sign-in/prune.ts";
 import { startSlack } from "../slack/app.ts";
@@ -29,7 +30,7 @@ export type Jobs = Awaited<ReturnType<typeof startBackgroundJobs>>;
  */
 export async function startBackgroundJobs(
   config: Config,
-  { repo, clock, mailer, logger, hasher }: Adapters,
+  { repo, clock, mailer, logger, hasher, external }: Adapters,
   publicUrl: string,
   options: { workerPollIntervalMillis?: number },
 ) {
@@ -52,12 +53,15 @@ export async function startBackgroundJobs(
     },
   );
   const signInPruner = startSignInPruner({ repo, clock, logger });
+  const recovery = startExternalChangeRecovery({ ...external, repo, clock, logger });
+  await recovery.run();
   const slackSettings = config.slack.settings;
   const slackStart = slackSettings
     ? await startSlack(slackSettings, {
         ...createSlackAdapters(slackSettings, { repo, clock, logger }),
         repo,
         hasher,
+        external,
         clock,
         logger,
         limits: config.rateLimits,
@@ -88,6 +92,7 @@ export async function startBackgroundJobs(
     async stop() {
       await worker.stop();
       await signInPruner.stop();
+      await recovery.stop();
       await auditPoster?.stop();
       await slack?.stop();
     },

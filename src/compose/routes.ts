@@ -12,7 +12,7 @@ import type { Jobs } from "./jobs.ts";
 /** Every HTTP route but the health checks: the public API, the reset page, webhooks, Slack. */
 export function createRoutes(
   config: Config,
-  { repo, clock, logger, hasher }: Adapters,
+  { repo, clock, logger, hasher, external }: Adapters,
   jobs: Jobs,
   publicUrl: string,
 ): Hono[] {
@@ -37,6 +37,7 @@ export function createRoutes(
     createResetPageRoutes({
       repo,
       hasher,
+      external,
       clock,
       logger,
       limits: config.resetPageLimits,

@@ -8,6 +8,7 @@ import {
   DEFAULT_POLICY,
   type SignupMode,
 } from "../users/connection.ts";
+import { storeConfigSchema } from "../users/external-store.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
@@ -36,6 +37,9 @@ function toConnection(row: Row): Connection {
     },
     // Anything but "open" (the column is free text) keeps signup closed.
     signup: row.signup === "open" ? "open" : ("closed" satisfies SignupMode),
+    // Validated when written; a row edited by hand into something else reads as a store that
+    // cannot be reached rather than as Passdesk's own tables.
+    ...(row.store !== null && { store: storeConfigSchema.safeParse(row.store).data ?? "invalid" }),
   };
 }
 
@@ -60,7 +64,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
       const rows = await db.select().from(connections).orderBy(asc(connections.id));
       return rows.map(toConnection);
     },
-    async add({ name, strategy, policy, bruteForce, signup }) {
+    async add({ name, strategy, policy, bruteForce, signup, store }) {
       const merged = { ...DEFAULT_POLICY, ...policy };
       const guard = { ...DEFAULT_BRUTE_FORCE, ...bruteForce };
       const [row] = await db
@@ -79,6 +83,7 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
           bruteForceShields: guard.shields,
           bruteForceAllowlist: guard.allowlist,
           ...(signup !== undefined && { signup }),
+          ...(store !== undefined && { store }),
         })
         .onConflictDoNothing()
         .returning();
@@ -96,6 +101,14 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
             passwordNoPersonalInfo: policy.noPersonalInfo,
           }),
         })
+        .where(eq(connections.name, name))
+        .returning();
+      return row && toConnection(row);
+    },
+    async setStore(name, store) {
+      const [row] = await db
+        .update(connections)
+        .set({ store })
         .where(eq(connections.name, name))
         .returning();
       return row && toConnection(row);

@@ -43,6 +43,11 @@ export const connections = pgTable("connections", {
     .default(["block", "user_notification"]),
   /** IPs and CIDRs whose failures are never counted. */
   bruteForceAllowlist: jsonb("brute_force_allowlist").$type<string[]>().notNull().default([]),
+  /**
+   * Where the users live when not in Passdesk's tables: an organisation's users table or API
+   * (users/external-store.ts). Names of environment variables only, never a URL or secret.
+   */
+  store: jsonb("store").$type<Record<string, unknown>>(),
   createdAt: createdAt(),
 });
 
@@ -109,10 +114,62 @@ export const users = pgTable(
     username: text("username"),
     picture: text("picture"),
     userMetadata: jsonb("user_metadata").$type<Record<string, string>>().notNull().default({}),
+    /**
+     * Set on a link row: a user of a connection backed by an external store, known by that store's
+     * id. Such a row holds no profile and no hash, only the email the store last returned.
+     */
+    externalId: text("external_id"),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },
-  (table) => [uniqueIndex("users_connection_email_key").on(table.connectionId, table.email)],
+  (table) => [
+    uniqueIndex("users_connection_email_key")
+      .on(table.connectionId, table.email)
+      .where(sql`external_id is null`),
+    uniqueIndex("users_connection_external_key")
+      .on(table.connectionId, table.externalId)
+      .where(sql`external_id is not null`),
+  ],
+);
+
+/**
+ * A password change sent to an external store, claimed before it is sent and marked when Passdesk
+ * has recorded it (users/external-password-change.ts). `claimed` with a lapsed lease: the process
+ * that claimed it died; recovery sends it again with the same idempotency key and finishes it.
+ */
+export const externalPasswordChanges = pgTable(
+  "external_password_changes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The reset link the change consumes; null for a change made by staff. */
+    ticketId: bigint("ticket_id", { mode: "number" }).references(() => tickets.id, {
+      onDelete: "cascade",
+    }),
+    idempotencyKey: text("idempotency_key").notNull().unique(),
+    /** `claimed`, `done` or `released` (the store refused or never answered: nothing changed). */
+    state: text("state").notNull().default("claimed"),
+    leaseUntil: at("lease_until").notNull(),
+    /** The new password, AES-256-GCM under the key-encryption key, while claimed only. */
+    sealedPassword: text("sealed_password"),
+    /** Passdesk's Argon2 hash of it, for the history. */
+    historyHash: text("history_hash").notNull(),
+    /** The audit entry recorded when the change is finished. */
+    audit: jsonb("audit").$type<Record<string, unknown>>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    finishedAt: at("finished_at"),
+  },
+  (table) => [
+    uniqueIndex("external_password_changes_one_claim")
+      .on(table.ticketId)
+      .where(sql`state = 'claimed'`),
+    index("external_password_changes_claimed_idx")
+      .on(table.leaseUntil)
+      .where(sql`state = 'claimed'`),
+  ],
 );
 
 export const passwordHistory = pgTable(

@@ -1,6 +1,7 @@
 import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
+import type { ExternalChangeStore } from "../password-reset/external-change.ts";
 import type { ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
@@ -13,6 +14,7 @@ import type {
   SigningKeyStore,
   UnblockTicketStore,
 } from "../sign-in/ports.ts";
+import { createLinkedUserStore, type ExternalStoreRegistry } from "../users/linked-user-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import { createDrizzleApiStore } from "./api-store.ts";
 import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
@@ -20,6 +22,7 @@ import type { DatabaseHandle, Executor } from "./client.ts";
 import { createDrizzleClientStore } from "./client-store.ts";
 import { createDrizzleConnectionStore } from "./connection-store.ts";
 import { createDrizzleEmailEventStore } from "./email-event-store.ts";
+import { createDrizzleExternalChangeStore } from "./external-change-store.ts";
 import { groupCommit } from "./group-commit.ts";
 import { createDrizzleOutboxStore } from "./outbox-store.ts";
 import { createDrizzleRateLimitStore } from "./rate-limit-store.ts";
@@ -52,6 +55,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   signInFailures: SignInFailureStore;
   unblockTickets: UnblockTicketStore;
+  externalChanges: ExternalChangeStore;
 }
 
 export interface Repository extends Stores {
@@ -65,6 +69,8 @@ export interface RepositoryOptions {
   hasher?: PasswordHasher;
   /** Which audit entries are also posted to the Slack audit channel (none by default). */
   shouldPostAudit?: (entry: AuditEntry) => boolean;
+  /** The stores of connections whose users live elsewhere; without it, every user is Passdesk's. */
+  externalStores?: ExternalStoreRegistry;
 }
 
 /**
@@ -76,10 +82,14 @@ export function createStores(
   options: RepositoryOptions & { hasher: PasswordHasher },
   query: RawQuery = drizzleQuery(db),
 ): Stores {
+  const connections = createDrizzleConnectionStore(db);
+  const users = createDrizzleUserStore(db, options.hasher);
   return {
-    connections: createDrizzleConnectionStore(db),
+    connections,
     clients: createDrizzleClientStore(db),
-    users: createDrizzleUserStore(db, options.hasher),
+    users: options.externalStores
+      ? createLinkedUserStore(users, connections, options.externalStores)
+      : users,
     roles: createDrizzleRoleStore(db),
     audit: createDrizzleAuditLog(db, query, options.shouldPostAudit),
     resetRequests: createDrizzleResetRequestStore(db, query),
@@ -93,6 +103,7 @@ export function createStores(
     refreshTokens: createDrizzleRefreshTokenStore(db),
     signInFailures: createDrizzleSignInFailureStore(query),
     unblockTickets: createDrizzleUnblockTicketStore(db),
+    externalChanges: createDrizzleExternalChangeStore(db),
   };
 }
 

@@ -81,6 +81,12 @@ export function createDrizzleTicketStore(db: Executor): TicketStore {
         .set({ revokedAt: at })
         .where(and(eq(tickets.id, id), isNull(tickets.revokedAt)));
     },
+    async markUsed(id, at) {
+      await db
+        .update(tickets)
+        .set({ usedAt: at })
+        .where(and(eq(tickets.id, id), isNull(tickets.usedAt)));
+    },
     async revokeUnusedForUser(userId, at) {
       await db
         .update(tickets)

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, getTableColumns, gt, sql } from "drizzle-orm";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPasswordHash } from "../users/check-password.ts";
 import { normalizeEmail } from "../users/email.ts";
-import type { DeletedUser, UserStore } from "../users/ports.ts";
+import type { DeletedUser, UserLinkStore, UserStore } from "../users/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { jsonParameter } from "./raw-query.ts";
@@ -12,7 +12,10 @@ import { emailOutbox, passwordHistory, resetRequests, tickets, users } from "./s
 /** Kept no matter the policy: the largest history size a connection may ask for. */
 const HISTORY_KEPT = 24;
 
-export function createDrizzleUserStore(db: Executor, hasher: PasswordHasher): UserStore {
+export function createDrizzleUserStore(
+  db: Executor,
+  hasher: PasswordHasher,
+): UserStore & UserLinkStore {
   // Built once per store (see prepareOnce): the worker reads a user for every email it sends,
   // the reset page for every submit.
   const findById = prepareOnce(() =>
@@ -80,6 +83,30 @@ export function createDrizzleUserStore(db: Executor, hasher: PasswordHasher): Us
       }
       return row;
     },
+    async link(connectionId, linked) {
+      if (linked.length === 0) return [];
+      const rows = await db
+        .insert(users)
+        .values(linked.map(({ externalId, email }) => ({ connectionId, externalId, email })))
+        .onConflictDoUpdate({
+          target: [users.connectionId, users.externalId],
+          targetWhere: sql`external_id is not null`,
+          set: { email: sql`excluded.email`, updatedAt: sql`now()` },
+        })
+        .returning({
+          id: users.id,
+          externalId: users.externalId,
+          passwordChangedAt: users.passwordChangedAt,
+          createdAt: users.createdAt,
+          updatedAt: users.updatedAt,
+        });
+      const byExternalId = new Map(rows.map((row) => [row.externalId, row]));
+      return linked.map(({ externalId }) => {
+        const row = byExternalId.get(externalId);
+        if (!row) throw new Error(`link row for ${externalId} was not returned`);
+        return row;
+      });
+    },
     async setBlocked(id, blocked) {
       await db.update(users).set({ blocked, updatedAt: sql`now()` }).where(eq(users.id, id));
     },
@@ -146,7 +173,10 @@ export function createDrizzleUserStore(db: Executor, hasher: PasswordHasher): Us
       const at = changedAt.toISOString();
       await db.execute(sql`
         with updated as (
-          update ${users} set password_hash = ${hash}, password_changed_at = ${at}::timestamptz,
+          update ${users}
+          -- A link row keeps no hash: the external store holds the password.
+          set password_hash = case when ${users.externalId} is null then ${hash} end,
+            password_changed_at = ${at}::timestamptz,
             updated_at = ${at}::timestamptz
           where ${users.id} = ${id}
           returning ${users.id}

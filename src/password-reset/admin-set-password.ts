@@ -1,4 +1,4 @@
-import type { AuditLog } from "../audit/ports.ts";
+import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { OutboxStore } from "../email/ports.ts";
 import { generatePassword } from "../passwords/generate.ts";
@@ -8,6 +8,12 @@ import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import {
+  changeExternalPassword,
+  type ExternalChangeStore,
+  type ExternalChangeWiring,
+  type ExternalFinishPorts,
+} from "./external-change.ts";
 import {
   evaluateNewPassword,
   type PasswordChangePorts,
@@ -30,7 +36,9 @@ export type AdminSetPasswordResult =
   | { ok: true; user: User; connection: Connection; generatedPassword?: string; notified: boolean }
   | Extract<SetPasswordEligibility, { ok: false }>
   /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
-  | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean };
+  | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean }
+  /** The user's external store did not confirm the password: nothing changed. */
+  | { ok: false; reason: "store_unavailable" };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
 export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
@@ -42,13 +50,16 @@ export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
 export interface AdminSetPasswordPorts {
   users: Pick<UserStore, "findByEmail" | "recentPasswordHashes">;
   connections: SetPasswordEligibilityPorts["connections"];
-  transaction: Transaction<AdminSetPasswordTransactionPorts>;
+  externalChanges: Pick<ExternalChangeStore, "claim" | "release">;
+  transaction: Transaction<AdminSetPasswordTransactionPorts & ExternalFinishPorts>;
 }
 
 export interface AdminSetPasswordDependencies {
   repo: AdminSetPasswordPorts;
   hasher: PasswordHasher;
   clock: Clock;
+  /** For connections whose users live in an external store. */
+  external?: ExternalChangeWiring;
 }
 
 /** A strong password that passes the whole policy for this user (personal data included). */
@@ -74,7 +85,7 @@ function generateFor(user: User, connection: Connection): string {
  * be set is checked afresh, by the same rule the form was opened with.
  */
 export async function setPasswordByAdmin(
-  { repo, hasher, clock }: AdminSetPasswordDependencies,
+  { repo, hasher, clock, external }: AdminSetPasswordDependencies,
   input: AdminPasswordInput & {
     target: SetPasswordTarget;
     notify: boolean;
@@ -99,6 +110,42 @@ export async function setPasswordByAdmin(
   }
   const password = verdict.password;
   const hash = await hasher.hash(password);
+  const audit = {
+    actorType: "slack",
+    actorId: input.actor.userId,
+    action: "password.set",
+    outcome: "success",
+    targetEmail: user.email,
+    connection: connection.name,
+    details: { mode: input.mode, notified: input.notify, teamId: input.actor.teamId },
+  } satisfies AuditEntry;
+  const done = {
+    ok: true as const,
+    user,
+    connection,
+    notified: input.notify,
+    ...(input.mode === "generate" && { generatedPassword: password }),
+  };
+
+  if (user.externalId) {
+    if (!external) return { ok: false, reason: "store_unavailable" };
+    const changed = await changeExternalPassword(
+      { ...external, repo, clock },
+      {
+        user,
+        connection,
+        password,
+        historyHash: hash,
+        ticketId: null,
+        outcome: { audit, notify: input.notify },
+      },
+    );
+    if (changed.ok) return done;
+    return {
+      ok: false,
+      reason: changed.reason === "claimed" ? "store_unavailable" : changed.reason,
+    };
+  }
 
   await repo.transaction(async (stores) => {
     const at = clock.now();
@@ -115,26 +162,7 @@ export async function setPasswordByAdmin(
         at,
       );
     }
-    await stores.audit.record({
-      actorType: "slack",
-      actorId: input.actor.userId,
-      action: "password.set",
-      outcome: "success",
-      targetEmail: user.email,
-      connection: connection.name,
-      details: {
-        mode: input.mode,
-        notified: input.notify,
-        teamId: input.actor.teamId,
-        ...effects,
-      },
-    });
+    await stores.audit.record({ ...audit, details: { ...audit.details, ...effects } });
   });
-  return {
-    ok: true,
-    user,
-    connection,
-    notified: input.notify,
-    ...(input.mode === "generate" && { generatedPassword: password }),
-  };
+  return done;
 }

@@ -6,6 +6,12 @@ import type { Connection } from "../users/connection.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import {
+  changeExternalPassword,
+  type ExternalChangeStore,
+  type ExternalChangeWiring,
+  type ExternalFinishPorts,
+} from "./external-change.ts";
+import {
   evaluateNewPassword,
   type NewPasswordVerdict,
   type PasswordChangePorts,
@@ -27,11 +33,13 @@ export interface CompleteResetPorts {
   tickets: Pick<TicketStore, "findByTokenHash" | "recordRejectedSubmission">;
   users: Pick<UserStore, "findById" | "recentPasswordHashes">;
   connections: Pick<ConnectionStore, "findById">;
+  externalChanges: Pick<ExternalChangeStore, "claim" | "release">;
   transaction: Transaction<
-    PasswordChangePorts & {
-      tickets: Pick<TicketStore, "consume">;
-      audit: Pick<AuditLog, "record">;
-    }
+    PasswordChangePorts &
+      ExternalFinishPorts & {
+        tickets: Pick<TicketStore, "consume">;
+        audit: Pick<AuditLog, "record">;
+      }
   >;
 }
 
@@ -39,11 +47,15 @@ export interface CompleteResetDependencies {
   repo: CompleteResetPorts;
   hasher: PasswordHasher;
   clock: Clock;
+  /** For connections whose users live in an external store. */
+  external?: ExternalChangeWiring;
 }
 
 export type CompleteResetResult =
   | { ok: true; ticket: Ticket; user: User; connection: Connection }
   | { ok: false; reason: TicketProblem; ticket?: Ticket }
+  /** The user's external store did not confirm the password: nothing changed, the link works. */
+  | { ok: false; reason: "store_unavailable"; ticket: Ticket }
   | {
       ok: false;
       /** A mismatch, or a password the policy refused; the link still works. */
@@ -106,6 +118,9 @@ export async function completePasswordReset(
     return { ok: false, reason: "rejected", verdict, inspection, attemptsLeft };
   }
   const hash = await deps.hasher.hash(verdict.password);
+  if (user.externalId) {
+    return completeExternalReset(deps, inspection, input.token, verdict.password, hash);
+  }
 
   const consumed = await deps.repo.transaction(async (stores) => {
     const at = deps.clock.now();
@@ -124,6 +139,44 @@ export async function completePasswordReset(
   });
   if (!consumed) return reportUnusable(deps, input.token);
   return { ok: true, ticket: consumed, user, connection };
+}
+
+/** The reset of a user whose password lives in an external store (see external-change.ts). */
+async function completeExternalReset(
+  deps: CompleteResetDependencies,
+  { ticket, user, connection }: TicketInspection & { status: "valid" },
+  token: string,
+  password: string,
+  historyHash: string,
+): Promise<CompleteResetResult> {
+  if (!deps.external) return { ok: false, reason: "store_unavailable", ticket };
+  const changed = await changeExternalPassword(
+    { ...deps.external, repo: deps.repo, clock: deps.clock },
+    {
+      user,
+      connection,
+      password,
+      historyHash,
+      ticketId: ticket.id,
+      outcome: {
+        notify: false,
+        audit: {
+          actorType: "user",
+          action: "password_reset.completed",
+          outcome: "success",
+          targetEmail: user.email,
+          connection: connection.name,
+          details: { ticketId: ticket.id, externalStore: true },
+        },
+      },
+    },
+  );
+  if (changed.ok) {
+    return { ok: true, ticket: { ...ticket, usedAt: deps.clock.now() }, user, connection };
+  }
+  if (changed.reason === "store_unavailable") return { ok: false, reason: changed.reason, ticket };
+  if (changed.reason === "user_not_found") return { ok: false, reason: "revoked", ticket };
+  return reportUnusable(deps, token);
 }
 
 /** After a guarded UPDATE matched nothing: lost a race, or the link expired meanwhile. */

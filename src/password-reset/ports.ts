@@ -124,4 +124,9 @@ export interface TicketStore {
   ): Promise<{ rejectedSubmissions: number; revoked: boolean } | undefined>;
   revoke(id: number, at: Date): Promise<void>;
   revokeUnusedForUser(userId: number, at: Date): Promise<void>;
+  /**
+   * Marks a ticket used whatever its expiry: its password change was claimed while it was
+   * usable, and the user's external store has confirmed it since (password-reset/external-change.ts).
+   */
+  markUsed(id: number, at: Date): Promise<void>;
 }

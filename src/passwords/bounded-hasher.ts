@@ -33,13 +33,16 @@ export function defaultMaxInFlight(machine: { cores: number; threadPoolSize: num
   return Math.max(1, Math.min(machine.threadPoolSize - 1, machine.cores - 1));
 }
 
+/** Runs one expensive operation within a process-wide bound (see createWorkBound). */
+export type WorkBound = <T>(operation: () => Promise<T>) => Promise<T>;
+
 /**
- * Wraps a hasher so that at most `maxInFlight` operations run at once in this process; others
- * wait in arrival order, at most `maxQueued` of them and each for at most `maxWaitMillis`, and
- * otherwise fail fast with HasherBusyError. Without it, any number of requests could queue
- * Argon2 work on the thread pool and pin every core, slowing every other endpoint.
+ * At most `maxInFlight` operations run at once in this process; others wait in arrival order,
+ * at most `maxQueued` of them and each for at most `maxWaitMillis`, and otherwise fail fast with
+ * HasherBusyError. Every hashing in the process (Argon2, and the bcrypt or Argon2 hashes written
+ * to an organisation's own user store) shares one bound.
  */
-export function createBoundedHasher(inner: PasswordHasher, bounds: HasherBounds): PasswordHasher {
+export function createWorkBound(bounds: HasherBounds): WorkBound {
   const retryAfterSeconds = Math.max(1, Math.ceil(bounds.maxWaitMillis / 1000));
   const waiting: Array<() => void> = [];
   let inFlight = 0;
@@ -72,15 +75,26 @@ export function createBoundedHasher(inner: PasswordHasher, bounds: HasherBounds)
     waiting.shift()?.();
   }
 
-  async function run<T>(operation: () => Promise<T>): Promise<T> {
+  return async (operation) => {
     await admit();
     try {
       return await operation();
     } finally {
       release();
     }
-  }
+  };
+}
 
+/**
+ * Wraps a hasher so that its operations run within `bounds` (a bound of their own, or one
+ * shared with other hashing). Without it, any number of requests could queue Argon2 work on the
+ * thread pool and pin every core, slowing every other endpoint.
+ */
+export function createBoundedHasher(
+  inner: PasswordHasher,
+  bounds: HasherBounds | WorkBound,
+): PasswordHasher {
+  const run = typeof bounds === "function" ? bounds : createWorkBound(bounds);
   return {
     hash: (password) => run(() => inner.hash(password)),
     verify: (hash, password) => run(() => inner.verify(hash, password)),

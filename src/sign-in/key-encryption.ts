@@ -18,9 +18,11 @@ export class KeyDecryptionError extends Error {
 
 const VERSION = "v1";
 /** Binds the ciphertext to its use: a sealed signing key is not valid as anything else. */
-const ASSOCIATED_DATA = Buffer.from("passdesk signing key");
+const SIGNING_KEY_USE = "passdesk signing key";
 
-export function createKeyEncryption(key: Uint8Array): KeyEncryption {
+/** `use` binds what is sealed to one purpose (a sealed password is no signing key). */
+export function createKeyEncryption(key: Uint8Array, use = SIGNING_KEY_USE): KeyEncryption {
+  const ASSOCIATED_DATA = Buffer.from(use);
   if (key.length !== 32) throw new RangeError("the key-encryption key must be 32 bytes");
   return {
     seal(plain) {

@@ -8,6 +8,10 @@ import type {
   AdminSetPasswordTransactionPorts,
 } from "../password-reset/admin-set-password.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
+import type {
+  ExternalChangeWiring,
+  ExternalFinishPorts,
+} from "../password-reset/external-change.ts";
 import type { ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
 import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
@@ -29,7 +33,10 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
     signInFailures: Pick<SignInFailureStore, "list" | "clear">;
     auditPosts: Pick<AuditPostQueue, "findPosted">;
     transaction: Transaction<
-      StaffResetTransactionPorts & AdminSetPasswordTransactionPorts & TemplateEditPorts
+      StaffResetTransactionPorts &
+        AdminSetPasswordTransactionPorts &
+        ExternalFinishPorts &
+        TemplateEditPorts
     >;
   };
 
@@ -48,4 +55,6 @@ export interface SlackDependencies {
   /** The outbox's Mailer and settings: the password email's test sends use the same path. */
   mailer: Mailer;
   email: EmailSettings;
+  /** For connections whose users live in an external store. */
+  external?: ExternalChangeWiring;
 }

@@ -2,6 +2,8 @@
 declare module "bcrypt" {
   /** Resolves false for a mismatch; rejects for a hash it cannot parse. */
   export function compare(data: string | Buffer, encrypted: string): Promise<boolean>;
-  const bcrypt: { compare: typeof compare };
+  /** A `$2b$` hash of `data` with a new salt and 2^rounds iterations. */
+  export function hash(data: string | Buffer, rounds: number): Promise<string>;
+  const bcrypt: { compare: typeof compare; hash: typeof hash };
   export default bcrypt;
 }

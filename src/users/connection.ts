@@ -1,4 +1,5 @@
 import type { PasswordLevel, PasswordPolicy } from "../passwords/policy.ts";
+import type { StoreConfig } from "./external-store.ts";
 
 /**
  * Whether anyone may create an account with `POST /dbconnections/signup`. Closed by default:
@@ -16,6 +17,11 @@ export interface Connection {
   policy: PasswordPolicy;
   bruteForce: BruteForceSettings;
   signup: SignupMode;
+  /**
+   * Where the users live when not in Passdesk's own tables (users/external-store.ts);
+   * `invalid` when the stored setting no longer reads as one.
+   */
+  store?: StoreConfig | "invalid";
 }
 
 /** Auth0's brute-force protection settings of a connection (see src/sign-in/brute-force.ts). */
@@ -53,6 +59,7 @@ export interface NewConnection {
   policy?: Partial<PasswordPolicy>;
   bruteForce?: Partial<BruteForceSettings>;
   signup?: SignupMode;
+  store?: StoreConfig;
 }
 
 export const DEFAULT_POLICY: PasswordPolicy = {
@@ -62,3 +69,8 @@ export const DEFAULT_POLICY: PasswordPolicy = {
   dictionary: true,
   noPersonalInfo: true,
 };
+
+/** Whether the connection's users live in an organisation's own store rather than Passdesk's. */
+export function hasExternalStore(connection: Pick<Connection, "store">): boolean {
+  return connection.store !== undefined;
+}

@@ -1,5 +1,6 @@
 import type { PasswordPolicy } from "../passwords/policy.ts";
 import type { BruteForceSettings, Connection, NewConnection, SignupMode } from "./connection.ts";
+import type { StoreConfig } from "./external-store.ts";
 import type { NewUser, User } from "./user.ts";
 
 /*
@@ -69,6 +70,18 @@ export interface UserStore {
   verifyPassword(user: User, password: string): Promise<PasswordCheck>;
 }
 
+/** The link rows of users who live in an external store (see User.externalId). */
+export interface UserLinkStore {
+  /**
+   * Creates, or refreshes the email of, one link row per user (by connection and external id);
+   * returns them in the order given.
+   */
+  link(
+    connectionId: number,
+    users: Array<{ externalId: string; email: string }>,
+  ): Promise<Array<Pick<User, "id" | "passwordChangedAt" | "createdAt" | "updatedAt">>>;
+}
+
 export interface ConnectionStore {
   findByName(name: string): Promise<Connection | undefined>;
   findById(id: number): Promise<Connection | undefined>;
@@ -77,6 +90,8 @@ export interface ConnectionStore {
   add(connection: NewConnection): Promise<Connection | undefined>;
   /** Changes the given policy fields; undefined when there is no connection of that name. */
   updatePolicy(name: string, policy: Partial<PasswordPolicy>): Promise<Connection | undefined>;
+  /** Points the connection at another external store; undefined when there is no such name. */
+  setStore(name: string, store: StoreConfig): Promise<Connection | undefined>;
   /** Opens or closes public signup; undefined when there is no connection of that name. */
   setSignup(name: string, signup: SignupMode): Promise<Connection | undefined>;
   /** Changes the given brute-force settings; undefined when there is no connection of that name. */

@@ -15,6 +15,11 @@ export interface User {
   blocked: boolean;
   passwordHash: string | null;
   passwordChangedAt: Date | null;
+  /**
+   * The external store's id of a user of a connection backed by one (users/external-store.ts):
+   * then the profile and `passwordHash` are the store's, read at each look-up; null otherwise.
+   */
+  externalId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }

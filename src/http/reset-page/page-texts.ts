@@ -25,6 +25,11 @@ export const PAGES = {
     title: "Temporarily unavailable",
     message: "We could not load this page. Please try again in a minute.",
   },
+  storeUnavailable: {
+    title: "Please try again in a minute",
+    message:
+      "We could not reach the account system to save your password, so it was not changed. Your link still works: please try again in a minute.",
+  },
   notChanged: {
     title: "Temporarily unavailable",
     message: "Your password was not changed. Please try again in a minute.",

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { CompleteResetPorts } from "../../password-reset/complete-reset.ts";
+import type { ExternalChangeWiring } from "../../password-reset/external-change.ts";
 import {
   createSubmissionLimiter,
   type ResetPageLimits,
@@ -22,6 +23,8 @@ export interface ResetPageDependencies extends PageSettings {
   logger: Logger;
   limits: ResetPageLimits;
   trustedProxies: number;
+  /** For connections whose users live in an external store. */
+  external?: ExternalChangeWiring;
 }
 
 const MAX_FORM_BYTES = 16 * 1024;

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { inspectTicket } from "../../password-reset/complete-reset.ts";
+import { ExternalStoreUnavailableError } from "../../users/external-store.ts";
 import { MAX_TOKEN_CHARS, PAGES } from "./page-texts.ts";
 import type { ResetPages } from "./pages.ts";
 import { parseUrlEncoded } from "./read-form.ts";
@@ -18,6 +19,10 @@ export function createShowResetForm(deps: ResetPageDependencies, pages: ResetPag
         return pages.problem(c, inspection.status, inspection.ticket);
       return pages.form(c, token, inspection);
     } catch (error) {
+      if (error instanceof ExternalStoreUnavailableError) {
+        deps.logger.warn({ why: error.why }, "reset page: user store unavailable");
+        return pages.error(c, 503, PAGES.unavailable);
+      }
       deps.logger.error({ err: error }, "reset page unavailable");
       return pages.error(c, 503, PAGES.unavailable);
     }

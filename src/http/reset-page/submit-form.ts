@@ -7,6 +7,7 @@ import {
 import { failedRules } from "../../password-reset/new-password.ts";
 import type { createSubmissionLimiter } from "../../password-reset/submission-limits.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
+import { ExternalStoreUnavailableError } from "../../users/external-store.ts";
 import { clientIp } from "../client-ip.ts";
 import { MAX_TOKEN_CHARS, PAGES } from "./page-texts.ts";
 import type { ResetPages } from "./pages.ts";
@@ -72,6 +73,10 @@ export function createSubmitResetForm(
           retryAfterSeconds: error.retryAfterSeconds,
         });
       }
+      if (error instanceof ExternalStoreUnavailableError) {
+        deps.logger.warn({ why: error.why }, "reset submission refused: user store unavailable");
+        return pages.error(c, 503, { ...PAGES.storeUnavailable, retryAfterSeconds: 60 });
+      }
       deps.logger.error({ err: error }, "password reset failed");
       return pages.error(c, 503, PAGES.notChanged);
     }
@@ -95,6 +100,9 @@ export function createSubmitResetForm(
         });
       }
       return pages.success(c);
+    }
+    if (result.reason === "store_unavailable") {
+      return pages.error(c, 503, { ...PAGES.storeUnavailable, retryAfterSeconds: 60 });
     }
     if (result.reason !== "rejected") return pages.problem(c, result.reason, result.ticket);
     const { verdict, attemptsLeft } = result;

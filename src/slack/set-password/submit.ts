@@ -17,7 +17,7 @@ type SubmitArgs = Pick<SlackViewMiddlewareArgs & AllMiddlewareArgs, "ack" | "bod
 
 export type SetPasswordSubmitDependencies = Pick<
   SlackDependencies,
-  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker"
+  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker" | "external"
 >;
 
 /**
@@ -39,7 +39,7 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
     let result: AdminSetPasswordResult;
     try {
       result = await setPasswordByAdmin(
-        { repo: deps.repo, hasher: deps.hasher, clock: deps.clock },
+        { repo: deps.repo, hasher: deps.hasher, clock: deps.clock, external: deps.external },
         {
           ...(submission.mode === "generate"
             ? { mode: "generate" as const }
@@ -57,6 +57,11 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
       if (!(error instanceof HasherBusyError)) throw error;
       deps.logger.warn({ why: error.why }, "set-password refused: password hashing busy");
       return void (await refuse(HASHER_BUSY_MESSAGE));
+    }
+    if (!result.ok && result.reason === "store_unavailable") {
+      return void (await refuse(
+        `The user store of ${target.connection} did not confirm the new password, so nothing changed. Try again in a minute.`,
+      ));
     }
     if (!result.ok) {
       return void (await (result.reason === "rejected"

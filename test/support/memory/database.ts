@@ -3,6 +3,7 @@ import type { Client } from "../../../src/clients/ports.ts";
 import type { Clock } from "../../../src/clock.ts";
 import type { DeliveryEvent } from "../../../src/email/delivery-events.ts";
 import type { OutboxEmail, StoredTemplate, TemplateVersion } from "../../../src/email/ports.ts";
+import type { ExternalChange } from "../../../src/password-reset/external-change.ts";
 import type { ResetRequest, Ticket } from "../../../src/password-reset/ports.ts";
 import type { RoleGrant } from "../../../src/roles/ports.ts";
 import type {
@@ -56,6 +57,9 @@ export interface MemoryTables {
   refreshTokens: Array<RefreshToken & { tokenHash: string }>;
   signInFailures: FailureCount[];
   unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
+  externalChanges: Array<
+    ExternalChange & { state: "claimed" | "done" | "released"; finishedAt: Date | null }
+  >;
 }
 
 export interface MemoryDatabase {
@@ -93,6 +97,7 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       refreshTokens: [],
       signInFailures: [],
       unblockTickets: [],
+      externalChanges: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

@@ -156,6 +156,10 @@ export function createMemoryTicketStore(database: MemoryDatabase): TicketStore {
       const ticket = tables.tickets.find((row) => row.id === id);
       if (ticket && ticket.revokedAt === null) ticket.revokedAt = at;
     },
+    async markUsed(id, at) {
+      const ticket = tables.tickets.find((row) => row.id === id);
+      if (ticket && ticket.usedAt === null) ticket.usedAt = at;
+    },
     async revokeUnusedForUser(userId, at) {
       for (const ticket of tables.tickets)
         if (ticket.userId === userId && isUnused(ticket)) ticket.revokedAt = at;

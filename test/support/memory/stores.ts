@@ -22,6 +22,7 @@ import {
   createMemoryOutboxStore,
   createMemoryTemplateStore,
 } from "./email.ts";
+import { createMemoryExternalChangeStore } from "./external-changes.ts";
 import {
   createMemoryApiStore,
   createMemoryRefreshTokenStore,
@@ -105,5 +106,6 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     refreshTokens: createMemoryRefreshTokenStore(database),
     signInFailures: createMemorySignInFailureStore(database),
     unblockTickets: createMemoryUnblockTicketStore(database),
+    externalChanges: createMemoryExternalChangeStore(database),
   };
 }

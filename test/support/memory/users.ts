@@ -185,7 +185,7 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
     async list() {
       return copy([...tables.connections].sort((a, b) => a.id - b.id));
     },
-    async add({ name, strategy, policy, bruteForce, signup }) {
+    async add({ name, strategy, policy, bruteForce, signup, store }) {
       if (tables.connections.some((connection) => connection.name === name)) return undefined;
       const row: Connection = {
         id: database.nextId("connections"),
@@ -194,6 +194,7 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
         policy: { ...DEFAULT_POLICY, ...definedFields(policy ?? {}) },
         bruteForce: structuredClone({ ...DEFAULT_BRUTE_FORCE, ...bruteForce }),
         signup: signup ?? "closed",
+        ...(store !== undefined && { store: structuredClone(store) }),
       };
       tables.connections.push(row);
       return copy(row);
@@ -202,6 +203,12 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       const connection = tables.connections.find((row) => row.name === name);
       if (!connection) return undefined;
       connection.policy = { ...connection.policy, ...definedFields(policy) };
+      return copy(connection);
+    },
+    async setStore(name, store) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      connection.store = structuredClone(store);
       return copy(connection);
     },
     async setSignup(name, signup) {
