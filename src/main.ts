@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { type Clock, systemClock } from "./clock.ts";
-import { type AdapterOverrides, createAdapters } from "./compose/adapters.ts";
+import { type AdapterOverrides, type Adapters, createAdapters } from "./compose/adapters.ts";
 import { startBackgroundJobs } from "./compose/jobs.ts";
 import { createRoutes } from "./compose/routes.ts";
 import { createSignInRoutes } from "./compose/sign-in.ts";
@@ -19,6 +19,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { loadDictionaryRule } from "./passwords/dictionary.ts";
 import { KeyDecryptionError } from "./sign-in/key-encryption.ts";
 import { describeSlackStart } from "./slack/describe-start.ts";
+import { ExternalStoreUnavailableError } from "./users/external-store.ts";
 
 export interface RunningPassdesk {
   url: string;
@@ -80,6 +81,7 @@ export async function startPassdesk(
   });
   logger[slackLine.level](slackLine.text);
   if (cliSocket) logger.info(describeCliSocket(cliSocket));
+  for (const line of await describeExternalStores(adapters)) logger[line.level](line.text);
 
   let stopping: Promise<void> | undefined;
   return {
@@ -92,12 +94,45 @@ export async function startPassdesk(
           if ("closeIdleConnections" in server) server.closeIdleConnections();
         });
         await jobs.stop();
+        await adapters.externalStores.close();
         await handle.close();
         logger.info("Passdesk stopped");
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * One line per connection whose users live in an external store: reachable with its mapping
+ * checked, or why not. A store that is down does not stop the start: its users wait for it.
+ */
+async function describeExternalStores({
+  repo,
+  externalStores,
+}: Pick<Adapters, "repo" | "externalStores">): Promise<
+  Array<{ level: "info" | "warn"; text: string }>
+> {
+  const external = (await repo.connections.list()).filter((connection) => connection.store);
+  return Promise.all(
+    external.map(async (connection) => {
+      try {
+        const store = externalStores.storeFor(connection);
+        await store.check();
+        return {
+          level: "info" as const,
+          text: `User store of ${connection.name}: reachable (${store.description})`,
+        };
+      } catch (error) {
+        const why =
+          error instanceof ExternalStoreUnavailableError ? error.why : (error as Error).message;
+        return {
+          level: "warn" as const,
+          text: `User store of ${connection.name}: NOT reachable: ${why.replace(/^connection \S+: /, "")}`,
+        };
+      }
+    }),
+  );
 }
 
 /** Opens and migrates the database; on the embedded one, serves the CLI's socket beside it. */

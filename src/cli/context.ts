@@ -13,6 +13,7 @@ import type {
 } from "../sign-in/ports.ts";
 import type { KeyManagementDependencies } from "../sign-in/rotate-keys.ts";
 import type { Transaction } from "../unit-of-work.ts";
+import type { ExternalStoreRegistry } from "../users/linked-user-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 
 /** A bad-input outcome: printed as one line on stderr, exit code 1. */
@@ -42,6 +43,8 @@ export interface CliContext {
   config: Config;
   repo: CliPorts;
   hasher: PasswordHasher;
+  /** Opens the external store of a connection that has one (connections add/set/test). */
+  externalStores: ExternalStoreRegistry;
   /** What rotating a signing key needs (reads the key-encryption key only when called). */
   keyManagement(): Omit<KeyManagementDependencies, "keys">;
   /** The OS user that runs the command ($USER): CLI changes are audited and edited as them. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { systemClock } from "../clock.ts";
+import { createExternalStores } from "../compose/external-stores.ts";
 import { loadKeyEncryptionKey } from "../compose/key-encryption-key.ts";
 import { maxTokenLifetimeSeconds } from "../compose/sign-in.ts";
 import { ConfigError, loadConfig } from "../config.ts";
@@ -37,14 +38,16 @@ function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
       maxConnections: 2,
       throughRunningServer: true,
     });
+    const hasher = createArgon2Hasher();
+    const externalStores = createExternalStores({ env, hasher, bound: (operation) => operation() });
     try {
       await migrateDatabase(handle);
-      const hasher = createArgon2Hasher();
-      const repo = createRepository(handle, { hasher });
+      const repo = createRepository(handle, { hasher, externalStores });
       return await work({
         config,
         repo,
         hasher,
+        externalStores,
         keyManagement: () => ({
           encryption: createKeyEncryption(loadKeyEncryptionKey(config)),
           clock: systemClock,
@@ -55,6 +58,7 @@ function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
         audit: (entry) => repo.audit.record({ actorType: "cli", actorId: osUser, ...entry }),
       });
     } finally {
+      await externalStores.close();
       await handle.close();
     }
   };

@@ -2,12 +2,18 @@ import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
 import type { Transaction } from "../unit-of-work.ts";
-import { isDatabaseConnection } from "../users/connection.ts";
+import { type Connection, isDatabaseConnection } from "../users/connection.ts";
 import { normalizeEmail } from "../users/email.ts";
+import { ExternalStoreUnavailableError } from "../users/external-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { ResetRequestStore } from "./ports.ts";
 import { type ResetLimits, summarizeBuckets, targetBucket } from "./rate-limit.ts";
-import { type RequestOutcome, type ResolvePorts, resolveRequest } from "./resolve-requests.ts";
+import {
+  type PrefetchedUsers,
+  type RequestOutcome,
+  type ResolvePorts,
+  resolveRequest,
+} from "./resolve-requests.ts";
 import { createOpaqueId } from "./tokens.ts";
 
 export type StaffResetResult =
@@ -23,7 +29,7 @@ export type StaffResetTransactionPorts = ResolvePorts & {
 /** What a staff reset reads, and the transaction that records and resolves it at once. */
 export interface StaffResetPorts {
   connections: Pick<ConnectionStore, "findByName" | "findById">;
-  users: Pick<UserStore, "findAllByEmail">;
+  users: Pick<UserStore, "findAllByEmail" | "findByEmails">;
   audit: Pick<AuditLog, "record">;
   rateLimits: Pick<RateLimitStore, "take">;
   transaction: Transaction<StaffResetTransactionPorts>;
@@ -79,6 +85,7 @@ export async function requestStaffReset(
     return { outcome: "rate_limited", retryAfterSeconds: limit.retryAfterSeconds };
   }
 
+  const prefetched = await lookUpOutsideTransaction(repo, connection, email);
   const { outcome, requestId } = await repo.transaction(async (stores) => {
     const request = await stores.resetRequests.record({
       publicId: createOpaqueId("req"),
@@ -90,7 +97,10 @@ export async function requestStaffReset(
       requestedBy: input.requestedBy,
       clientIp: null,
     });
-    return { outcome: await resolveRequest(stores, request, now), requestId: request.publicId };
+    return {
+      outcome: await resolveRequest(stores, request, now, prefetched),
+      requestId: request.publicId,
+    };
   });
 
   if (outcome === "unknown_user") {
@@ -98,6 +108,27 @@ export async function requestStaffReset(
     if (elsewhere) return { outcome, requestId, socialConnection: elsewhere };
   }
   return { outcome, requestId };
+}
+
+/**
+ * The user of a connection with an external store, asked before the transaction (see
+ * prefetchExternalUsers); a store that cannot be asked leaves the request pending (`deferred`)
+ * for the worker.
+ */
+async function lookUpOutsideTransaction(
+  repo: Pick<StaffResetPorts, "users">,
+  connection: Connection,
+  email: string,
+): Promise<PrefetchedUsers | undefined> {
+  if (!connection.store || !isDatabaseConnection(connection)) return undefined;
+  try {
+    const found = await repo.users.findByEmails(connection.id, [email]);
+    const users = new Map(found.map((user) => [user.email, user]));
+    return new Map([[connection.name, { asked: new Set([email]), found: users }]]);
+  } catch (error) {
+    if (error instanceof ExternalStoreUnavailableError) return undefined;
+    throw error;
+  }
 }
 
 /** The name of a non-database connection where this email signs in, if any. */

@@ -57,6 +57,7 @@ export function startWorker(
   }: WorkerOptions,
 ): Worker {
   let stopped = false;
+  const resolveDeps = { ...deps, logger, cooldown: new Map<string, number>() };
   const resolver = createSerialTask(async () => {
     let resolved = 0;
     // A pass starts at the first pending id, then goes on after the last one it resolved: a scan
@@ -67,7 +68,7 @@ export function startWorker(
     let fromId = 0;
     let startedOverAt = performance.now();
     while (!stopped) {
-      const batch = await resolvePendingRequests(deps, { fromId });
+      const batch = await resolvePendingRequests(resolveDeps, { fromId });
       if (batch.count === 0) break;
       resolved += batch.count;
       sender.run();

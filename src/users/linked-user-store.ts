@@ -72,9 +72,15 @@ export function createLinkedUserStore(
     async findAllByEmail(email) {
       const normalized = normalizeEmail(email);
       const found = (await own.findAllByEmail(normalized)).filter((user) => !user.externalId);
+      // A store that cannot be asked is left out: this serves hints (where else an email signs
+      // in), and one store down must not stop every other connection's answer.
       for (const connection of await connections.list()) {
         if (!connection.store) continue;
-        const profile = await registry.storeFor(connection).getUser(normalized);
+        const profile = await (async () =>
+          registry.storeFor(connection).getUser(normalized))().catch((error: unknown) => {
+          if (error instanceof ExternalStoreUnavailableError) return undefined;
+          throw error;
+        });
         if (profile?.email === normalized) found.push(...(await linked(connection.id, [profile])));
       }
       return found;

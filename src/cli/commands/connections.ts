@@ -12,6 +12,14 @@ import {
 } from "../../users/connection.ts";
 import { CliError, type CliRuntime, parseIntegerOption } from "../context.ts";
 import { registerBruteForceCommand } from "./connections-brute-force.ts";
+import {
+  checkStore,
+  describeStore,
+  readStoreOptions,
+  registerStoreTestCommand,
+  type StoreOptions,
+  withStoreOptions,
+} from "./connections-store.ts";
 
 interface PolicyOptions {
   minLength?: number;
@@ -21,11 +29,11 @@ interface PolicyOptions {
   personalInfo?: boolean;
 }
 
-interface AddOptions extends PolicyOptions {
+interface AddOptions extends PolicyOptions, StoreOptions {
   strategy: string;
 }
 
-interface SetOptions extends PolicyOptions {
+interface SetOptions extends PolicyOptions, StoreOptions {
   signup?: string;
 }
 
@@ -86,6 +94,7 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
     .command("connections")
     .description("list, add and change connections (password policy, brute-force protection)");
   registerBruteForceCommand(connections, runtime);
+  registerStoreTestCommand(connections, runtime);
 
   connections
     .command("list")
@@ -94,20 +103,25 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
       withContext(async ({ repo, print }) => {
         for (const connection of await repo.connections.list()) {
           const rules = isDatabaseConnection(connection) ? ` ${describeSettings(connection)}` : "";
-          print(`${connection.name}\tstrategy=${connection.strategy}${rules}`);
+          const store = describeStore(connection.store);
+          print(`${connection.name}\tstrategy=${connection.strategy}${rules}${store}`);
         }
       }),
     );
 
   withPolicyOptions(
-    connections
-      .command("add")
-      .description("add a connection (strategy 'database' holds Passdesk passwords)")
-      .argument("<name>", "unique connection name")
-      .requiredOption("--strategy <strategy>", "database, or e.g. google-oauth2, samlp, waad"),
+    withStoreOptions(
+      connections
+        .command("add")
+        .description(
+          "add a connection (strategy 'database' holds passwords, in Passdesk or --store)",
+        )
+        .argument("<name>", "unique connection name")
+        .requiredOption("--strategy <strategy>", "database, or e.g. google-oauth2, samlp, waad"),
+    ),
     false,
   ).action((name: string, options: AddOptions) =>
-    withContext(async ({ repo, print, audit }) => {
+    withContext(async ({ repo, print, audit, externalStores }) => {
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(name)) {
         throw new CliError(
           "connection names use letters, digits, '-' and '_' (up to 128 characters)",
@@ -119,7 +133,18 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
         );
       }
       const policy = readPolicy(options);
-      const added = await repo.connections.add({ name, strategy: options.strategy, policy });
+      const store = readStoreOptions(options);
+      if (store && options.strategy !== "database") {
+        throw new CliError("--store is for database connections (--strategy database)");
+      }
+      if (store && options.check !== false)
+        await checkStore(externalStores, { id: -1, name, store });
+      const added = await repo.connections.add({
+        name,
+        strategy: options.strategy,
+        policy,
+        ...(store && { store }),
+      });
       if (!added) throw new CliError(`a connection named "${name}" already exists`);
       await audit({
         action: "connection.created",
@@ -128,31 +153,35 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
         details: {
           strategy: added.strategy,
           ...(isDatabaseConnection(added) && { policy: added.policy }),
+          ...(store && { store }),
         },
       });
-      print(`added connection ${added.name} (strategy ${added.strategy})`);
+      print(`added connection ${added.name} (strategy ${added.strategy})${describeStore(store)}`);
     }),
   );
 
   withPolicyOptions(
-    connections
-      .command("set")
-      .description(
-        "change a database connection's password policy or signup (only the options given)",
-      )
-      .argument("<name>", "the connection")
-      .option(
-        "--signup <mode>",
-        "open: anyone may create an account with POST /dbconnections/signup; closed (the default)",
-      ),
+    withStoreOptions(
+      connections
+        .command("set")
+        .description(
+          "change a database connection's password policy, signup or store (only the options given)",
+        )
+        .argument("<name>", "the connection")
+        .option(
+          "--signup <mode>",
+          "open: anyone may create an account with POST /dbconnections/signup; closed (the default)",
+        ),
+    ),
     true,
   ).action((name: string, options: SetOptions) =>
-    withContext(async ({ repo, print, audit }) => {
+    withContext(async ({ repo, print, audit, externalStores }) => {
       const changes = readPolicy(options);
       const signup = readSignup(options.signup);
-      if (Object.keys(changes).length === 0 && signup === undefined) {
+      const store = readStoreOptions(options);
+      if (Object.keys(changes).length === 0 && signup === undefined && !store) {
         throw new CliError(
-          "nothing to change: give at least one policy option or --signup (see --help)",
+          "nothing to change: give at least one policy option, --signup or --store (see --help)",
         );
       }
       const before = await repo.connections.findByName(name);
@@ -162,7 +191,22 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
           `${name} is a ${before.strategy} connection: its users sign in elsewhere, so it has no password policy or signup`,
         );
       }
+      if (signup === "open" && (store ?? before.store)) {
+        throw new CliError(
+          `${name} keeps its users in the organisation's own store: accounts are created there, not by signup`,
+        );
+      }
       let after = before;
+      if (store) {
+        if (options.check !== false) await checkStore(externalStores, { ...before, store });
+        after = (await repo.connections.setStore(name, store)) ?? noSuchConnection(name);
+        await audit({
+          action: "connection.store_changed",
+          outcome: "success",
+          connection: name,
+          details: { store },
+        });
+      }
       if (Object.keys(changes).length > 0) {
         after = (await repo.connections.updatePolicy(name, changes)) ?? noSuchConnection(name);
         const changed = (Object.keys(changes) as Array<keyof PasswordPolicy>).filter(
@@ -189,8 +233,12 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
           details: { signup: { from: before.signup, to: after.signup } },
         });
       }
-      const unchanged = describeSettings(before) === describeSettings(after);
-      print(`${unchanged ? "unchanged:" : "changed"} ${name}: ${describeSettings(after)}`);
+      const unchanged =
+        describeSettings(before) === describeSettings(after) &&
+        describeStore(before.store) === describeStore(after.store);
+      print(
+        `${unchanged ? "unchanged:" : "changed"} ${name}: ${describeSettings(after)}${describeStore(after.store)}`,
+      );
     }),
   );
 }

@@ -6,6 +6,7 @@ export type ResetOutcome =
   | {
       reason:
         | "queued"
+        | "deferred"
         | "unknown_user"
         | "not_database_connection"
         | "blocked"
@@ -34,6 +35,8 @@ export function describeResetOutcome(outcome: ResetOutcome, target: ResetTarget)
   switch (outcome.reason) {
     case "queued":
       return `:email: Password reset email queued for ${email} in ${connection}.`;
+    case "deferred":
+      return `:hourglass: The user store of ${connection} is not answering right now. The request for ${email} is kept: Passdesk asks the store again shortly, and the email goes out if the user is there.`;
     case "unknown_user":
       return `There is no user ${email} in ${connection}: no email was sent.`;
     case "not_database_connection":
