@@ -19,7 +19,7 @@ ALTER TABLE "connections" ADD COLUMN "store" jsonb;--> statement-breakpoint
 ALTER TABLE "users" ADD COLUMN "external_id" text;--> statement-breakpoint
 ALTER TABLE "external_password_changes" ADD CONSTRAINT "external_password_changes_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "external_password_changes" ADD CONSTRAINT "external_password_changes_ticket_id_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."tickets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "external_password_changes_one_claim" ON "external_password_changes" USING btree ("ticket_id") WHERE state = 'claimed';--> statement-breakpoint
+CREATE UNIQUE INDEX "external_password_changes_one_per_ticket" ON "external_password_changes" USING btree ("ticket_id") WHERE state <> 'released';--> statement-breakpoint
 CREATE INDEX "external_password_changes_claimed_idx" ON "external_password_changes" USING btree ("lease_until") WHERE state = 'claimed';--> statement-breakpoint
 CREATE UNIQUE INDEX "users_connection_external_key" ON "users" USING btree ("connection_id","external_id") WHERE external_id is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "users_connection_email_key" ON "users" USING btree ("connection_id","email") WHERE external_id is null;

@@ -47,7 +47,7 @@ export function createDrizzleExternalChangeStore(db: Executor): ExternalChangeSt
       const values = sql`${change.userId}::bigint, ${change.ticketId}::bigint,
         ${change.idempotencyKey}, ${change.leaseUntil.toISOString()}::timestamptz,
         ${change.sealedPassword}, ${change.historyHash}, ${jsonParameter(change.outcome)}::jsonb`;
-      // With a ticket: only while it is usable, and only one claim of it at a time (the partial
+      // With a ticket: only while it is usable, and only one unreleased change of it (the partial
       // unique index): of simultaneous submissions of one link, one claims it.
       const statement =
         change.ticketId === null
@@ -60,7 +60,7 @@ export function createDrizzleExternalChangeStore(db: Executor): ExternalChangeSt
             where ${tickets.id} = ${change.ticketId} and ${tickets.usedAt} is null
               and ${tickets.revokedAt} is null
               and ${tickets.expiresAt} > ${at.toISOString()}::timestamptz
-            on conflict (ticket_id) where state = 'claimed' do nothing
+            on conflict (ticket_id) where state <> 'released' do nothing
             returning ${COLUMNS}`;
       const [row] = rowsOf<Row>(await db.execute(statement));
       return row && toChange(row);

@@ -163,9 +163,11 @@ export const externalPasswordChanges = pgTable(
     finishedAt: at("finished_at"),
   },
   (table) => [
-    uniqueIndex("external_password_changes_one_claim")
+    // One change per link that is not released: claimed, or done. (Only "claimed" would let a
+    // claim that waited on one being finished go in once that one left the index.)
+    uniqueIndex("external_password_changes_one_per_ticket")
       .on(table.ticketId)
-      .where(sql`state = 'claimed'`),
+      .where(sql`state <> 'released'`),
     index("external_password_changes_claimed_idx")
       .on(table.leaseUntil)
       .where(sql`state = 'claimed'`),

@@ -37,8 +37,11 @@ export type AdminSetPasswordResult =
   | Extract<SetPasswordEligibility, { ok: false }>
   /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
   | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean }
-  /** The user's external store did not confirm the password: nothing changed. */
-  | { ok: false; reason: "store_unavailable" };
+  /**
+   * The user's external store did not confirm the password: `store_unavailable`, nothing changed;
+   * `store_unconfirmed`, it may have, and recovery finishes the change (audited) within minutes.
+   */
+  | { ok: false; reason: "store_unavailable" | "store_unconfirmed" };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
 export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {

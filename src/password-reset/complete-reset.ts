@@ -54,8 +54,11 @@ export interface CompleteResetDependencies {
 export type CompleteResetResult =
   | { ok: true; ticket: Ticket; user: User; connection: Connection }
   | { ok: false; reason: TicketProblem; ticket?: Ticket }
-  /** The user's external store did not confirm the password: nothing changed, the link works. */
-  | { ok: false; reason: "store_unavailable"; ticket: Ticket }
+  /**
+   * The user's external store did not confirm the password: `store_unavailable`, nothing
+   * changed and the link works; `store_unconfirmed`, it may have, and recovery finishes it.
+   */
+  | { ok: false; reason: "store_unavailable" | "store_unconfirmed"; ticket: Ticket }
   | {
       ok: false;
       /** A mismatch, or a password the policy refused; the link still works. */
@@ -174,7 +177,9 @@ async function completeExternalReset(
   if (changed.ok) {
     return { ok: true, ticket: { ...ticket, usedAt: deps.clock.now() }, user, connection };
   }
-  if (changed.reason === "store_unavailable") return { ok: false, reason: changed.reason, ticket };
+  if (changed.reason === "store_unavailable" || changed.reason === "store_unconfirmed") {
+    return { ok: false, reason: changed.reason, ticket };
+  }
   if (changed.reason === "user_not_found") return { ok: false, reason: "revoked", ticket };
   return reportUnusable(deps, token);
 }

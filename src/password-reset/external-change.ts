@@ -99,8 +99,16 @@ export interface ExternalFinishPorts extends PasswordChangePorts {
 
 export type ExternalChangeResult =
   | { ok: true }
-  /** `claimed`: the ticket is used, revoked, expired, or another submission holds it. */
-  | { ok: false; reason: "claimed" | "store_unavailable" | "user_not_found" };
+  /**
+   * `claimed`: the ticket is used, revoked, expired, or another submission holds it.
+   * `store_unavailable`: the store applied nothing; the ticket works again.
+   * `store_unconfirmed`: the store may have applied it; recovery sends it again with the same
+   * idempotency key and finishes it within about two leases.
+   */
+  | {
+      ok: false;
+      reason: "claimed" | "store_unavailable" | "store_unconfirmed" | "user_not_found";
+    };
 
 /** Sets `password` in the user's external store, exactly once, and records it (see above). */
 export async function changeExternalPassword(
@@ -136,6 +144,8 @@ export async function changeExternalPassword(
     });
   } catch (error) {
     if (!(error instanceof ExternalStoreUnavailableError)) throw error;
+    // The store may have applied it: the claim stays, and recovery confirms it (same key).
+    if (error.outcomeUnknown) return { ok: false, reason: "store_unconfirmed" };
     await deps.repo.externalChanges.release(claim.id, deps.clock.now());
     return { ok: false, reason: "store_unavailable" };
   }

@@ -32,13 +32,17 @@ export interface ExternalPasswordChange {
 }
 
 /**
- * The store could not be reached, timed out, answered 5xx or an unsigned or malformed answer.
- * Nothing is known to have changed; the same call a moment later may succeed.
+ * The store could not be reached, timed out, answered 5xx or an unsigned or malformed answer;
+ * the same call a moment later may succeed. `outcomeUnknown`: the request may have reached the
+ * store and been applied (a timeout, a connection lost after sending, an answer Passdesk does
+ * not trust), so a change must be confirmed by sending it again with the same idempotency key,
+ * not given up.
  */
 export class ExternalStoreUnavailableError extends Error {
   constructor(
     readonly connection: string,
     readonly why: string,
+    readonly outcomeUnknown = false,
   ) {
     super(`the user store of connection ${connection} is unavailable: ${why}`);
     this.name = "ExternalStoreUnavailableError";

@@ -109,7 +109,10 @@ async function insertDeviseUser(sql: postgres.Sql, user: AppUser, table: string)
 
 /* MariaDB/MySQL: a Laravel app's users table. */
 
-/** Why MySQL/MariaDB at `url` cannot be used, or undefined when it answers. */
+/**
+ * Why MySQL/MariaDB at `url` cannot be used, or undefined when it answers. With REQUIRE_MYSQL
+ * set (CI), an unreachable server fails the file instead of skipping its cases.
+ */
 export async function probeMysql(url: string): Promise<string | undefined> {
   try {
     const connection = await mysql.createConnection({ uri: url, connectTimeout: 2000 });
@@ -117,7 +120,9 @@ export async function probeMysql(url: string): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    return `MySQL/MariaDB at ${new URL(url).host} does not answer (${String(code ?? error)})`;
+    const why = `MySQL/MariaDB at ${new URL(url).host} does not answer (${String(code ?? error)})`;
+    if (process.env.REQUIRE_MYSQL) throw new Error(`${why}, and REQUIRE_MYSQL is set`);
+    return why;
   }
 }
 

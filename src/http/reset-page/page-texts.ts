@@ -30,6 +30,11 @@ export const PAGES = {
     message:
       "We could not reach the account system to save your password, so it was not changed. Your link still works: please try again in a minute.",
   },
+  storeUnconfirmed: {
+    title: "Your password is being saved",
+    message:
+      "The account system did not confirm your new password in time. Passdesk is sending it again and will finish within two minutes: then sign in with your new password. If it does not work by then, ask for a new reset email.",
+  },
   notChanged: {
     title: "Temporarily unavailable",
     message: "Your password was not changed. Please try again in a minute.",

@@ -21,7 +21,7 @@ export interface PageSettings {
 
 export type ValidInspection = TicketInspection & { status: "valid" };
 
-export type ErrorStatus = 400 | 429 | 503;
+export type ErrorStatus = 202 | 400 | 429 | 503;
 
 // Auth0's messages for the result URL when a link cannot be used.
 const REDIRECT_MESSAGES: Partial<Record<TicketProblem, string>> = {

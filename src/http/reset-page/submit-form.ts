@@ -104,6 +104,7 @@ export function createSubmitResetForm(
     if (result.reason === "store_unavailable") {
       return pages.error(c, 503, { ...PAGES.storeUnavailable, retryAfterSeconds: 60 });
     }
+    if (result.reason === "store_unconfirmed") return pages.error(c, 202, PAGES.storeUnconfirmed);
     if (result.reason !== "rejected") return pages.problem(c, result.reason, result.ticket);
     const { verdict, attemptsLeft } = result;
     return pages.form(c, token, result.inspection, {

@@ -58,18 +58,17 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
       deps.logger.warn({ why: error.why }, "set-password refused: password hashing busy");
       return void (await refuse(HASHER_BUSY_MESSAGE));
     }
-    if (!result.ok && result.reason === "store_unavailable") {
-      return void (await refuse(
-        `The user store of ${target.connection} did not confirm the new password, so nothing changed. Try again in a minute.`,
-      ));
-    }
     if (!result.ok) {
-      return void (await (result.reason === "rejected"
-        ? ack({
-            response_action: "errors",
-            errors: setPasswordErrors(result.rules, result.mismatch),
-          })
-        : refuse(describeIneligible(result.reason, target, "plain"))));
+      if (result.reason === "rejected") {
+        return void (await ack({
+          response_action: "errors",
+          errors: setPasswordErrors(result.rules, result.mismatch),
+        }));
+      }
+      if (result.reason === "store_unavailable" || result.reason === "store_unconfirmed") {
+        return void (await refuse(describeStoreFailure(result.reason, target.connection)));
+      }
+      return void (await refuse(describeIneligible(result.reason, target, "plain")));
     }
     if (result.notified) deps.wakeWorker();
     await ack({
@@ -84,4 +83,14 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
       }),
     });
   };
+}
+
+/** The admin's answer when the user's external store did not confirm the new password. */
+function describeStoreFailure(
+  reason: "store_unavailable" | "store_unconfirmed",
+  connection: string,
+): string {
+  return reason === "store_unavailable"
+    ? `The user store of ${connection} did not confirm the new password, so nothing changed. Try again in a minute.`
+    : `The user store of ${connection} did not answer in time. It may have taken the new password: Passdesk sends it again and records it within two minutes (see the audit channel). Do not set another one meanwhile.`;
 }

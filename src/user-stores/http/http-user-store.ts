@@ -49,6 +49,9 @@ type Endpoint = "get_user" | "verify_password" | "change_password";
 /** What went wrong, so that check() can say what to fix. */
 type FailureKind = "unreachable" | "signature" | "contract";
 
+/** Failures after which the store certainly applied nothing (see StoreClient.call). */
+const NOT_APPLIED = /^(connection refused|unknown host|HTTP 5\d\d)$/;
+
 /** An ExternalStoreUnavailableError that remembers which kind of failure it was. */
 class HttpStoreUnavailableError extends ExternalStoreUnavailableError {
   constructor(
@@ -56,8 +59,9 @@ class HttpStoreUnavailableError extends ExternalStoreUnavailableError {
     why: string,
     readonly kind: FailureKind,
     readonly endpointUrl: string,
+    outcomeUnknown = false,
   ) {
-    super(connection, why);
+    super(connection, why, outcomeUnknown);
   }
 }
 
@@ -167,15 +171,21 @@ class StoreClient {
   ): Promise<SignedAnswer> {
     const url = new URL(endpoint, this.base);
     const body = JSON.stringify(payload);
+    // Whether some attempt may have been applied: the request was sent, but no answer Passdesk
+    // trusts came back (a timeout, a lost connection, an unsigned or malformed answer). Refused
+    // connections and 5xx answers applied nothing.
+    let outcomeUnknown = false;
     for (let attempt = 0; ; attempt += 1) {
       const result = await this.attempt(url, body, idempotencyKey, expected);
       if (result.outcome === "answer") return result.answer;
+      outcomeUnknown ||= !NOT_APPLIED.test(result.why);
       if (result.outcome === "fail" || attempt >= this.retries) {
         throw new HttpStoreUnavailableError(
           this.options.connection,
           result.why,
           result.kind,
           url.href,
+          outcomeUnknown,
         );
       }
       await sleep(backoffMillis(attempt));

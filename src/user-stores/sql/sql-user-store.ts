@@ -48,12 +48,17 @@ export function createSqlUserStore(options: SqlUserStoreOptions): ExternalUserSt
   });
   const toProfile = (row: SqlRow) => rowToProfile(row, config.blockedValue);
 
-  /** Any driver failure means "try again later": nothing is known to have changed. */
+  /**
+   * Any driver failure means "try again later". After a timeout, or a failure Passdesk cannot
+   * name, an UPDATE may have committed all the same; the others (unreachable, refused
+   * credentials, a missing table) applied nothing.
+   */
   async function query<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      throw new ExternalStoreUnavailableError(connection, explain(error).reason);
+      const { problem, reason } = explain(error);
+      throw new ExternalStoreUnavailableError(connection, reason, problem === "timeout" || problem === "other");
     }
   }
 

@@ -16,7 +16,7 @@ export function createMemoryExternalChangeStore(database: MemoryDatabase): Exter
           !ticket.revokedAt &&
           ticket.expiresAt.getTime() > at.getTime();
         const held = tables.externalChanges.some(
-          (row) => row.ticketId === change.ticketId && row.state === "claimed",
+          (row) => row.ticketId === change.ticketId && row.state !== "released",
         );
         if (!usable || held) return undefined;
       }
