@@ -88,6 +88,10 @@ const schema = z
     SIGN_IN_IP_FAILURES_PER_MINUTE: positiveInt(10),
     // At most the 30 days a block lasts: a link that outlives its block has nothing to lift.
     SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES: wholeNumber(1, 30 * 24 * 60, 24 * 60),
+    USER_STORE_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 5_000),
+    USER_STORE_RETRIES: wholeNumber(0, 5, 2),
+    USER_STORE_CHANGE_LEASE_SECONDS: wholeNumber(1, 3600, 60),
+    USER_STORE_RECOVERY_INTERVAL_SECONDS: wholeNumber(1, 3600, 15),
     SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
     SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
@@ -257,6 +261,19 @@ const schema = z
         perMinute: env.SIGN_IN_IP_FAILURES_PER_MINUTE,
       },
       unblockLinkLifetimeSeconds: env.SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES * 60,
+    },
+    userStores: {
+      timeoutMillis: env.USER_STORE_TIMEOUT_MILLIS,
+      retries: env.USER_STORE_RETRIES,
+      /**
+       * How long a claimed password change is its owner's before recovery takes it over: never
+       * shorter than every attempt of one send and its back-off.
+       */
+      changeLeaseMillis: Math.max(
+        env.USER_STORE_CHANGE_LEASE_SECONDS * 1000,
+        env.USER_STORE_TIMEOUT_MILLIS * (env.USER_STORE_RETRIES + 1) + 3_000,
+      ),
+      recoveryIntervalMillis: env.USER_STORE_RECOVERY_INTERVAL_SECONDS * 1000,
     },
     signupLimits: {
       perIp: {

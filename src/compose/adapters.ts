@@ -44,6 +44,8 @@ export function createAdapters(
     hasher,
     bound,
     logger,
+    timeoutMillis: config.userStores.timeoutMillis,
+    retries: config.userStores.retries,
   });
   const repo = createRepository(handle, {
     hasher,
@@ -60,6 +62,7 @@ export function createAdapters(
   const external: ExternalChangeWiring = {
     stores: externalStores,
     seal: createKeyEncryption(loadKeyEncryptionKey(config, logger), "passdesk pending password"),
+    leaseMillis: config.userStores.changeLeaseMillis,
   };
   return { logger, clock, repo, hasher, mailer, externalStores, external };
 }

@@ -19,6 +19,10 @@ export interface ExternalStoresOptions {
   /** The process-wide bound bcrypt hashing shares with Argon2. */
   bound: <T>(operation: () => Promise<T>) => Promise<T>;
   logger?: Logger;
+  /** Per call (and per SQL statement); 5 s by default. */
+  timeoutMillis?: number;
+  /** HTTP: extra attempts after a network error, timeout or 5xx; 2 by default. */
+  retries?: number;
 }
 
 export interface ExternalStores extends ExternalStoreRegistry {
@@ -47,6 +51,7 @@ export function createExternalStores(options: ExternalStoresOptions): ExternalSt
         url,
         hashPassword: createFormatHasher(config.hashFormat, options.hasher, options.bound),
         verifyHash,
+        ...(options.timeoutMillis !== undefined && { timeoutMillis: options.timeoutMillis }),
       });
     }
     const secret = options.env[config.secretEnv];
@@ -58,6 +63,8 @@ export function createExternalStores(options: ExternalStoresOptions): ExternalSt
       baseUrl: config.baseUrl,
       secret,
       verifyHash,
+      ...(options.timeoutMillis !== undefined && { timeoutMillis: options.timeoutMillis }),
+      ...(options.retries !== undefined && { retries: options.retries }),
     });
   }
 

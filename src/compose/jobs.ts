@@ -53,7 +53,13 @@ export async function startBackgroundJobs(
     },
   );
   const signInPruner = startSignInPruner({ repo, clock, logger });
-  const recovery = startExternalChangeRecovery({ ...external, repo, clock, logger });
+  const recovery = startExternalChangeRecovery({
+    ...external,
+    repo,
+    clock,
+    logger,
+    intervalMillis: config.userStores.recoveryIntervalMillis,
+  });
   await recovery.run();
   const slackSettings = config.slack.settings;
   const slackStart = slackSettings

@@ -78,6 +78,8 @@ export interface PasswordSeal {
 export interface ExternalChangeWiring {
   stores: ExternalStoreRegistry;
   seal: PasswordSeal;
+  /** How long a claim is its owner's; EXTERNAL_CHANGE_LEASE_MILLIS by default. */
+  leaseMillis?: number;
   /** Tests stop here to play a process that died between the store's write and the finish. */
   afterStoreWrite?: () => Promise<void>;
 }
@@ -128,7 +130,7 @@ export async function changeExternalPassword(
       userId: change.user.id,
       ticketId: change.ticketId,
       idempotencyKey: createOpaqueId("pwc"),
-      leaseUntil: new Date(at.getTime() + EXTERNAL_CHANGE_LEASE_MILLIS),
+      leaseUntil: new Date(at.getTime() + (deps.leaseMillis ?? EXTERNAL_CHANGE_LEASE_MILLIS)),
       sealedPassword: deps.seal.seal(change.password),
       historyHash: change.historyHash,
       outcome: change.outcome,
@@ -206,6 +208,7 @@ export interface RecoveryDependencies {
   seal: PasswordSeal;
   clock: Clock;
   logger: Logger;
+  leaseMillis?: number;
 }
 
 /**
@@ -220,7 +223,7 @@ export async function recoverExternalChanges(
   const now = deps.clock.now();
   const lapsed = await deps.repo.externalChanges.takeOverLapsed(
     now,
-    new Date(now.getTime() + EXTERNAL_CHANGE_LEASE_MILLIS),
+    new Date(now.getTime() + (deps.leaseMillis ?? EXTERNAL_CHANGE_LEASE_MILLIS)),
     limit,
   );
   const counts = { finished: 0, released: 0, pending: 0 };

@@ -301,7 +301,10 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
           "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy or signup",
         ],
         [["Nope", "--min-length", "12"], "no such connection: Nope"],
-        [[DEFAULT], "nothing to change: give at least one policy option, --signup or --store (see --help)"],
+        [
+          [DEFAULT],
+          "nothing to change: give at least one policy option, --signup or --store (see --help)",
+        ],
         [
           [DEFAULT, "--level", "strong"],
           '--level must be one of none, low, fair, good, excellent, got "strong"',

@@ -58,7 +58,11 @@ export function createSqlUserStore(options: SqlUserStoreOptions): ExternalUserSt
       return await work();
     } catch (error) {
       const { problem, reason } = explain(error);
-      throw new ExternalStoreUnavailableError(connection, reason, problem === "timeout" || problem === "other");
+      throw new ExternalStoreUnavailableError(
+        connection,
+        reason,
+        problem === "timeout" || problem === "other",
+      );
     }
   }
 
