@@ -14,6 +14,8 @@ export interface BenchPassdeskOptions {
   slackApiUrl: string;
   logLevel?: string;
   nodeArgs?: string[];
+  /** More environment (the URL of an organisation's own user store, say). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function startBenchPassdesk(options: BenchPassdeskOptions): Promise
       SLACK_BOT_TOKEN: BENCH_SLACK.botToken,
       SLACK_API_URL: options.slackApiUrl,
       SLACK_ADMIN_USERS: BENCH_SLACK.admin,
+      ...options.env,
     },
   });
 }

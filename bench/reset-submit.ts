@@ -44,10 +44,11 @@ interface SubmitRun {
 }
 
 /** Submits the reset form with one fresh ticket per request, `CONCURRENCY` at a time. */
-async function submitForms(
+export async function submitForms(
   passdesk: ChildServer,
   tokens: string[],
   durationSeconds: number,
+  concurrency = CONCURRENCY,
 ): Promise<Omit<SubmitRun, "maxRssBytes">> {
   // Double-submit CSRF: any well-formed value works when cookie and field agree.
   const csrf = randomBytes(32).toString("base64url");
@@ -80,7 +81,7 @@ async function submitForms(
         failures += 1;
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+  await Promise.all(Array.from({ length: concurrency }, lane));
   const seconds = (performance.now() - started) / 1000;
   return {
     submits: latencies.length,

@@ -14,6 +14,7 @@ import { benchChangePassword } from "./change-password.ts";
 import { type BenchDatabase, createBenchDatabase, postmasterStartTime } from "./database.ts";
 import { benchDrain } from "./drain.ts";
 import { describeMachine } from "./machine.ts";
+import { benchOwnStore, createLegacyDatabase, LEGACY_URL_ENV } from "./own-store.ts";
 import { BENCH_SLACK, startBenchPassdesk } from "./passdesk.ts";
 import { benchProbeAfterRequest } from "./probe-section.ts";
 import { buildPassdesk, type ChildServer, repoRoot } from "./processes.ts";
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
   },
 });
-const ALL_SECTIONS = ["1", "2", "3", "4", "5", "6", "7"];
+const ALL_SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8"];
 const only = new Set((args.only ?? ALL_SECTIONS.join(",")).split(",").map((s) => s.trim()));
 const durationSeconds = Math.max(10, Number(args.duration));
 const rounds = Math.max(1, Number(args.rounds));
@@ -74,6 +75,8 @@ const main = await createBenchDatabase(adminUrl, "main");
 databases.push(main);
 const floorDatabase = await createBenchDatabase(adminUrl, "floor");
 databases.push(floorDatabase);
+const legacyDatabase = await createLegacyDatabase(adminUrl);
+databases.push(legacyDatabase);
 const fakeSendGrid = await startFakeSendGrid();
 const fakeSlack = await startFakeSlack({ teamId: BENCH_SLACK.teamId });
 const profileDir = join(os.tmpdir(), `passdesk-bench-profile-${process.pid}`);
@@ -95,6 +98,8 @@ async function section(
   } catch (error) {
     report.errors[name] = (error as Error).message.split("\n")[0] ?? String(error);
     log(`  FAILED: ${(error as Error).stack}`);
+    const output = passdesk?.output().trim();
+    if (output) log(`  Passdesk's last output:\n${output.slice(-3_000)}`);
   }
 }
 
@@ -103,6 +108,8 @@ try {
     databaseUrl: main.url,
     sendGridUrl: fakeSendGrid.url,
     slackApiUrl: fakeSlack.url,
+    env: { [LEGACY_URL_ENV]: legacyDatabase.url },
+    logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
     ...(args["cpu-prof"] && { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] }),
   });
   const server = passdesk;
@@ -158,6 +165,17 @@ try {
   );
   await section("5. Slack ack latency", "5", () =>
     benchSlackAck({ passdesk: server, database: main, fakeSlack, passwordHash, log }),
+  );
+  await section("8. Own user store (SQL): drain and reset submit", "8", () =>
+    benchOwnStore({
+      passdesk: server,
+      database: main,
+      legacy: legacyDatabase,
+      fakeSendGrid,
+      passwordHash,
+      durationSeconds,
+      log,
+    }),
   );
   const peakRssBytes = server.memory()?.peakRssBytes ?? Number.NaN;
   await passdesk.stop();

@@ -58,6 +58,15 @@ export interface HttpUserStoreServer {
   paddingBytes: number;
   /** Answers without Content-Length, in 16 KiB chunks. */
   streamAnswers: boolean;
+  /** change_password requests (only those) wait this long before they are handled. */
+  changeDelayMillis: number;
+  /**
+   * change_password answers are held once the change is applied (or replayed): the app wrote the
+   * password, but the caller hears nothing until this is set back to false (which sends them).
+   */
+  holdChangeAnswers: boolean;
+  /** change_password answers held right now (see holdChangeAnswers). */
+  readonly heldAnswers: number;
   /** change_password calls that actually updated a row. */
   readonly changeCount: number;
   /** Every request received, in order. */
@@ -68,6 +77,8 @@ export interface HttpUserStoreServer {
   reset(): void;
   /** The next `count` requests get `status` (500 by default), unsigned and unprocessed. */
   failNext(count: number, status?: number): void;
+  /** The same, for the next `count` change_password requests only (others are answered). */
+  failChangesNext(count: number, status?: number): void;
   /** Down: the port refuses connections until start(). */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -114,7 +125,10 @@ export async function createHttpUserStoreServer(
   const idempotent = new Map<string, Promise<Answer>>();
   const inFlight = new Set<Promise<void>>();
   let failures = { remaining: 0, status: 500 };
+  let changeFailures = { remaining: 0, status: 500 };
   let changeCount = 0;
+  /** Resolvers of the change_password answers held back (holdChangeAnswers). */
+  const held = new Set<() => void>();
 
   const defaults = {
     delayMillis: 0,
@@ -125,6 +139,8 @@ export async function createHttpUserStoreServer(
     answerEmail: undefined as string | undefined,
     paddingBytes: 0,
     streamAnswers: false,
+    changeDelayMillis: 0,
+    holdChangeAnswers: false,
   };
   const controls = { ...defaults };
   const calls: RecordedCall[] = [];
@@ -271,17 +287,32 @@ export async function createHttpUserStoreServer(
   ): Promise<void> {
     const text = await readBody(request);
     if (controls.delayMillis > 0) await sleep(controls.delayMillis);
+    const isChange = request.url === `${basePath}/change_password`;
+    if (isChange && controls.changeDelayMillis > 0) await sleep(controls.changeDelayMillis);
     let result: Answer;
     if (failures.remaining > 0) {
       failures.remaining -= 1;
       result = { status: failures.status };
+    } else if (isChange && changeFailures.remaining > 0) {
+      changeFailures.remaining -= 1;
+      result = { status: changeFailures.status };
     } else if (text === undefined) {
       result = { status: 413 };
     } else {
       result = await route(request, text).catch(() => ({ status: 500 }));
     }
+    if (isChange && controls.holdChangeAnswers) {
+      await new Promise<void>((resolve) => held.add(resolve));
+    }
     call.status = result.status;
     send(response, result);
+  }
+
+  /** Sends every held change_password answer. */
+  function releaseHeld(): void {
+    const waiting = [...held];
+    held.clear();
+    for (const resolve of waiting) resolve();
   }
 
   const server = createServer((request, response) => {
@@ -353,6 +384,22 @@ export async function createHttpUserStoreServer(
     set streamAnswers(value) {
       controls.streamAnswers = value;
     },
+    get changeDelayMillis() {
+      return controls.changeDelayMillis;
+    },
+    set changeDelayMillis(value) {
+      controls.changeDelayMillis = value;
+    },
+    get holdChangeAnswers() {
+      return controls.holdChangeAnswers;
+    },
+    set holdChangeAnswers(value) {
+      controls.holdChangeAnswers = value;
+      if (!value) releaseHeld();
+    },
+    get heldAnswers() {
+      return held.size;
+    },
     get changeCount() {
       return changeCount;
     },
@@ -362,12 +409,17 @@ export async function createHttpUserStoreServer(
     },
     reset() {
       Object.assign(controls, defaults);
+      releaseHeld();
       failures = { remaining: 0, status: 500 };
+      changeFailures = { remaining: 0, status: 500 };
       calls.length = 0;
       peakInFlight = active;
     },
     failNext(count, status = 500) {
       failures = { remaining: count, status };
+    },
+    failChangesNext(count, status = 500) {
+      changeFailures = { remaining: count, status };
     },
     stop,
     async start() {
@@ -389,6 +441,8 @@ export async function createHttpUserStoreServer(
       return row?.password_digest ? bcrypt.compare(password, row.password_digest) : false;
     },
     async close() {
+      controls.holdChangeAnswers = false;
+      releaseHeld();
       await stop();
       await Promise.all(inFlight);
     },
