@@ -4,6 +4,7 @@ import {
   setPasswordByAdmin,
 } from "../../password-reset/admin-set-password.ts";
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
+import { ExternalStoreUnavailableError } from "../../users/external-store.ts";
 import { actorOfInteraction } from "../actor.ts";
 import { CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
@@ -54,6 +55,11 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
         },
       );
     } catch (error) {
+      if (error instanceof ExternalStoreUnavailableError) {
+        // The look-up of the user (or of their current hash) could not reach the store.
+        deps.logger.warn({ why: error.why }, "set-password refused: user store unavailable");
+        return void (await refuse(describeStoreFailure("store_unavailable", target.connection)));
+      }
       if (!(error instanceof HasherBusyError)) throw error;
       deps.logger.warn({ why: error.why }, "set-password refused: password hashing busy");
       return void (await refuse(HASHER_BUSY_MESSAGE));
