@@ -271,7 +271,7 @@ const schema = z
        */
       changeLeaseMillis: Math.max(
         env.USER_STORE_CHANGE_LEASE_SECONDS * 1000,
-        env.USER_STORE_TIMEOUT_MILLIS * (env.USER_STORE_RETRIES + 1) + 3_000,
+        minimumChangeLeaseMillis(env.USER_STORE_TIMEOUT_MILLIS, env.USER_STORE_RETRIES),
       ),
       recoveryIntervalMillis: env.USER_STORE_RECOVERY_INTERVAL_SECONDS * 1000,
     },
@@ -446,4 +446,14 @@ export function describeDatabase(config: Config): string {
   }
   const url = new URL(config.databaseUrl);
   return `PostgreSQL ${url.hostname}:${url.port || "5432"}/${url.pathname.replace(/^\//, "")}`;
+}
+
+/**
+ * The shortest lease a claimed password change may have: every attempt of one send (a SQL call
+ * gives up at twice its timeout plus half a second), every back-off between them (at most 2 s
+ * each), and 5 s for hashing and Passdesk's own writes. Shorter, and recovery could take over a
+ * change its owner is still sending.
+ */
+export function minimumChangeLeaseMillis(timeoutMillis: number, retries: number): number {
+  return (2 * timeoutMillis + 500) * (retries + 1) + 2_000 * retries + 5_000;
 }

@@ -75,12 +75,13 @@ export function createDrizzleExternalChangeStore(db: Executor): ExternalChangeSt
       );
       return row && toChange(row);
     },
-    async release(id, at) {
+    async release(id, at, leaseUntil) {
       const rows = rowsOf<Row>(
         await db.execute(sql`
           update ${changes} set state = 'released', sealed_password = null,
             finished_at = ${at.toISOString()}::timestamptz
           where id = ${id} and state = 'claimed'
+            and lease_until = ${leaseUntil.toISOString()}::timestamptz
           returning id`),
       );
       return rows.length > 0;

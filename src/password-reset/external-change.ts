@@ -62,8 +62,11 @@ export interface ExternalChangeStore {
   claim(change: NewExternalChange, at: Date): Promise<ExternalChange | undefined>;
   /** claimed → done, forgetting the sealed password; undefined when it was not claimed. */
   finish(id: number, at: Date): Promise<ExternalChange | undefined>;
-  /** claimed → released: nothing changed; false when it was not claimed. */
-  release(id: number, at: Date): Promise<boolean>;
+  /**
+   * claimed → released: nothing changed; false when it was not claimed, or no longer under the
+   * lease `leaseUntil` its caller holds (recovery took it over: that one decides now).
+   */
+  release(id: number, at: Date, leaseUntil: Date): Promise<boolean>;
   /** Claims whose lease lapsed before `at`, taken over until `leaseUntil` (attempts + 1). */
   takeOverLapsed(at: Date, leaseUntil: Date, limit: number): Promise<ExternalChange[]>;
 }
@@ -148,11 +151,11 @@ export async function changeExternalPassword(
     if (!(error instanceof ExternalStoreUnavailableError)) throw error;
     // The store may have applied it: the claim stays, and recovery confirms it (same key).
     if (error.outcomeUnknown) return { ok: false, reason: "store_unconfirmed" };
-    await deps.repo.externalChanges.release(claim.id, deps.clock.now());
+    await deps.repo.externalChanges.release(claim.id, deps.clock.now(), claim.leaseUntil);
     return { ok: false, reason: "store_unavailable" };
   }
   if (sent === "not_found") {
-    await deps.repo.externalChanges.release(claim.id, deps.clock.now());
+    await deps.repo.externalChanges.release(claim.id, deps.clock.now(), claim.leaseUntil);
     return { ok: false, reason: "user_not_found" };
   }
   await deps.afterStoreWrite?.();
@@ -242,7 +245,7 @@ async function recoverOne(
     const user = await deps.repo.users.findById(claim.userId);
     const connection = user && (await deps.repo.connections.findById(user.connectionId));
     if (!user || !connection?.store) {
-      await deps.repo.externalChanges.release(claim.id, deps.clock.now());
+      await deps.repo.externalChanges.release(claim.id, deps.clock.now(), claim.leaseUntil);
       return "released";
     }
     const sent = await deps.stores.storeFor(connection).changePassword(toProfile(user), {
@@ -250,7 +253,7 @@ async function recoverOne(
       idempotencyKey: claim.idempotencyKey,
     });
     if (sent === "not_found") {
-      await deps.repo.externalChanges.release(claim.id, deps.clock.now());
+      await deps.repo.externalChanges.release(claim.id, deps.clock.now(), claim.leaseUntil);
       return "released";
     }
     await finishExternalChange(deps, claim, user, true);

@@ -79,8 +79,8 @@ describe.each(storeBackends)("the external password change store's contract on %
     const owner = await newTicket();
     const first = await repo.externalChanges.claim(change(owner), minutes(1));
     if (!first) throw new Error("not claimed");
-    expect(await repo.externalChanges.release(first.id, minutes(1))).toBe(true);
-    expect(await repo.externalChanges.release(first.id, minutes(1))).toBe(false);
+    expect(await repo.externalChanges.release(first.id, minutes(1), first.leaseUntil)).toBe(true);
+    expect(await repo.externalChanges.release(first.id, minutes(1), first.leaseUntil)).toBe(false);
     expect(await repo.externalChanges.finish(first.id, minutes(1))).toBeUndefined();
     const second = await repo.externalChanges.claim(change(owner), minutes(1));
     if (!second) throw new Error("not claimed again");
@@ -89,7 +89,19 @@ describe.each(storeBackends)("the external password change store's contract on %
       repo.externalChanges.finish(second.id, minutes(2)),
     ]);
     expect(finished.filter(Boolean)).toHaveLength(1);
-    expect(await repo.externalChanges.release(second.id, minutes(2))).toBe(false);
+    expect(await repo.externalChanges.release(second.id, minutes(2), second.leaseUntil)).toBe(
+      false,
+    );
+  });
+
+  it("releases a claim only under the lease its caller holds: not once recovery took it over", async () => {
+    const owner = await newTicket();
+    const claim = await repo.externalChanges.claim(change(owner, minutes(3)), minutes(1));
+    if (!claim) throw new Error("not claimed");
+    const taken = await repo.externalChanges.takeOverLapsed(minutes(4), minutes(5), 50);
+    expect(taken.map((row) => row.id)).toContain(claim.id);
+    expect(await repo.externalChanges.release(claim.id, minutes(4), claim.leaseUntil)).toBe(false);
+    expect(await repo.externalChanges.release(claim.id, minutes(4), minutes(5))).toBe(true);
   });
 
   it("claims changes without a ticket (staff) as many times as asked", async () => {

@@ -15,6 +15,35 @@ export type SqlProblem =
   | "timeout"
   | "other";
 
+/**
+ * Failures after which no statement can have been carried out: the connection was never made, or
+ * the server refused the statement. After any other (a connection lost mid-statement, a timeout)
+ * an UPDATE may have committed.
+ */
+const NEVER_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "CONNECT_TIMEOUT",
+]);
+const REFUSED_PROBLEMS = new Set<SqlProblem>([
+  "credentials",
+  "missing_database",
+  "missing_table",
+  "missing_column",
+  "permission",
+  "busy",
+]);
+
+/** Whether a statement that failed so may all the same have been carried out. */
+export function mayHaveApplied(error: unknown, problem: SqlProblem): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && NEVER_SENT_CODES.has(code)) return false;
+  return !REFUSED_PROBLEMS.has(problem);
+}
+
 export interface ExplainedError {
   problem: SqlProblem;
   /** One short line, without credentials. */

@@ -11,7 +11,7 @@ import {
   type SqlDriver,
   type SqlRow,
 } from "./sql-drivers.ts";
-import { explainDriverError } from "./sql-errors.ts";
+import { explainDriverError, mayHaveApplied } from "./sql-errors.ts";
 import { rowToProfile } from "./sql-rows.ts";
 import { buildStatements, EMAIL_KEY, type SqlStatements } from "./sql-statements.ts";
 
@@ -49,20 +49,15 @@ export function createSqlUserStore(options: SqlUserStoreOptions): ExternalUserSt
   const toProfile = (row: SqlRow) => rowToProfile(row, config.blockedValue);
 
   /**
-   * Any driver failure means "try again later". After a timeout, or a failure Passdesk cannot
-   * name, an UPDATE may have committed all the same; the others (unreachable, refused
-   * credentials, a missing table) applied nothing.
+   * Any driver failure means "try again later". Only a connection never made, or a statement
+   * the server refused, surely applied nothing (mayHaveApplied).
    */
   async function query<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
       const { problem, reason } = explain(error);
-      throw new ExternalStoreUnavailableError(
-        connection,
-        reason,
-        problem === "timeout" || problem === "other",
-      );
+      throw new ExternalStoreUnavailableError(connection, reason, mayHaveApplied(error, problem));
     }
   }
 

@@ -36,9 +36,9 @@ export function createMemoryExternalChangeStore(database: MemoryDatabase): Exter
       Object.assign(row, { state: "done", sealedPassword: "", finishedAt: at });
       return copy(row);
     },
-    async release(id, at) {
+    async release(id, at, leaseUntil) {
       const row = claimed(id);
-      if (!row) return false;
+      if (!row || row.leaseUntil.getTime() !== leaseUntil.getTime()) return false;
       Object.assign(row, { state: "released", sealedPassword: "", finishedAt: at });
       return true;
     },
