@@ -13,6 +13,8 @@ import { createRepository } from "../db/stores.ts";
 import { packageRoot } from "../package-root.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import { createKeyEncryption, KeyDecryptionError } from "../sign-in/key-encryption.ts";
+import { ExternalStoreUnavailableError } from "../users/external-store.ts";
+import { ExternalUsersAreReadOnlyError } from "../users/linked-user-store.ts";
 import { registerApiCommands } from "./commands/apis.ts";
 import { registerAuditCommands } from "./commands/audit.ts";
 import { registerClientCommands } from "./commands/clients.ts";
@@ -134,7 +136,9 @@ export async function runCli(argv: string[]): Promise<void> {
       error instanceof ConfigError ||
       error instanceof DatabaseOpenError ||
       error instanceof MigrationError ||
-      error instanceof KeyDecryptionError
+      error instanceof KeyDecryptionError ||
+      error instanceof ExternalStoreUnavailableError ||
+      error instanceof ExternalUsersAreReadOnlyError
     ) {
       process.stderr.write(`passdesk: ${error.message}\n`);
       process.exitCode = 1;

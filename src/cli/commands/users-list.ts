@@ -50,11 +50,14 @@ export function registerUserListCommands(users: Command, { withContext }: CliRun
         });
         const shown = page.slice(0, options.limit);
         for (const user of shown) {
-          const state = [
-            user.blocked ? "blocked" : "active",
-            user.emailVerified ? "verified" : "unverified",
-            user.hasPassword ? "password" : "no-password",
-          ].join(",");
+          // A link row knows only who the user is in their store (`connections test` shows more).
+          const state = user.externalId
+            ? `external:${user.externalId}`
+            : [
+                user.blocked ? "blocked" : "active",
+                user.emailVerified ? "verified" : "unverified",
+                user.hasPassword ? "password" : "no-password",
+              ].join(",");
           const created = user.createdAt.toISOString();
           print(
             `${user.id}\t${user.email}\t${connections.get(user.connectionId)}\t${state}\t${created}`,
