@@ -173,7 +173,9 @@ describe.skipIf(!adminUrl)(
         ...sqlStore("--bcrypt-cost", "10").slice(2),
       ]);
       expect(changed.stderr).toBe("");
-      expect(changed.stdout).toContain("store=sql($LEGACY_DB_URL, table users, bcrypt $2a$ cost 10)");
+      expect(changed.stdout).toContain(
+        "store=sql($LEGACY_DB_URL, table users, bcrypt $2a$ cost 10)",
+      );
       const unreachable = await passdesk(
         ["connections", "test", "legacy", "jane.doe@example.com"],
         { LEGACY_DB_URL: "postgres://postgres:s3cret@127.0.0.1:1/nowhere" },
