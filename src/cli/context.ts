@@ -1,3 +1,4 @@
+import type { AuditChainStore } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { Config } from "../config.ts";
@@ -31,6 +32,7 @@ export interface CliPorts {
   users: UserStore;
   roles: RoleStore;
   audit: AuditLog;
+  auditChain: AuditChainStore;
   templates: TemplateStore;
   apis: ApiStore;
   signingKeys: SigningKeyStore;

@@ -1,7 +1,14 @@
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
+import {
+  type AuditChainStore,
+  type ChainedContent,
+  canonicalJson,
+  chainHash,
+  GENESIS_HASH,
+} from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue, AuditRecord } from "../audit/ports.ts";
-import type { Executor } from "./client.ts";
-import { jsonParameter, type RawQuery } from "./raw-query.ts";
+import type { Database, Executor } from "./client.ts";
+import { drizzleQuery, jsonParameter, type RawQuery, storedText } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
 
@@ -23,62 +30,207 @@ function toRecord(row: Row): AuditRecord {
   };
 }
 
-/** Entries in the order given (so their ids are too), from one JSON parameter. */
-const RECORD_ALL = `
-  insert into audit_log (actor_type, actor_id, action, outcome, target_email, connection,
-    request_id, details, slack_state, slack_next_attempt_at)
-  select actor_type, actor_id, action, outcome, target_email, connection,
-    request_id, coalesce(details, '{}'), slack_state, slack_next_attempt_at
-  from rows from (jsonb_to_recordset($1::jsonb) as (actor_type text, actor_id text,
-    action text, outcome text, target_email text, connection text, request_id text,
-    details jsonb, slack_state text, slack_next_attempt_at timestamptz))
-    with ordinality as entry (actor_type, actor_id, action, outcome, target_email, connection,
-    request_id, details, slack_state, slack_next_attempt_at, position)
-  order by position`;
+/**
+ * Appends to the audit chain (src/audit/chain.ts) are serialised by this transaction-level lock,
+ * taken once per transaction just before it commits: the entries' ids, positions and hashes
+ * then follow the order in which the appends commit, with any number of instances.
+ */
+const CHAIN_LOCK_KEY = 7_310_245_002;
+const LOCK_CHAIN = "select pg_advisory_xact_lock($1::bigint)";
 
-/** `shouldPost` decides which entries also go to the Slack audit channel. */
-export function createDrizzleAuditLog(
+/**
+ * Read after the lock is held (a statement of its own, so that its snapshot sees the last
+ * append committed): the chain's head, ids for the new entries, and the time.
+ */
+const CHAIN_HEAD = `
+  select head.chain_seq::text as seq, head.chain_hash as hash,
+    array(select nextval(pg_get_serial_sequence('audit_log', 'id'))::text
+      from generate_series(1, $1::int)) as ids,
+    floor(extract(epoch from clock_timestamp()) * 1000)::text as now_ms
+  from (select) as one
+  left join lateral (
+    select chain_seq, chain_hash from audit_log
+    where chain_seq is not null order by chain_seq desc limit 1
+  ) as head on true`;
+
+/** Entries as given, ids, positions and hashes included, from one JSON parameter. */
+const INSERT_CHAINED = `
+  insert into audit_log (id, created_at, actor_type, actor_id, action, outcome, target_email, connection,
+    request_id, details, slack_state, slack_next_attempt_at, chain_seq, chain_hash)
+  select id, at, actor_type, actor_id, action, outcome, target_email, connection,
+    request_id, coalesce(details, '{}'), slack_state, slack_next_attempt_at, chain_seq, chain_hash
+  from jsonb_to_recordset($1::jsonb) as entry (id bigint, at timestamptz, actor_type text,
+    actor_id text, action text, outcome text, target_email text, connection text,
+    request_id text, details jsonb, slack_state text, slack_next_attempt_at timestamptz,
+    chain_seq bigint, chain_hash text)`;
+
+interface HeadRow {
+  seq: string | null;
+  hash: string | null;
+  ids: string[];
+  now_ms: string;
+}
+
+/** An entry's fields as the chain hashes them and the database stores them. */
+function normalised(entry: AuditEntry): Omit<ChainedContent, "seq" | "id" | "at"> {
+  const text = (value: string | null | undefined) => (value == null ? null : storedText(value));
+  return {
+    actorType: entry.actorType,
+    actorId: text(entry.actorId),
+    action: storedText(entry.action),
+    outcome: storedText(entry.outcome),
+    targetEmail: text(entry.targetEmail),
+    connection: text(entry.connection),
+    requestId: text(entry.requestId),
+    details: JSON.parse(canonicalJson(entry.details ?? {})),
+  };
+}
+
+/**
+ * Appends entries to the chain inside the caller's transaction: lock, head, one insert. The
+ * lock is held until that transaction ends, so callers append last (see createBufferedAuditLog).
+ */
+async function appendToChain(
+  query: RawQuery,
+  entries: readonly AuditEntry[],
+  shouldPost: (entry: AuditEntry) => boolean,
+): Promise<void> {
+  if (entries.length === 0) return;
+  await query(LOCK_CHAIN, [CHAIN_LOCK_KEY]);
+  const [head] = await query<HeadRow>(CHAIN_HEAD, [entries.length]);
+  if (!head) throw new Error("the audit chain's head could not be read");
+  const at = new Date(Number(head.now_ms));
+  let seq = Number(head.seq ?? 0);
+  let previous = head.hash ?? GENESIS_HASH;
+  const rows = entries.map((entry, i) => {
+    seq += 1;
+    const content = { ...normalised(entry), seq, id: Number(head.ids[i]), at };
+    previous = chainHash(previous, content);
+    const post = shouldPost(entry);
+    return {
+      id: content.id,
+      at: at.toISOString(),
+      actor_type: content.actorType,
+      actor_id: content.actorId,
+      action: content.action,
+      outcome: content.outcome,
+      target_email: content.targetEmail,
+      connection: content.connection,
+      request_id: content.requestId,
+      details: content.details,
+      slack_state: post ? "pending" : null,
+      slack_next_attempt_at: post ? at.toISOString() : null,
+      chain_seq: seq,
+      chain_hash: previous,
+    };
+  });
+  await query(INSERT_CHAINED, [jsonParameter(rows)]);
+}
+
+export interface BufferedAuditLog extends AuditLog {
+  /** Appends what was recorded, in order; the transaction's last statements. */
+  flush(): Promise<void>;
+}
+
+/**
+ * The audit log inside a transaction: entries wait until the work is done and are appended just
+ * before the commit, so the chain's lock is held only for the commit, never while the work waits
+ * on other locks (which could deadlock).
+ */
+export function createBufferedAuditLog(
   db: Executor,
   query: RawQuery,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
-): AuditLog {
-  const toRow = (entry: AuditEntry, now: Date) => {
-    const post = shouldPost(entry);
-    return {
-      ...entry,
-      details: entry.details ?? {},
-      slackState: post ? "pending" : null,
-      slackNextAttemptAt: post ? now : null,
-    };
-  };
-  async function recordAll(entries: AuditEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const now = new Date();
-    const rows = entries.map((entry) => {
-      const row = toRow(entry, now);
-      return {
-        actor_type: row.actorType,
-        actor_id: row.actorId ?? null,
-        action: row.action,
-        outcome: row.outcome,
-        target_email: row.targetEmail ?? null,
-        connection: row.connection ?? null,
-        request_id: row.requestId ?? null,
-        details: row.details,
-        slack_state: row.slackState,
-        slack_next_attempt_at: row.slackNextAttemptAt?.toISOString() ?? null,
-      };
-    });
-    await query(RECORD_ALL, [jsonParameter(rows)]);
-  }
-
+): BufferedAuditLog {
+  const waiting: AuditEntry[] = [];
   return {
-    // One fixed statement (RECORD_ALL) for one entry too: drizzle would build an insert each time.
+    async record(entry) {
+      waiting.push(entry);
+    },
+    async recordAll(entries) {
+      waiting.push(...entries);
+    },
+    tail: (count) => tail(db, count),
+    async flush() {
+      const entries = waiting.splice(0);
+      await appendToChain(query, entries, shouldPost);
+    },
+  };
+}
+
+/** The audit log outside a transaction: each record is a transaction of its own. */
+export function createDrizzleAuditLog(
+  db: Database,
+  shouldPost: (entry: AuditEntry) => boolean = () => false,
+): AuditLog {
+  const recordAll = (entries: AuditEntry[]) =>
+    entries.length === 0
+      ? Promise.resolve()
+      : db.transaction((tx) => appendToChain(drizzleQuery(tx), entries, shouldPost));
+  return {
     record: (entry) => recordAll([entry]),
     recordAll,
-    async tail(count) {
-      const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);
-      return rows.reverse().map(toRecord);
+    tail: (count) => tail(db, count),
+  };
+}
+
+async function tail(db: Executor, count: number): Promise<AuditRecord[]> {
+  const rows = await db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(count);
+  return rows.reverse().map(toRecord);
+}
+
+/** The chain as `passdesk audit verify`, `anchor` and `export` read it. */
+export function createDrizzleAuditChainStore(db: Executor): AuditChainStore {
+  return {
+    async head() {
+      const [row] = await db
+        .select()
+        .from(auditLog)
+        .where(isNotNull(auditLog.chainSeq))
+        .orderBy(desc(auditLog.chainSeq))
+        .limit(1);
+      return row?.chainSeq != null && row.chainHash
+        ? { seq: row.chainSeq, id: row.id, at: row.at, hash: row.chainHash }
+        : undefined;
+    },
+    async page(afterSeq, limit) {
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(gt(auditLog.chainSeq, afterSeq))
+        .orderBy(asc(auditLog.chainSeq))
+        .limit(limit);
+      return rows.map((row) => ({
+        ...toRecord(row),
+        seq: row.chainSeq as number,
+        hash: row.chainHash ?? "",
+      }));
+    },
+    async after(afterId, limit) {
+      const rows = await db
+        .select()
+        .from(auditLog)
+        .where(gt(auditLog.id, afterId))
+        .orderBy(asc(auditLog.id))
+        .limit(limit);
+      return rows.map((row) => ({ ...toRecord(row), seq: row.chainSeq, hash: row.chainHash }));
+    },
+    async outside() {
+      const rows = await db.execute(sql`
+        with first as (
+          select id from audit_log where chain_seq is not null order by chain_seq limit 1
+        )
+        select
+          (select count(*) from audit_log
+            where chain_seq is null
+              and id < coalesce((select id from first), 9223372036854775807))::int as before,
+          (select min(id) from audit_log
+            where chain_seq is null and id > (select id from first))::text as first_after`);
+      const [row] = rowsOf<{ before: number | string; first_after: string | null }>(rows);
+      return {
+        before: Number(row?.before ?? 0),
+        firstAfter: row?.first_after == null ? null : Number(row.first_after),
+      };
     },
   };
 }

@@ -342,9 +342,14 @@ export const auditLog = pgTable(
     slackNextAttemptAt: at("slack_next_attempt_at"),
     slackChannel: text("slack_channel"),
     slackTs: text("slack_ts"),
+    /** Place in the hash chain (1, 2, …, no gaps); null only for entries older than the chain. */
+    chainSeq: bigint("chain_seq", { mode: "number" }),
+    /** SHA-256 over the previous entry's hash and this entry's content (src/audit/chain.ts). */
+    chainHash: text("chain_hash"),
   },
   (table) => [
     index("audit_log_at_idx").on(table.at),
+    uniqueIndex("audit_log_chain_seq_key").on(table.chainSeq).where(sql`chain_seq is not null`),
     index("audit_log_slack_due_idx")
       .on(table.slackNextAttemptAt)
       .where(sql`slack_state = 'pending'`),

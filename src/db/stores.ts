@@ -1,3 +1,4 @@
+import type { AuditChainStore } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
@@ -17,7 +18,12 @@ import type {
 import { createLinkedUserStore, type ExternalStoreRegistry } from "../users/linked-user-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import { createDrizzleApiStore } from "./api-store.ts";
-import { createDrizzleAuditLog, createDrizzleAuditPostQueue } from "./audit-store.ts";
+import {
+  createBufferedAuditLog,
+  createDrizzleAuditChainStore,
+  createDrizzleAuditLog,
+  createDrizzleAuditPostQueue,
+} from "./audit-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
 import { createDrizzleClientStore } from "./client-store.ts";
 import { createDrizzleConnectionStore } from "./connection-store.ts";
@@ -60,6 +66,7 @@ export interface Stores {
 
 export interface Repository extends Stores {
   auditPosts: AuditPostQueue;
+  auditChain: AuditChainStore;
   /** Runs `work` with stores bound to one transaction: all of it commits, or none. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
 }
@@ -76,10 +83,13 @@ export interface RepositoryOptions {
 /**
  * Stores on `db`; `query` runs their hand-written statements on the same executor (on a
  * transaction it goes through drizzle, whose transaction hides the driver's own client).
+ * `audit` differs: on the pool each record is a transaction, in a transaction it waits for
+ * the commit (see createBufferedAuditLog).
  */
-export function createStores(
+function createStores(
   db: Executor,
   options: RepositoryOptions & { hasher: PasswordHasher },
+  audit: AuditLog,
   query: RawQuery = drizzleQuery(db),
 ): Stores {
   const connections = createDrizzleConnectionStore(db);
@@ -91,7 +101,7 @@ export function createStores(
       ? createLinkedUserStore(users, connections, options.externalStores)
       : users,
     roles: createDrizzleRoleStore(db),
-    audit: createDrizzleAuditLog(db, query, options.shouldPostAudit),
+    audit,
     resetRequests: createDrizzleResetRequestStore(db, query),
     tickets: createDrizzleTicketStore(db),
     outbox: createDrizzleOutboxStore(db),
@@ -115,12 +125,24 @@ export function createRepository(
     ...repositoryOptions,
     hasher: repositoryOptions.hasher ?? createArgon2Hasher(),
   };
-  const stores = createStores(db, options, query);
+  const stores = createStores(
+    db,
+    options,
+    createDrizzleAuditLog(db, options.shouldPostAudit),
+    query,
+  );
   return {
     ...stores,
     // Concurrent public requests share statements; in a transaction there is no one to share with.
     resetRequests: { ...stores.resetRequests, recordIfAllowed: groupCommit(stores.resetRequests) },
     auditPosts: createDrizzleAuditPostQueue(db),
-    transaction: (work) => db.transaction((tx) => work(createStores(tx, options))),
+    auditChain: createDrizzleAuditChainStore(db),
+    transaction: (work) =>
+      db.transaction(async (tx) => {
+        const audit = createBufferedAuditLog(tx, drizzleQuery(tx), options.shouldPostAudit);
+        const result = await work(createStores(tx, options, audit));
+        await audit.flush();
+        return result;
+      }),
   };
 }

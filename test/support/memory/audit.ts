@@ -1,3 +1,9 @@
+import {
+  type AuditChainStore,
+  canonicalJson,
+  chainHash,
+  GENESIS_HASH,
+} from "../../../src/audit/chain.ts";
 import type {
   AuditEntry,
   AuditLog,
@@ -11,6 +17,8 @@ function toRecord({
   slackNextAttemptAt: _next,
   slackChannel: _channel,
   slackTs: _ts,
+  chainSeq: _seq,
+  chainHash: _hash,
   ...record
 }: AuditRow): AuditRecord {
   return copy(record);
@@ -26,7 +34,9 @@ export function createMemoryAuditLog(
     const now = clock.now();
     for (const entry of entries) {
       const post = shouldPost(entry);
-      tables.audit.push({
+      const previous = tables.audit.at(-1);
+      const content = {
+        seq: (previous?.chainSeq ?? 0) + 1,
         id: database.nextId("audit"),
         at: now,
         actorType: entry.actorType,
@@ -36,7 +46,13 @@ export function createMemoryAuditLog(
         targetEmail: entry.targetEmail ?? null,
         connection: entry.connection ?? null,
         requestId: entry.requestId ?? null,
-        details: copy(entry.details ?? {}),
+        details: JSON.parse(canonicalJson(entry.details ?? {})),
+      };
+      const { seq: chainSeq, ...record } = content;
+      tables.audit.push({
+        ...record,
+        chainSeq,
+        chainHash: chainHash(previous?.chainHash ?? GENESIS_HASH, content),
         slackAttempts: 0,
         slackState: post ? "pending" : null,
         slackNextAttemptAt: post ? now : null,
@@ -50,6 +66,33 @@ export function createMemoryAuditLog(
     recordAll,
     async tail(count) {
       return tables.audit.slice(-count).map(toRecord);
+    },
+  };
+}
+
+/** AuditChainStore over the same array. */
+export function createMemoryAuditChainStore({ tables }: MemoryDatabase): AuditChainStore {
+  const chained = (row: AuditRow) => ({ ...toRecord(row), seq: row.chainSeq, hash: row.chainHash });
+  return {
+    async head() {
+      const row = tables.audit.at(-1);
+      return row && { seq: row.chainSeq, id: row.id, at: row.at, hash: row.chainHash };
+    },
+    async page(afterSeq, limit) {
+      return tables.audit
+        .filter((row) => row.chainSeq > afterSeq)
+        .sort((a, b) => a.chainSeq - b.chainSeq)
+        .slice(0, limit)
+        .map(chained);
+    },
+    async outside() {
+      return { before: 0, firstAfter: null };
+    },
+    async after(afterId, limit) {
+      return tables.audit
+        .filter((row) => row.id > afterId)
+        .slice(0, limit)
+        .map(chained);
     },
   };
 }

@@ -28,6 +28,8 @@ export interface AuditRow extends AuditRecord {
   slackNextAttemptAt: Date | null;
   slackChannel: string | null;
   slackTs: string | null;
+  chainSeq: number;
+  chainHash: string;
 }
 
 export interface BucketRow {

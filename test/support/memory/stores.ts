@@ -8,7 +8,11 @@ import {
   DEFAULT_POLICY,
 } from "../../../src/users/connection.ts";
 import { createPlainHasher } from "../plain-hasher.ts";
-import { createMemoryAuditLog, createMemoryAuditPostQueue } from "./audit.ts";
+import {
+  createMemoryAuditChainStore,
+  createMemoryAuditLog,
+  createMemoryAuditPostQueue,
+} from "./audit.ts";
 import { createMemoryClientStore } from "./clients.ts";
 import {
   createMemoryDatabase,
@@ -74,6 +78,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
   return {
     ...lockedStores,
     auditPosts: locked(createMemoryAuditPostQueue(database), lock),
+    auditChain: locked(createMemoryAuditChainStore(database), lock),
     database,
     transaction: (work) =>
       lock.run(async () => {
