@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditChain } from "../../src/audit/chain.ts";
 import { migrationsFolder } from "../../src/db/migrate.ts";
 import { auditLog, connections, emailOutbox, users } from "../../src/db/schema.ts";
 import { testHasher } from "../support/reset-fixture.ts";
@@ -130,6 +131,17 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
         expect(burst.filter((status) => status === 429)).toHaveLength(15 - PER_EMAIL_BURST);
       }
 
+      // Three instances appended to one audit chain at once: it is whole, in order, unbroken.
+      const chain = await verifyAuditChain(repo.auditChain);
+      expect(chain.broken).toBeUndefined();
+      expect(chain.beforeChain).toBe(0);
+      // The instances may still be auditing the last requests: count up to the head verified.
+      const [entries] = await handle.query<{ count: string }>(
+        "select count(*)::text as count from audit_log where id <= $1",
+        [chain.head?.id ?? 0],
+      );
+      expect(chain.checked).toBe(Number(entries?.count));
+
       writeFaultReport("three-instances", {
         instances: instances.length,
         migrationsApplied: MIGRATIONS,
@@ -143,6 +155,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("three instances on one PostgreS
         answeredAlreadyUsed: raced.flatMap((r) => r.outcomes).filter((o) => o.used).length,
         sequentialStatuses: sequential,
         burstsOf15Allowed: bursts.map((burst) => burst.filter((status) => status === 200).length),
+        auditEntriesChained: chain.checked,
+        auditChainIntact: !chain.broken,
         runSeconds: Math.round((Date.now() - startedAt) / 1000),
       });
     } finally {
