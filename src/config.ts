@@ -92,6 +92,7 @@ const schema = z
     USER_STORE_RETRIES: wholeNumber(0, 5, 2),
     USER_STORE_CHANGE_LEASE_SECONDS: wholeNumber(1, 3600, 60),
     USER_STORE_RECOVERY_INTERVAL_SECONDS: wholeNumber(1, 3600, 15),
+    AUDIT_ANCHOR_INTERVAL_HOURS: wholeNumber(0, 24 * 366, 24),
     SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
     SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
@@ -261,6 +262,10 @@ const schema = z
         perMinute: env.SIGN_IN_IP_FAILURES_PER_MINUTE,
       },
       unblockLinkLifetimeSeconds: env.SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES * 60,
+    },
+    audit: {
+      /** How often the chain's head is written to the audit channel; 0: never. */
+      anchorIntervalMillis: env.AUDIT_ANCHOR_INTERVAL_HOURS * 60 * 60 * 1000,
     },
     userStores: {
       timeoutMillis: env.USER_STORE_TIMEOUT_MILLIS,

@@ -32,6 +32,8 @@ export interface StartOptions extends AdapterOverrides {
   logger?: Logger;
   clock?: Clock;
   workerPollIntervalMillis?: number;
+  /** How often the audit anchor checks whether one is due (hourly, at most, by default). */
+  auditAnchorCheckMillis?: number;
 }
 
 /**

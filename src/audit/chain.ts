@@ -184,6 +184,24 @@ export interface AuditChainStore {
   outside(): Promise<{ before: number; firstAfter: number | null }>;
   /** Every entry with an id above `afterId`, chained or older, in id order, at most `limit`. */
   after(afterId: number, limit: number): Promise<ExportedEntry[]>;
+  /**
+   * Appends `anchorEntry(head)` unless an anchor was appended in the last `everyMillis` (or the
+   * chain is empty), atomically across instances; returns the head it anchored.
+   */
+  anchorIfDue(everyMillis: number): Promise<ChainHead | undefined>;
+}
+
+/** The action of an anchor entry: the head as it was, written into the chain and the channel. */
+export const ANCHOR_ACTION = "audit.anchored";
+
+/** The entry that records `head` in the chain itself, for the audit channel to post. */
+export function anchorEntry(head: ChainHead) {
+  return {
+    actorType: "system" as const,
+    action: ANCHOR_ACTION,
+    outcome: "success",
+    details: { anchor: formatAnchor(head), entryId: head.id },
+  };
 }
 
 export interface VerifyOptions {

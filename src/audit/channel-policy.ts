@@ -1,3 +1,4 @@
+import { ANCHOR_ACTION } from "./chain.ts";
 import type { AuditEntry } from "./ports.ts";
 
 export interface AuditChannelPolicy {
@@ -24,7 +25,7 @@ const ACTIONS_OF: Record<SignInChannelEvent, string> = {
 const NEVER_POSTED = new Set(["sign_in", "refresh_token.reused", "refresh_token.revoked"]);
 
 /**
- * Which audit entries are also posted to the audit channel: what staff did in Slack, every
+ * Which audit entries are also posted to the audit channel: the chain's daily anchor, what staff did in Slack, every
  * completed reset, every account created by signup, and sign-in blocks, unblocks and throttled
  * IPs; other public requests (refused signups included) only when asked for, as anyone on the
  * internet can make them.
@@ -40,9 +41,10 @@ export function createAuditChannelFilter(policy: AuditChannelPolicy) {
   return (entry: AuditEntry): boolean =>
     policy.hasChannel &&
     !NEVER_POSTED.has(entry.action) &&
-    (governed.has(entry.action)
-      ? signInEvent(entry)
-      : entry.actorType === "slack" ||
-        entry.action === "password_reset.completed" ||
-        (policy.publicRequests && entry.actorType === "public"));
+    (entry.action === ANCHOR_ACTION ||
+      (governed.has(entry.action)
+        ? signInEvent(entry)
+        : entry.actorType === "slack" ||
+          entry.action === "password_reset.completed" ||
+          (policy.publicRequests && entry.actorType === "public")));
 }

@@ -1,3 +1,4 @@
+import { startAuditAnchoring } from "../audit/anchor-job.ts";
 import { startAuditPoster } from "../audit/post-to-channel.ts";
 import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
@@ -32,7 +33,7 @@ export async function startBackgroundJobs(
   config: Config,
   { repo, clock, mailer, logger, hasher, external }: Adapters,
   publicUrl: string,
-  options: { workerPollIntervalMillis?: number },
+  options: { workerPollIntervalMillis?: number; auditAnchorCheckMillis?: number },
 ) {
   const email = emailSettingsOf(config, publicUrl);
   const worker = startWorker(
@@ -88,6 +89,16 @@ export async function startBackgroundJobs(
           logger,
         })
       : undefined;
+  // The chain's head, posted through the audit channel: a copy outside the database.
+  const anchoring =
+    auditPoster && config.audit.anchorIntervalMillis > 0
+      ? startAuditAnchoring({
+          chain: repo.auditChain,
+          logger,
+          everyMillis: config.audit.anchorIntervalMillis,
+          ...(options.auditAnchorCheckMillis && { checkMillis: options.auditAnchorCheckMillis }),
+        })
+      : undefined;
   const deliveryNotifier = slack
     ? createSlackDeliveryNotifier({ repo, client: slack.client, logger })
     : undefined;
@@ -99,6 +110,7 @@ export async function startBackgroundJobs(
       await worker.stop();
       await signInPruner.stop();
       await recovery.stop();
+      await anchoring?.stop();
       await auditPoster?.stop();
       await slack?.stop();
     },

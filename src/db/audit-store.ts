@@ -1,7 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, isNotNull, sql } from "drizzle-orm";
 import {
+  ANCHOR_ACTION,
   type AuditChainStore,
+  anchorEntry,
   type ChainedContent,
+  type ChainHead,
   canonicalJson,
   chainHash,
   GENESIS_HASH,
@@ -179,20 +182,41 @@ async function tail(db: Executor, count: number): Promise<AuditRecord[]> {
   return rows.reverse().map(toRecord);
 }
 
+async function readHead(db: Executor): Promise<ChainHead | undefined> {
+  const [row] = await db
+    .select()
+    .from(auditLog)
+    .where(isNotNull(auditLog.chainSeq))
+    .orderBy(desc(auditLog.chainSeq))
+    .limit(1);
+  return row?.chainSeq != null && row.chainHash
+    ? { seq: row.chainSeq, id: row.id, at: row.at, hash: row.chainHash }
+    : undefined;
+}
+
+const LAST_ANCHOR = `
+  select floor(extract(epoch from clock_timestamp() - created_at) * 1000)::text as age_ms
+  from audit_log where action = '${ANCHOR_ACTION}' order by id desc limit 1`;
+
 /** The chain as `passdesk audit verify`, `anchor` and `export` read it. */
-export function createDrizzleAuditChainStore(db: Executor): AuditChainStore {
-  return {
-    async head() {
-      const [row] = await db
-        .select()
-        .from(auditLog)
-        .where(isNotNull(auditLog.chainSeq))
-        .orderBy(desc(auditLog.chainSeq))
-        .limit(1);
-      return row?.chainSeq != null && row.chainHash
-        ? { seq: row.chainSeq, id: row.id, at: row.at, hash: row.chainHash }
-        : undefined;
-    },
+export function createDrizzleAuditChainStore(
+  db: Database,
+  shouldPost: (entry: AuditEntry) => boolean = () => false,
+): AuditChainStore {
+  const chainStore: AuditChainStore = {
+    anchorIfDue: (everyMillis) =>
+      db.transaction(async (tx) => {
+        const query = drizzleQuery(tx);
+        // Under the chain's lock: two instances cannot both find the last anchor old.
+        await query(LOCK_CHAIN, [CHAIN_LOCK_KEY]);
+        const [last] = await query<{ age_ms: string }>(LAST_ANCHOR, []);
+        if (last && Number(last.age_ms) < everyMillis) return undefined;
+        const head = await readHead(tx);
+        if (!head) return undefined;
+        await appendToChain(query, [anchorEntry(head)], shouldPost);
+        return head;
+      }),
+    head: () => readHead(db),
     async page(afterSeq, limit) {
       const rows = await db
         .select()
@@ -233,6 +257,7 @@ export function createDrizzleAuditChainStore(db: Executor): AuditChainStore {
       };
     },
   };
+  return chainStore;
 }
 
 export function createDrizzleAuditPostQueue(db: Executor): AuditPostQueue {

@@ -350,6 +350,7 @@ export const auditLog = pgTable(
   (table) => [
     index("audit_log_at_idx").on(table.at),
     uniqueIndex("audit_log_chain_seq_key").on(table.chainSeq).where(sql`chain_seq is not null`),
+    index("audit_log_anchored_idx").on(table.id).where(sql`action = 'audit.anchored'`),
     index("audit_log_slack_due_idx")
       .on(table.slackNextAttemptAt)
       .where(sql`slack_state = 'pending'`),

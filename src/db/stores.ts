@@ -136,7 +136,7 @@ export function createRepository(
     // Concurrent public requests share statements; in a transaction there is no one to share with.
     resetRequests: { ...stores.resetRequests, recordIfAllowed: groupCommit(stores.resetRequests) },
     auditPosts: createDrizzleAuditPostQueue(db),
-    auditChain: createDrizzleAuditChainStore(db),
+    auditChain: createDrizzleAuditChainStore(db, options.shouldPostAudit),
     transaction: (work) =>
       db.transaction(async (tx) => {
         const audit = createBufferedAuditLog(tx, drizzleQuery(tx), options.shouldPostAudit);

@@ -59,6 +59,7 @@ export interface SlackPassdeskOptions {
   realMailer?: boolean;
   /** Instead of argon2 with cheap parameters (the process-wide bound still wraps it). */
   hasher?: PasswordHasher;
+  auditAnchorCheckMillis?: number;
 }
 
 export interface CommandResult {
@@ -127,6 +128,9 @@ export async function startSlackPassdesk(
     clock,
     argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
     workerPollIntervalMillis: 50,
+    ...(options.auditAnchorCheckMillis && {
+      auditAnchorCheckMillis: options.auditAnchorCheckMillis,
+    }),
   };
   const passdesk = await startTestPassdesk(
     backend,

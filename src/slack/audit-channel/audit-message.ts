@@ -1,3 +1,4 @@
+import { ANCHOR_ACTION, parseAnchor } from "../../audit/chain.ts";
 import { maskEmail, maskEmailsIn } from "../../users/email.ts";
 import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "../block-kit.ts";
 import { labelChangedFields } from "../templates/fields.ts";
@@ -57,6 +58,13 @@ const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unkno
   "sign_in.blocked": () => "blocked sign-in after too many failed attempts",
   "sign_in.unblocked": () => "unblocked sign-in",
   "sign_in.ip_throttled": () => "throttled sign-in from an IP with too many failures",
+  // The anchor is the chain's position and hash: kept here, outside the database.
+  [ANCHOR_ACTION]: (_details, raw) => {
+    const anchor = typeof raw.anchor === "string" ? parseAnchor(raw.anchor) : undefined;
+    return anchor
+      ? `anchored the audit log: \`passdesk audit verify --anchor ${anchor.seq}:${anchor.hash}\``
+      : "anchored the audit log";
+  },
 };
 
 /**

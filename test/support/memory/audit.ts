@@ -1,5 +1,7 @@
 import {
+  ANCHOR_ACTION,
   type AuditChainStore,
+  anchorEntry,
   canonicalJson,
   chainHash,
   GENESIS_HASH,
@@ -71,7 +73,8 @@ export function createMemoryAuditLog(
 }
 
 /** AuditChainStore over the same array. */
-export function createMemoryAuditChainStore({ tables }: MemoryDatabase): AuditChainStore {
+export function createMemoryAuditChainStore(database: MemoryDatabase): AuditChainStore {
+  const { tables, clock } = database;
   const chained = (row: AuditRow) => ({ ...toRecord(row), seq: row.chainSeq, hash: row.chainHash });
   return {
     async head() {
@@ -87,6 +90,15 @@ export function createMemoryAuditChainStore({ tables }: MemoryDatabase): AuditCh
     },
     async outside() {
       return { before: 0, firstAfter: null };
+    },
+    async anchorIfDue(everyMillis) {
+      const last = tables.audit.findLast((row) => row.action === ANCHOR_ACTION);
+      if (last && clock.now().getTime() - last.at.getTime() < everyMillis) return undefined;
+      const row = tables.audit.at(-1);
+      if (!row) return undefined;
+      const head = { seq: row.chainSeq, id: row.id, at: row.at, hash: row.chainHash };
+      await createMemoryAuditLog(database).record(anchorEntry(head));
+      return head;
     },
     async after(afterId, limit) {
       return tables.audit
