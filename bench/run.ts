@@ -10,9 +10,11 @@ import { parseArgs } from "node:util";
 import { createArgon2Hasher } from "../src/passwords/argon2-hasher.ts";
 import { startFakeSendGrid } from "../test/support/fake-sendgrid.ts";
 import { startFakeSlack } from "../test/support/fake-slack.ts";
+import { benchAuditChain } from "./audit-chain.ts";
 import { benchChangePassword } from "./change-password.ts";
 import { type BenchDatabase, createBenchDatabase, postmasterStartTime } from "./database.ts";
 import { benchDrain } from "./drain.ts";
+import type { LoadResult } from "./load.ts";
 import { describeMachine } from "./machine.ts";
 import { benchOwnStore, createLegacyDatabase, LEGACY_URL_ENV } from "./own-store.ts";
 import { BENCH_SLACK, startBenchPassdesk } from "./passdesk.ts";
@@ -35,7 +37,7 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
   },
 });
-const ALL_SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8"];
+const ALL_SECTIONS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const only = new Set((args.only ?? ALL_SECTIONS.join(",")).split(",").map((s) => s.trim()));
 const durationSeconds = Math.max(10, Number(args.duration));
 const rounds = Math.max(1, Number(args.rounds));
@@ -120,6 +122,7 @@ try {
   );
 
   let underLoad: { passdesk: number; floor: number } | undefined;
+  let changePasswordPerSecond: number | undefined;
   await section("1. change_password throughput and latency", "1", async () => {
     const result = await benchChangePassword({
       passdesk: server,
@@ -133,6 +136,9 @@ try {
       passdesk: result.details.passdeskMaxRssBytes as number,
       floor: result.details.floorMaxRssBytes as number,
     };
+    const runs = result.details.passdeskRuns as LoadResult[];
+    changePasswordPerSecond =
+      runs.reduce((sum, run) => sum + run.requestsPerSecond, 0) / Math.max(1, runs.length);
     return result;
   });
   await section("2. Timing indistinguishability", "2", async () => {
@@ -174,6 +180,13 @@ try {
       fakeSendGrid,
       passwordHash,
       durationSeconds,
+      log,
+    }),
+  );
+  await section("9. Audit chain: what it costs an append, and change_password", "9", () =>
+    benchAuditChain({
+      database: main,
+      ...(changePasswordPerSecond && { changePasswordPerSecond }),
       log,
     }),
   );
