@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ExportedEntry } from "./export.ts";
 import type { ActorType } from "./ports.ts";
 
@@ -49,12 +49,21 @@ function sorted(value: unknown): unknown {
   return Object.fromEntries(entries.map(([key, item]) => [key.toWellFormed(), sorted(item)]));
 }
 
-/** The canonical text of an entry: a JSON array, fields in a fixed order. */
-export function canonicalEntry(entry: ChainedContent): string {
-  return canonicalJson([
-    entry.seq,
-    entry.id,
-    entry.at.toISOString(),
+/** A top-level field as canonical JSON: a string as the database stores it, or null. */
+export function canonicalText(value: string | null): string {
+  return value === null ? "null" : JSON.stringify(value.toWellFormed());
+}
+
+/**
+ * The fields of an entry that do not depend on its place in the chain, as canonical JSON (the
+ * same text canonicalJson gives for the array of them, built without parsing it back).
+ * `details` may be given as its canonicalJson already.
+ */
+export function canonicalFields(
+  entry: Omit<ChainedContent, "seq" | "id" | "at">,
+  details = canonicalJson(entry.details),
+): string {
+  const texts = [
     entry.actorType,
     entry.actorId,
     entry.action,
@@ -62,15 +71,35 @@ export function canonicalEntry(entry: ChainedContent): string {
     entry.targetEmail,
     entry.connection,
     entry.requestId,
-    entry.details,
-  ]);
+  ].map(canonicalText);
+  return `[${texts.join(",")},${details}]`;
+}
+
+/**
+ * The canonical text of an entry: a JSON array, fields in a fixed order —
+ * `[seq, id, at, actorType, actorId, action, outcome, targetEmail, connection, requestId,
+ * details]`. `fields` (canonicalFields) may be computed ahead, outside the chain's lock.
+ */
+export function canonicalEntry(entry: ChainedContent, fields = canonicalFields(entry)): string {
+  return placedText(entry.seq, entry.id, JSON.stringify(entry.at.toISOString()), fields);
+}
+
+/** canonicalEntry from its parts: `atJson` is the time as a JSON string. */
+export function placedText(seq: number, id: number, atJson: string, fields: string): string {
+  return `[${seq},${id},${atJson},${fields.slice(1)}`;
 }
 
 /** SHA-256 (hex) over the previous entry's hash, a newline, and this entry's canonical text. */
-export function chainHash(previousHash: string, entry: ChainedContent): string {
-  return createHash("sha256")
-    .update(`${previousHash}\n${canonicalEntry(entry)}`)
-    .digest("hex");
+export function linkHash(previousHash: string, canonicalText: string): string {
+  return hash("sha256", `${previousHash}\n${canonicalText}`);
+}
+
+export function chainHash(
+  previousHash: string,
+  entry: ChainedContent,
+  fields = canonicalFields(entry),
+): string {
+  return linkHash(previousHash, canonicalEntry(entry, fields));
 }
 
 /** The first thing wrong with a chain, as `passdesk audit verify` reports it. */

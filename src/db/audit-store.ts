@@ -5,13 +5,16 @@ import {
   anchorEntry,
   type ChainedContent,
   type ChainHead,
+  canonicalFields,
   canonicalJson,
-  chainHash,
+  canonicalText,
   GENESIS_HASH,
+  linkHash,
+  placedText,
 } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue, AuditRecord } from "../audit/ports.ts";
 import type { Database, Executor } from "./client.ts";
-import { drizzleQuery, jsonParameter, type RawQuery, storedText } from "./raw-query.ts";
+import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
 
@@ -58,14 +61,14 @@ const CHAIN_HEAD = `
 
 /** Entries as given, ids, positions and hashes included, from one JSON parameter. */
 const INSERT_CHAINED = `
-  insert into audit_log (id, created_at, actor_type, actor_id, action, outcome, target_email, connection,
-    request_id, details, slack_state, slack_next_attempt_at, chain_seq, chain_hash)
+  insert into audit_log (id, created_at, actor_type, actor_id, action, outcome, target_email,
+    connection, request_id, details, slack_state, slack_next_attempt_at, chain_seq, chain_hash)
   select id, at, actor_type, actor_id, action, outcome, target_email, connection,
-    request_id, coalesce(details, '{}'), slack_state, slack_next_attempt_at, chain_seq, chain_hash
+    request_id, coalesce(details, '{}'), slack_state,
+    case when slack_state = 'pending' then at end, chain_seq, chain_hash
   from jsonb_to_recordset($1::jsonb) as entry (id bigint, at timestamptz, actor_type text,
     actor_id text, action text, outcome text, target_email text, connection text,
-    request_id text, details jsonb, slack_state text, slack_next_attempt_at timestamptz,
-    chain_seq bigint, chain_hash text)`;
+    request_id text, details jsonb, slack_state text, chain_seq bigint, chain_hash text)`;
 
 interface HeadRow {
   seq: string | null;
@@ -74,18 +77,16 @@ interface HeadRow {
   now_ms: string;
 }
 
-/** An entry's fields as the chain hashes them and the database stores them. */
-function normalised(entry: AuditEntry): Omit<ChainedContent, "seq" | "id" | "at"> {
-  const text = (value: string | null | undefined) => (value == null ? null : storedText(value));
+/** An entry's fields, absent ones as null (canonicalText stores strings well-formed). */
+function normalised(entry: AuditEntry): Omit<ChainedContent, "seq" | "id" | "at" | "details"> {
   return {
     actorType: entry.actorType,
-    actorId: text(entry.actorId),
-    action: storedText(entry.action),
-    outcome: storedText(entry.outcome),
-    targetEmail: text(entry.targetEmail),
-    connection: text(entry.connection),
-    requestId: text(entry.requestId),
-    details: JSON.parse(canonicalJson(entry.details ?? {})),
+    actorId: entry.actorId ?? null,
+    action: entry.action,
+    outcome: entry.outcome,
+    targetEmail: entry.targetEmail ?? null,
+    connection: entry.connection ?? null,
+    requestId: entry.requestId ?? null,
   };
 }
 
@@ -99,35 +100,38 @@ async function appendToChain(
   shouldPost: (entry: AuditEntry) => boolean,
 ): Promise<void> {
   if (entries.length === 0) return;
+  // Everything that does not depend on the place in the chain is done before taking the lock,
+  // which every appending transaction waits for: each row's JSON and canonical fields.
+  const prepared = entries.map((entry) => {
+    const content = normalised(entry);
+    const details = canonicalJson(entry.details ?? {});
+    const row = [
+      `"actor_type":${canonicalText(content.actorType)}`,
+      `"actor_id":${canonicalText(content.actorId)}`,
+      `"action":${canonicalText(content.action)}`,
+      `"outcome":${canonicalText(content.outcome)}`,
+      `"target_email":${canonicalText(content.targetEmail)}`,
+      `"connection":${canonicalText(content.connection)}`,
+      `"request_id":${canonicalText(content.requestId)}`,
+      `"details":${details}`,
+      `"slack_state":${shouldPost(entry) ? '"pending"' : "null"}`,
+    ];
+    return { fields: canonicalFields({ ...content, details: {} }, details), row: row.join(",") };
+  });
   await query(LOCK_CHAIN, [CHAIN_LOCK_KEY]);
   const [head] = await query<HeadRow>(CHAIN_HEAD, [entries.length]);
   if (!head) throw new Error("the audit chain's head could not be read");
   const at = new Date(Number(head.now_ms));
+  const atJson = JSON.stringify(at.toISOString());
   let seq = Number(head.seq ?? 0);
   let previous = head.hash ?? GENESIS_HASH;
-  const rows = entries.map((entry, i) => {
+  const rows = prepared.map(({ fields, row }, i) => {
     seq += 1;
-    const content = { ...normalised(entry), seq, id: Number(head.ids[i]), at };
-    previous = chainHash(previous, content);
-    const post = shouldPost(entry);
-    return {
-      id: content.id,
-      at: at.toISOString(),
-      actor_type: content.actorType,
-      actor_id: content.actorId,
-      action: content.action,
-      outcome: content.outcome,
-      target_email: content.targetEmail,
-      connection: content.connection,
-      request_id: content.requestId,
-      details: content.details,
-      slack_state: post ? "pending" : null,
-      slack_next_attempt_at: post ? at.toISOString() : null,
-      chain_seq: seq,
-      chain_hash: previous,
-    };
+    const id = Number(head.ids[i]);
+    previous = linkHash(previous, placedText(seq, id, atJson, fields));
+    return `{"id":${id},"at":${atJson},"chain_seq":${seq},"chain_hash":"${previous}",${row}}`;
   });
-  await query(INSERT_CHAINED, [jsonParameter(rows)]);
+  await query(INSERT_CHAINED, [`[${rows.join(",")}]`]);
 }
 
 export interface BufferedAuditLog extends AuditLog {

@@ -118,6 +118,27 @@ describe.each(backends)("the audit chain on %s", (backend) => {
     expect(await repo.auditChain.head()).toEqual(report.head);
   });
 
+  it("hashes what the database stores: a lone surrogate, undefined details, dates, numbers", async () => {
+    await repo.audit.record(
+      entry(1, {
+        targetEmail: "odd\ud800@example.com",
+        details: {
+          skipped: undefined,
+          when: new Date(0),
+          big: 1e21,
+          tiny: 0.1,
+          "\udc00": "\ud83d",
+        },
+      }),
+    );
+    await repo.transaction(async (stores) => {
+      await stores.audit.record(entry(2, { actorId: null, details: undefined }));
+    });
+    const report = await verify();
+    expect(report.broken).toBeUndefined();
+    expect(report.checked).toBe(2);
+  });
+
   it("has no gap where a transaction rolled back", async () => {
     await repo.audit.record(entry(1));
     await expect(
