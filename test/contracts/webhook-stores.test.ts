@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Repository } from "../../src/db/stores.ts";
+import { type ChangeEventType, createChangeEvent } from "../../src/webhooks/events.ts";
+import { openStores, storeBackends } from "../support/store-backends.ts";
+
+const START = new Date("2026-03-01T00:00:00Z");
+const seconds = (n: number) => new Date(START.getTime() + n * 1000);
+const FAR = seconds(1_000_000);
+
+describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => {
+  let repo: Repository;
+  let close: () => Promise<void>;
+  let endpoints = 0;
+
+  beforeAll(async () => {
+    ({ repo, close } = await openStores(backend));
+  });
+  afterAll(() => close?.());
+
+  async function addEndpoint(events: ChangeEventType[]): Promise<string> {
+    const id = `whk_contract_${++endpoints}`;
+    await repo.webhookEndpoints.add({
+      id,
+      url: `https://app.example.com/hooks/${endpoints}`,
+      events,
+      sealedSecret: `sealed-${id}`,
+      createdAt: seconds(endpoints),
+    });
+    return id;
+  }
+
+  /** Publishes an event at `at`, after settling whatever is still due so each spec starts empty. */
+  async function publish(type: ChangeEventType, at = START) {
+    for (const delivery of await repo.webhookDeliveries.claimDue(FAR, FAR, 1000))
+      await repo.webhookDeliveries.markDelivered(delivery.id, FAR);
+    const event = createChangeEvent(
+      type,
+      {
+        user: { id: 42, email: "jane@example.com" },
+        connection: "db",
+        by: { type: "cli", id: "ops" },
+      },
+      at,
+    );
+    await repo.changeEvents.publish(event);
+    return event;
+  }
+
+  it("queues one pending delivery per endpoint subscribed to the event's type, and none for others", async () => {
+    const both = await addEndpoint(["password.changed", "user.blocked"]);
+    const passwords = await addEndpoint(["password.changed"]);
+    await addEndpoint(["user.locked_out"]);
+    const event = await publish("password.changed");
+    const claimed = await repo.webhookDeliveries.claimDue(START, seconds(60), 10);
+    expect(claimed.map((delivery) => delivery.endpointId).sort()).toEqual([both, passwords].sort());
+    expect(claimed[0]).toMatchObject({
+      event,
+      status: "sending",
+      attempts: 1,
+      lockedUntil: seconds(60),
+      url: expect.stringMatching(/^https:\/\/app\.example\.com\/hooks\/\d+$/),
+      sealedSecret: expect.stringMatching(/^sealed-whk_contract_/),
+    });
+  });
+
+  it("keeps nothing of an event no endpoint subscribes to", async () => {
+    const before = await repo.webhookDeliveries.recent(1000);
+    await publish("user.unblocked");
+    expect(await repo.webhookDeliveries.recent(1000)).toHaveLength(before.length);
+  });
+
+  it("refuses the same event id twice for an endpoint: an id names one event", async () => {
+    const event = await publish("user.blocked");
+    await expect(repo.changeEvents.publish(event)).rejects.toThrow();
+  });
+
+  it("leases a delivery once, and again once its lease has run out: its sender died", async () => {
+    const event = await publish("user.blocked");
+    const [first, ...more] = await repo.webhookDeliveries.claimDue(seconds(1), seconds(61), 10);
+    expect(more).toEqual([]);
+    expect(first?.event.id).toBe(event.id);
+    expect(await repo.webhookDeliveries.claimDue(seconds(61), seconds(121), 10)).toEqual([]);
+    const [again] = await repo.webhookDeliveries.claimDue(seconds(62), seconds(122), 10);
+    expect(again).toMatchObject({ id: first?.id, attempts: 2, lockedUntil: seconds(122) });
+  });
+
+  it("holds a retried delivery until its next attempt, with its last error", async () => {
+    await publish("user.blocked");
+    const [claimed] = await repo.webhookDeliveries.claimDue(START, seconds(60), 10);
+    if (!claimed) throw new Error("nothing claimed");
+    await repo.webhookDeliveries.scheduleRetry(claimed.id, seconds(30), "HTTP 503");
+    expect(await repo.webhookDeliveries.claimDue(seconds(29), seconds(90), 10)).toEqual([]);
+    const [retried] = await repo.webhookDeliveries.claimDue(seconds(30), seconds(90), 10);
+    expect(retried).toMatchObject({ id: claimed.id, attempts: 2, lastError: "HTTP 503" });
+  });
+
+  it("never leases a delivered or failed delivery again; recent() shows both, newest first", async () => {
+    await publish("user.blocked", seconds(100));
+    const [delivered] = await repo.webhookDeliveries.claimDue(seconds(100), seconds(160), 10);
+    if (!delivered) throw new Error("nothing claimed");
+    await repo.webhookDeliveries.markDelivered(delivered.id, seconds(101));
+    await publish("user.blocked", seconds(200));
+    const [failed] = await repo.webhookDeliveries.claimDue(seconds(200), seconds(260), 10);
+    if (!failed) throw new Error("nothing claimed");
+    await repo.webhookDeliveries.markFailed(failed.id, "gave up after 1 attempt: HTTP 410");
+    expect(await repo.webhookDeliveries.claimDue(FAR, FAR, 10)).toEqual([]);
+    const [newest, previous] = await repo.webhookDeliveries.recent(2);
+    expect(newest).toMatchObject({ id: failed.id, status: "failed", deliveredAt: null });
+    expect(newest?.lastError).toBe("gave up after 1 attempt: HTTP 410");
+    expect(previous).toMatchObject({
+      id: delivered.id,
+      status: "delivered",
+      deliveredAt: seconds(101),
+      lastError: null,
+    });
+  });
+
+  it("publishes nothing when the transaction around it fails", async () => {
+    const before = await repo.webhookDeliveries.recent(1000);
+    await expect(
+      repo.transaction(async (stores) => {
+        await stores.changeEvents.publish(
+          createChangeEvent(
+            "user.blocked",
+            { user: { id: 1, email: "a@example.com" }, connection: "db", by: { type: "system" } },
+            START,
+          ),
+        );
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    expect(await repo.webhookDeliveries.recent(1000)).toHaveLength(before.length);
+  });
+
+  it("removes an endpoint with its deliveries, and replaces a secret", async () => {
+    const id = await addEndpoint(["user.locked_out"]);
+    await publish("user.locked_out");
+    const queued = await repo.webhookDeliveries.recent(1000);
+    expect(queued.filter((delivery) => delivery.endpointId === id)).toHaveLength(1);
+    expect(await repo.webhookEndpoints.replaceSecret(id, "sealed-new")).toBe(true);
+    expect((await repo.webhookEndpoints.list()).find((row) => row.id === id)).toMatchObject({
+      sealedSecret: "sealed-new",
+      events: ["user.locked_out"],
+    });
+    expect(await repo.webhookEndpoints.remove(id)).toMatchObject({ id });
+    expect(await repo.webhookEndpoints.remove(id)).toBeUndefined();
+    expect(await repo.webhookEndpoints.replaceSecret(id, "x")).toBe(false);
+    const left = await repo.webhookDeliveries.recent(1000);
+    expect(left.filter((delivery) => delivery.endpointId === id)).toEqual([]);
+  });
+});
