@@ -32,6 +32,7 @@ export interface StartOptions extends AdapterOverrides {
   logger?: Logger;
   clock?: Clock;
   workerPollIntervalMillis?: number;
+  webhookPollIntervalMillis?: number;
 }
 
 /**
