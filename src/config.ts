@@ -93,7 +93,7 @@ const schema = z
     USER_STORE_CHANGE_LEASE_SECONDS: wholeNumber(1, 3600, 60),
     USER_STORE_RECOVERY_INTERVAL_SECONDS: wholeNumber(1, 3600, 15),
     WEBHOOK_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 10_000),
-    WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 100, 20),
+    WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 1000, 100),
     WEBHOOK_MAX_AGE_HOURS: wholeNumber(1, 30 * 24, 24),
     SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
     SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
