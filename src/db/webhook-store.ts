@@ -6,6 +6,7 @@ import type {
   WebhookEndpointStore,
 } from "../webhooks/ports.ts";
 import type { Executor } from "./client.ts";
+import { rowsOf } from "./rows.ts";
 import { webhookDeliveries, webhookEndpoints } from "./schema.ts";
 
 type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -55,20 +56,39 @@ export function createDrizzleChangeEventOutbox(db: Executor): ChangeEventOutbox 
   };
 }
 
+/** Pending and due, or leased by a worker whose lease ran out (it died mid-send). */
+const isDue = (at: Date) =>
+  or(
+    and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, at)),
+    and(eq(webhookDeliveries.status, "sending"), lt(webhookDeliveries.lockedUntil, at)),
+  );
+
 export function createDrizzleWebhookDeliveryStore(db: Executor): WebhookDeliveryStore {
   return {
-    async claimDue(at, leaseUntil, limit) {
+    async claimDue(at, leaseUntil, limit, perEndpoint) {
+      const candidates = await db.execute(sql`
+        with due as (
+          select id, endpoint_id, next_attempt_at,
+            row_number() over (partition by endpoint_id order by next_attempt_at, id) as rank
+          from ${webhookDeliveries}
+          where ${isDue(at)}
+        ), busy as (
+          select endpoint_id, count(*)::int as sending
+          from ${webhookDeliveries}
+          where status = 'sending' and locked_until >= ${at.toISOString()}::timestamptz
+          group by endpoint_id
+        )
+        select due.id from due left join busy on busy.endpoint_id = due.endpoint_id
+        where due.rank + coalesce(busy.sending, 0) <= ${perEndpoint}
+        order by due.next_attempt_at, due.id
+        limit ${limit}`);
+      const ids = rowsOf<{ id: string | number }>(candidates).map((row) => Number(row.id));
+      if (ids.length === 0) return [];
+      // Locked and checked again: another worker may have taken some meanwhile.
       const due = db
         .select({ id: webhookDeliveries.id })
         .from(webhookDeliveries)
-        .where(
-          or(
-            and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, at)),
-            and(eq(webhookDeliveries.status, "sending"), lt(webhookDeliveries.lockedUntil, at)),
-          ),
-        )
-        .orderBy(asc(webhookDeliveries.nextAttemptAt))
-        .limit(limit)
+        .where(and(inArray(webhookDeliveries.id, ids), isDue(at)))
         .for("update", { skipLocked: true });
       const claimed = await db
         .update(webhookDeliveries)

@@ -32,6 +32,12 @@ export interface WebhookDeliveryDependencies {
   random?: () => number;
 }
 
+/**
+ * Deliveries of one endpoint in flight at once: a receiver that hangs holds at most these slots
+ * (each until the timeout), and the others stay free for everyone else.
+ */
+export const MAX_IN_FLIGHT_PER_ENDPOINT = 4;
+
 /** A receiver may ask to wait, but not for longer than this. */
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
@@ -41,11 +47,8 @@ export function claimDueDeliveries(
   limit: number,
 ): Promise<DueWebhookDelivery[]> {
   const now = deps.clock.now();
-  return deps.repo.webhookDeliveries.claimDue(
-    now,
-    new Date(now.getTime() + deps.leaseMillis),
-    limit,
-  );
+  const leaseUntil = new Date(now.getTime() + deps.leaseMillis);
+  return deps.repo.webhookDeliveries.claimDue(now, leaseUntil, limit, MAX_IN_FLIGHT_PER_ENDPOINT);
 }
 
 /**

@@ -53,9 +53,17 @@ export interface DueWebhookDelivery extends WebhookDelivery {
 export interface WebhookDeliveryStore {
   /**
    * Leases up to `limit` deliveries that are due (or whose lease ran out: their sender died)
-   * until `leaseUntil`; concurrent workers never lease the same one.
+   * until `leaseUntil`, the longest due first; concurrent workers never lease the same one. No
+   * endpoint gets more than `perEndpoint` in flight, those leased before counted: a receiver
+   * that hangs cannot take every slot while others wait. (Two workers claiming at the same
+   * instant may each stay under it: the cap is for fairness, not a guarantee.)
    */
-  claimDue(at: Date, leaseUntil: Date, limit: number): Promise<DueWebhookDelivery[]>;
+  claimDue(
+    at: Date,
+    leaseUntil: Date,
+    limit: number,
+    perEndpoint: number,
+  ): Promise<DueWebhookDelivery[]>;
   markDelivered(id: number, at: Date): Promise<void>;
   scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;

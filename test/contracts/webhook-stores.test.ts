@@ -31,7 +31,7 @@ describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => 
 
   /** Publishes an event at `at`, after settling whatever is still due so each spec starts empty. */
   async function publish(type: ChangeEventType, at = START) {
-    for (const delivery of await repo.webhookDeliveries.claimDue(FAR, FAR, 1000))
+    for (const delivery of await repo.webhookDeliveries.claimDue(FAR, FAR, 1000, 1000))
       await repo.webhookDeliveries.markDelivered(delivery.id, FAR);
     const event = createChangeEvent(
       type,
@@ -51,7 +51,7 @@ describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => 
     const passwords = await addEndpoint(["password.changed"]);
     await addEndpoint(["user.locked_out"]);
     const event = await publish("password.changed");
-    const claimed = await repo.webhookDeliveries.claimDue(START, seconds(60), 10);
+    const claimed = await repo.webhookDeliveries.claimDue(START, seconds(60), 10, 1000);
     expect(claimed.map((delivery) => delivery.endpointId).sort()).toEqual([both, passwords].sort());
     expect(claimed[0]).toMatchObject({
       event,
@@ -76,34 +76,39 @@ describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => 
 
   it("leases a delivery once, and again once its lease has run out: its sender died", async () => {
     const event = await publish("user.blocked");
-    const [first, ...more] = await repo.webhookDeliveries.claimDue(seconds(1), seconds(61), 10);
+    const [first, ...more] = await repo.webhookDeliveries.claimDue(
+      seconds(1),
+      seconds(61),
+      10,
+      1000,
+    );
     expect(more).toEqual([]);
     expect(first?.event.id).toBe(event.id);
-    expect(await repo.webhookDeliveries.claimDue(seconds(61), seconds(121), 10)).toEqual([]);
-    const [again] = await repo.webhookDeliveries.claimDue(seconds(62), seconds(122), 10);
+    expect(await repo.webhookDeliveries.claimDue(seconds(61), seconds(121), 10, 1000)).toEqual([]);
+    const [again] = await repo.webhookDeliveries.claimDue(seconds(62), seconds(122), 10, 1000);
     expect(again).toMatchObject({ id: first?.id, attempts: 2, lockedUntil: seconds(122) });
   });
 
   it("holds a retried delivery until its next attempt, with its last error", async () => {
     await publish("user.blocked");
-    const [claimed] = await repo.webhookDeliveries.claimDue(START, seconds(60), 10);
+    const [claimed] = await repo.webhookDeliveries.claimDue(START, seconds(60), 10, 1000);
     if (!claimed) throw new Error("nothing claimed");
     await repo.webhookDeliveries.scheduleRetry(claimed.id, seconds(30), "HTTP 503");
-    expect(await repo.webhookDeliveries.claimDue(seconds(29), seconds(90), 10)).toEqual([]);
-    const [retried] = await repo.webhookDeliveries.claimDue(seconds(30), seconds(90), 10);
+    expect(await repo.webhookDeliveries.claimDue(seconds(29), seconds(90), 10, 1000)).toEqual([]);
+    const [retried] = await repo.webhookDeliveries.claimDue(seconds(30), seconds(90), 10, 1000);
     expect(retried).toMatchObject({ id: claimed.id, attempts: 2, lastError: "HTTP 503" });
   });
 
   it("never leases a delivered or failed delivery again; recent() shows both, newest first", async () => {
     await publish("user.blocked", seconds(100));
-    const [delivered] = await repo.webhookDeliveries.claimDue(seconds(100), seconds(160), 10);
+    const [delivered] = await repo.webhookDeliveries.claimDue(seconds(100), seconds(160), 10, 1000);
     if (!delivered) throw new Error("nothing claimed");
     await repo.webhookDeliveries.markDelivered(delivered.id, seconds(101));
     await publish("user.blocked", seconds(200));
-    const [failed] = await repo.webhookDeliveries.claimDue(seconds(200), seconds(260), 10);
+    const [failed] = await repo.webhookDeliveries.claimDue(seconds(200), seconds(260), 10, 1000);
     if (!failed) throw new Error("nothing claimed");
     await repo.webhookDeliveries.markFailed(failed.id, "gave up after 1 attempt: HTTP 410");
-    expect(await repo.webhookDeliveries.claimDue(FAR, FAR, 10)).toEqual([]);
+    expect(await repo.webhookDeliveries.claimDue(FAR, FAR, 10, 1000)).toEqual([]);
     const [newest, previous] = await repo.webhookDeliveries.recent(2);
     expect(newest).toMatchObject({ id: failed.id, status: "failed", deliveredAt: null });
     expect(newest?.lastError).toBe("gave up after 1 attempt: HTTP 410");
@@ -130,6 +135,43 @@ describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => 
       }),
     ).rejects.toThrow("the change failed");
     expect(await repo.webhookDeliveries.recent(1000)).toHaveLength(before.length);
+  });
+
+  it("leases at most `perEndpoint` of one endpoint's deliveries, counting those in flight; others' go meanwhile", async () => {
+    const slow = await addEndpoint(["user.locked_out"]);
+    const other = await addEndpoint(["user.unblocked"]);
+    for (let i = 0; i < 3; i++) await publish("user.locked_out", seconds(300 + i));
+    // publish() settles what is due first: queue the slow endpoint's backlog again.
+    for (let i = 0; i < 2; i++) {
+      await repo.changeEvents.publish(
+        createChangeEvent(
+          "user.locked_out",
+          { user: { id: 42, email: "jane@example.com" }, connection: "db", by: { type: "system" } },
+          seconds(303 + i),
+        ),
+      );
+    }
+    await repo.changeEvents.publish(
+      createChangeEvent(
+        "user.unblocked",
+        { user: { id: 42, email: "jane@example.com" }, connection: "db", by: { type: "system" } },
+        seconds(310),
+      ),
+    );
+    const endpointsOf = (claimed: Array<{ endpointId: string }>) =>
+      claimed.map((delivery) => delivery.endpointId).filter((id) => id === slow || id === other);
+    const first = await repo.webhookDeliveries.claimDue(seconds(400), seconds(460), 10, 2);
+    expect(endpointsOf(first).sort()).toEqual([slow, slow, other].sort());
+    // The slow endpoint's two are still in flight: nothing more of it until one ends.
+    expect(
+      endpointsOf(await repo.webhookDeliveries.claimDue(seconds(401), seconds(461), 10, 2)),
+    ).toEqual([]);
+    const done = first.find((delivery) => delivery.endpointId === slow);
+    if (!done) throw new Error("nothing of the slow endpoint claimed");
+    await repo.webhookDeliveries.markDelivered(done.id, seconds(402));
+    expect(
+      endpointsOf(await repo.webhookDeliveries.claimDue(seconds(402), seconds(462), 10, 2)),
+    ).toEqual([slow]);
   });
 
   it("removes an endpoint with its deliveries, and replaces a secret", async () => {

@@ -3,7 +3,11 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { createKeyEncryption } from "../../src/sign-in/key-encryption.ts";
-import { deliverWebhook, type WebhookDeliveryDependencies } from "../../src/webhooks/deliver.ts";
+import {
+  deliverWebhook,
+  MAX_IN_FLIGHT_PER_ENDPOINT,
+  type WebhookDeliveryDependencies,
+} from "../../src/webhooks/deliver.ts";
 import { startWebhookDeliverer } from "../../src/webhooks/deliverer.ts";
 import { createChangeEvent } from "../../src/webhooks/events.ts";
 import { createHttpWebhookSender } from "../../src/webhooks/http-sender.ts";
@@ -84,7 +88,12 @@ function setUp(
     },
     async deliverDue() {
       const now = clock.now();
-      const due = await repo.webhookDeliveries.claimDue(now, new Date(now.getTime() + 60_000), 10);
+      const due = await repo.webhookDeliveries.claimDue(
+        now,
+        new Date(now.getTime() + 60_000),
+        10,
+        10,
+      );
       return Promise.all(due.map((delivery) => deliverWebhook(deps, delivery)));
     },
   };
@@ -148,24 +157,37 @@ describe("delivering a webhook", () => {
     expect(delivery?.lastError).toMatch(/redirect|network error/);
   });
 
-  it("a receiver that hangs holds only its own delivery: another endpoint's arrives meanwhile", async () => {
+  it("a receiver that hangs, with a backlog, holds a few slots only: a later event to another endpoint arrives meanwhile", async () => {
     const healthy = await receiver(204);
     const test = setUp({ timeoutMillis: 5_000 });
     await test.subscribe(await hangingReceiver());
+    for (let i = 0; i < 10; i++) {
+      await test.block();
+      test.clock.advance(1_000);
+    }
     await test.subscribe(healthy.url);
     const event = await test.block();
-    const deliverer = startWebhookDeliverer(test.deps, { pollIntervalMillis: 50 });
+    const deliverer = startWebhookDeliverer(test.deps, {
+      pollIntervalMillis: 50,
+      maxConcurrentSends: 6,
+    });
     cleanups.push(() => deliverer.stop());
     const started = Date.now();
     const states = async () =>
-      (await test.repo.webhookDeliveries.recent(10)).map((delivery) => delivery.status).sort();
+      (await test.repo.webhookDeliveries.recent(100)).map((delivery) => delivery.status);
     await waitFor(
       async () => (await states()).includes("delivered"),
       4_000,
       "the healthy endpoint's delivery",
     );
     expect(Date.now() - started).toBeLessThan(4_000);
-    expect(healthy.received[0]?.headers["x-passdesk-event-id"]).toBe(event.id);
-    expect(await states()).toEqual(["delivered", "sending"]);
+    expect(healthy.received.map((request) => request.headers["x-passdesk-event-id"])).toEqual([
+      event.id,
+    ]);
+    const all = await states();
+    const count = (state: string) => all.filter((found) => found === state).length;
+    expect(count("delivered")).toBe(1);
+    expect(count("sending")).toBe(MAX_IN_FLIGHT_PER_ENDPOINT);
+    expect(count("pending")).toBe(11 - MAX_IN_FLIGHT_PER_ENDPOINT);
   });
 });

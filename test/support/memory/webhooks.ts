@@ -71,8 +71,13 @@ export function createMemoryWebhookDeliveryStore(database: MemoryDatabase): Webh
     if (row) Object.assign(row, fields);
   };
   return {
-    async claimDue(at, leaseUntil, limit) {
+    async claimDue(at, leaseUntil, limit, perEndpoint) {
       const now = at.getTime();
+      const inFlight = new Map<string, number>();
+      for (const row of tables.webhookDeliveries) {
+        if (row.status === "sending" && row.lockedUntil && row.lockedUntil.getTime() >= now)
+          inFlight.set(row.endpointId, (inFlight.get(row.endpointId) ?? 0) + 1);
+      }
       const due = tables.webhookDeliveries
         .filter(
           (row) =>
@@ -82,6 +87,11 @@ export function createMemoryWebhookDeliveryStore(database: MemoryDatabase): Webh
               row.lockedUntil.getTime() < now),
         )
         .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || a.id - b.id)
+        .filter((row) => {
+          const taken = inFlight.get(row.endpointId) ?? 0;
+          inFlight.set(row.endpointId, taken + 1);
+          return taken < perEndpoint;
+        })
         .slice(0, limit);
       return due.flatMap((row) => {
         row.status = "sending";
