@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -60,4 +61,21 @@ export async function startWebhookReceiver(status = 204): Promise<WebhookReceive
   };
   await receiver.start();
   return receiver;
+}
+
+/**
+ * The check an app would write (the README's), independent of Passdesk's own code: HMAC-SHA256
+ * of `${t}.${body}` under the secret, compared in constant time, `t` within five minutes.
+ */
+export function verifiedByReference(
+  secret: string,
+  header: string | string[] | undefined,
+  body: string,
+): boolean {
+  if (typeof header !== "string") return false;
+  const { t, v1 } = Object.fromEntries(header.split(",").map((part) => part.split("=", 2)));
+  if (!t || !v1 || Math.abs(Date.now() / 1000 - Number(t)) > 300) return false;
+  const expected = createHmac("sha256", secret).update(`${t}.${body}`).digest();
+  const given = Buffer.from(v1, "hex");
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
