@@ -133,6 +133,23 @@ export function createDrizzleWebhookDeliveryStore(db: Executor): WebhookDelivery
         .set({ status: "failed", lockedUntil: null, lastError: error })
         .where(eq(webhookDeliveries.id, id));
     },
+    async prune(before, limit) {
+      const old = db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(
+          and(
+            inArray(webhookDeliveries.status, ["delivered", "failed"]),
+            lt(webhookDeliveries.createdAt, before),
+          ),
+        )
+        .limit(limit);
+      const deleted = await db
+        .delete(webhookDeliveries)
+        .where(inArray(webhookDeliveries.id, old))
+        .returning({ id: webhookDeliveries.id });
+      return deleted.length;
+    },
     async recent(limit) {
       const rows = await db
         .select()

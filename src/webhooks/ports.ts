@@ -67,6 +67,8 @@ export interface WebhookDeliveryStore {
   markDelivered(id: number, at: Date): Promise<void>;
   scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
+  /** Deletes up to `limit` delivered or failed deliveries of events created before `before`. */
+  prune(before: Date, limit: number): Promise<number>;
   /** The newest `limit` deliveries, newest first (`passdesk webhooks deliveries`). */
   recent(limit: number): Promise<WebhookDelivery[]>;
 }

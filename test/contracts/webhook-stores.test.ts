@@ -174,6 +174,29 @@ describe.each(storeBackends)("the webhook stores' contract on %s", (backend) => 
     ).toEqual([slow]);
   });
 
+  it("prunes delivered and failed deliveries older than a time, up to a limit, never pending ones", async () => {
+    await publish("user.blocked", seconds(500));
+    const [old] = await repo.webhookDeliveries.claimDue(seconds(500), seconds(560), 1, 1000);
+    if (!old) throw new Error("nothing claimed");
+    await repo.webhookDeliveries.markDelivered(old.id, seconds(501));
+    await repo.changeEvents.publish(
+      createChangeEvent(
+        "user.blocked",
+        { user: { id: 42, email: "jane@example.com" }, connection: "db", by: { type: "system" } },
+        seconds(502),
+      ),
+    );
+    const pendingBefore = (await repo.webhookDeliveries.recent(1000)).filter(
+      (row) => row.status === "pending",
+    );
+    expect(pendingBefore.length).toBeGreaterThan(0);
+    // Everything delivered or failed so far is older than FAR.
+    while ((await repo.webhookDeliveries.prune(FAR, 2)) > 0) {}
+    const left = await repo.webhookDeliveries.recent(1000);
+    expect(left.map((row) => row.status).sort()).toEqual(pendingBefore.map(() => "pending"));
+    expect(await repo.webhookDeliveries.prune(FAR, 10)).toBe(0);
+  });
+
   it("removes an endpoint with its deliveries, and replaces a secret", async () => {
     const id = await addEndpoint(["user.locked_out"]);
     await publish("user.locked_out");

@@ -3,12 +3,12 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.ts";
 import { createKeyEncryption } from "../../src/sign-in/key-encryption.ts";
+import { deliverWebhook, MAX_IN_FLIGHT_PER_ENDPOINT } from "../../src/webhooks/deliver.ts";
 import {
-  deliverWebhook,
-  MAX_IN_FLIGHT_PER_ENDPOINT,
-  type WebhookDeliveryDependencies,
-} from "../../src/webhooks/deliver.ts";
-import { startWebhookDeliverer } from "../../src/webhooks/deliverer.ts";
+  DELIVERY_RETENTION_MILLIS,
+  startWebhookDeliverer,
+  type WebhookDelivererDependencies,
+} from "../../src/webhooks/deliverer.ts";
 import { createChangeEvent } from "../../src/webhooks/events.ts";
 import { createHttpWebhookSender } from "../../src/webhooks/http-sender.ts";
 import { createManualClock } from "../support/clock.ts";
@@ -46,7 +46,7 @@ function setUp(
   const repo = createMemoryStores({ clock });
   const lines: string[] = [];
   const logger = createLogger("warn", false, { write: (line: string) => void lines.push(line) });
-  const deps: WebhookDeliveryDependencies = {
+  const deps: WebhookDelivererDependencies = {
     repo,
     clock,
     logger,
@@ -189,5 +189,31 @@ describe("delivering a webhook", () => {
     expect(count("delivered")).toBe(1);
     expect(count("sending")).toBe(MAX_IN_FLIGHT_PER_ENDPOINT);
     expect(count("pending")).toBe(11 - MAX_IN_FLIGHT_PER_ENDPOINT);
+  });
+
+  it("deletes delivered and failed deliveries once they are past the retention, never pending ones", async () => {
+    const app = await receiver(204);
+    const gone = await receiver(410);
+    const test = setUp({ maxAttempts: 1 });
+    await test.subscribe(app.url);
+    await test.subscribe(gone.url);
+    await test.block();
+    expect((await test.deliverDue()).sort()).toEqual(["delivered", "failed"]);
+    // An old event still waiting for its next attempt, far ahead.
+    await test.block();
+    const now = test.clock.now();
+    const waiting = await test.repo.webhookDeliveries.claimDue(now, now, 10, 10);
+    const farAhead = new Date(now.getTime() + 2 * DELIVERY_RETENTION_MILLIS);
+    for (const delivery of waiting)
+      await test.repo.webhookDeliveries.scheduleRetry(delivery.id, farAhead, "HTTP 503");
+    test.clock.advance(DELIVERY_RETENTION_MILLIS + 1);
+
+    const deliverer = startWebhookDeliverer(test.deps, { pollIntervalMillis: 60_000 });
+    cleanups.push(() => deliverer.stop());
+    await deliverer.drain();
+    expect((await test.repo.webhookDeliveries.recent(10)).map((row) => row.status)).toEqual([
+      "pending",
+      "pending",
+    ]);
   });
 });

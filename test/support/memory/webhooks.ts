@@ -112,6 +112,17 @@ export function createMemoryWebhookDeliveryStore(database: MemoryDatabase): Webh
     async markFailed(id, error) {
       update(id, { status: "failed", lockedUntil: null, lastError: error });
     },
+    async prune(before, limit) {
+      const old = tables.webhookDeliveries
+        .filter(
+          (row) =>
+            (row.status === "delivered" || row.status === "failed") &&
+            row.event.createdAt.getTime() < before.getTime(),
+        )
+        .slice(0, limit);
+      tables.webhookDeliveries = tables.webhookDeliveries.filter((row) => !old.includes(row));
+      return old.length;
+    },
     recent: async (limit) =>
       copy(
         tables.webhookDeliveries
