@@ -75,7 +75,7 @@ function createProgram(runtime: CliRuntime): Command {
   const { withContext } = runtime;
   const program = new Command("passdesk")
     .description(
-      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template.",
+      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template, webhooks.",
     )
     .configureOutput({
       // Usage errors get the same one-line shape as every other failure; Commander's own

@@ -46,17 +46,21 @@ export interface ChangeEvent {
   data: ChangeEventData;
 }
 
+/** Audit actors as events name them (the public API changes nothing an event reports). */
+const ACTOR_TYPES: Record<ActorType, ChangeActor["type"]> = {
+  slack: "staff",
+  user: "user",
+  cli: "cli",
+  system: "system",
+  public: "system",
+};
+
 /** The audit entry's actor, as an event names it (the two always agree: built from one). */
 export function changeActorOf(actor: {
   actorType: ActorType;
   actorId?: string | null;
 }): ChangeActor {
-  const type =
-    actor.actorType === "slack"
-      ? "staff"
-      : actor.actorType === "public"
-        ? "system"
-        : actor.actorType;
+  const type = ACTOR_TYPES[actor.actorType];
   // The user is the event's own user_id; Passdesk itself has no id.
   if (type === "user" || type === "system" || !actor.actorId) return { type };
   return { type, id: actor.actorId };
