@@ -93,6 +93,9 @@ const schema = z
     USER_STORE_CHANGE_LEASE_SECONDS: wholeNumber(1, 3600, 60),
     USER_STORE_RECOVERY_INTERVAL_SECONDS: wholeNumber(1, 3600, 15),
     AUDIT_ANCHOR_INTERVAL_HOURS: wholeNumber(0, 24 * 366, 24),
+    WEBHOOK_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 10_000),
+    WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 1000, 100),
+    WEBHOOK_MAX_AGE_HOURS: wholeNumber(1, 30 * 24, 24),
     SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
     SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
@@ -279,6 +282,11 @@ const schema = z
         minimumChangeLeaseMillis(env.USER_STORE_TIMEOUT_MILLIS, env.USER_STORE_RETRIES),
       ),
       recoveryIntervalMillis: env.USER_STORE_RECOVERY_INTERVAL_SECONDS * 1000,
+    },
+    webhooks: {
+      timeoutMillis: env.WEBHOOK_TIMEOUT_MILLIS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      maxAgeMillis: env.WEBHOOK_MAX_AGE_HOURS * 3_600_000,
     },
     signupLimits: {
       perIp: {

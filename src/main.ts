@@ -34,6 +34,7 @@ export interface StartOptions extends AdapterOverrides {
   workerPollIntervalMillis?: number;
   /** How often the audit anchor checks whether one is due (hourly, at most, by default). */
   auditAnchorCheckMillis?: number;
+  webhookPollIntervalMillis?: number;
 }
 
 /**

@@ -108,6 +108,29 @@ describe("parseConfig for signup", () => {
   });
 });
 
+describe("webhook settings", () => {
+  it("give a receiver 10 s, and give up after 100 attempts or 24 hours, unless told otherwise", () => {
+    expect(parseConfig({}).webhooks).toEqual({
+      timeoutMillis: 10_000,
+      maxAttempts: 100,
+      maxAgeMillis: 24 * 3_600_000,
+    });
+    expect(
+      parseConfig({
+        WEBHOOK_TIMEOUT_MILLIS: "2500",
+        WEBHOOK_MAX_ATTEMPTS: "5",
+        WEBHOOK_MAX_AGE_HOURS: "48",
+      }).webhooks,
+    ).toEqual({ timeoutMillis: 2_500, maxAttempts: 5, maxAgeMillis: 48 * 3_600_000 });
+    expect(
+      configErrorOf({ WEBHOOK_TIMEOUT_MILLIS: "0", WEBHOOK_MAX_ATTEMPTS: "many" }).problems,
+    ).toEqual([
+      expect.stringMatching(/^WEBHOOK_TIMEOUT_MILLIS: /),
+      expect.stringMatching(/^WEBHOOK_MAX_ATTEMPTS: /),
+    ]);
+  });
+});
+
 describe("parseConfig values", () => {
   it("reads every variable owned by the foundation", () => {
     const config = parseConfig({

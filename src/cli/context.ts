@@ -1,6 +1,7 @@
 import type { AuditChainStore } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { ClientStore } from "../clients/ports.ts";
+import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import type { TemplateStore } from "../email/ports.ts";
 import type { TemplateEditPorts } from "../email/template-edit.ts";
@@ -16,6 +17,12 @@ import type { KeyManagementDependencies } from "../sign-in/rotate-keys.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { ExternalStoreRegistry } from "../users/linked-user-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type { SecretSeal } from "../webhooks/deliver.ts";
+import type {
+  ChangeEventOutbox,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
+} from "../webhooks/ports.ts";
 
 /** A bad-input outcome: printed as one line on stderr, exit code 1. */
 export class CliError extends Error {
@@ -38,7 +45,15 @@ export interface CliPorts {
   signingKeys: SigningKeyStore;
   refreshTokens: RefreshTokenStore;
   signInFailures: Pick<SignInFailureStore, "list" | "clear">;
-  transaction: Transaction<TemplateEditPorts & { users: Pick<UserStore, "add"> }>;
+  webhookEndpoints: WebhookEndpointStore;
+  webhookDeliveries: Pick<WebhookDeliveryStore, "recent">;
+  transaction: Transaction<
+    TemplateEditPorts & {
+      users: Pick<UserStore, "add" | "setBlocked">;
+      signInFailures: Pick<SignInFailureStore, "clear">;
+      changeEvents: Pick<ChangeEventOutbox, "publish">;
+    }
+  >;
 }
 
 export interface CliContext {
@@ -49,6 +64,9 @@ export interface CliContext {
   externalStores: ExternalStoreRegistry;
   /** What rotating a signing key needs (reads the key-encryption key only when called). */
   keyManagement(): Omit<KeyManagementDependencies, "keys">;
+  /** Seals webhook secrets (reads the key-encryption key only when called). */
+  webhookSecrets(): Pick<SecretSeal, "seal">;
+  clock: Clock;
   /** The OS user that runs the command ($USER): CLI changes are audited and edited as them. */
   osUser: string | null;
   print(line: string): void;

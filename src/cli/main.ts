@@ -5,6 +5,7 @@ import { systemClock } from "../clock.ts";
 import { createExternalStores } from "../compose/external-stores.ts";
 import { loadKeyEncryptionKey } from "../compose/key-encryption-key.ts";
 import { maxTokenLifetimeSeconds } from "../compose/sign-in.ts";
+import { createWebhookSecretSeal } from "../compose/webhooks.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { openDatabase } from "../db/client.ts";
 import { DatabaseOpenError } from "../db/errors.ts";
@@ -23,6 +24,7 @@ import { registerKeyCommands } from "./commands/keys.ts";
 import { registerRoleCommands } from "./commands/roles.ts";
 import { registerTemplateCommands } from "./commands/templates.ts";
 import { registerUserCommands } from "./commands/users.ts";
+import { registerWebhookCommands } from "./commands/webhooks.ts";
 import { CliError, type CliRuntime, type WithContext } from "./context.ts";
 
 /**
@@ -55,6 +57,8 @@ function createRuntime(env: NodeJS.ProcessEnv): CliRuntime {
           clock: systemClock,
           maxTokenLifetimeSeconds: maxTokenLifetimeSeconds(config),
         }),
+        webhookSecrets: () => createWebhookSecretSeal(config),
+        clock: systemClock,
         osUser,
         print: (line) => process.stdout.write(`${line}\n`),
         audit: (entry) => repo.audit.record({ actorType: "cli", actorId: osUser, ...entry }),
@@ -71,7 +75,7 @@ function createProgram(runtime: CliRuntime): Command {
   const { withContext } = runtime;
   const program = new Command("passdesk")
     .description(
-      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template.",
+      "Administer Passdesk: database, connections, clients, users, Slack roles, audit log, email template, webhooks.",
     )
     .configureOutput({
       // Usage errors get the same one-line shape as every other failure; Commander's own
@@ -100,6 +104,7 @@ function createProgram(runtime: CliRuntime): Command {
   registerRoleCommands(program, runtime);
   registerAuditCommands(program, runtime);
   registerTemplateCommands(program, runtime);
+  registerWebhookCommands(program, runtime);
   return program;
 }
 

@@ -11,6 +11,7 @@ import { createSlackAuditChannel } from "../slack/audit-channel/slack-audit-chan
 import { createRoleResolver } from "../slack/role-resolver.ts";
 import { createSlackWebClient, listUsergroupMembersWith } from "../slack/web-client.ts";
 import type { Adapters } from "./adapters.ts";
+import { startWebhookDelivery } from "./webhooks.ts";
 
 export function emailSettingsOf(config: Config, publicUrl: string): EmailSettings {
   return {
@@ -26,14 +27,18 @@ export function emailSettingsOf(config: Config, publicUrl: string): EmailSetting
 export type Jobs = Awaited<ReturnType<typeof startBackgroundJobs>>;
 
 /**
- * The outbox worker, the sign-in counts' pruner, and Slack (with the audit channel and delivery
+ * The outbox worker, the webhook deliverer, the sign-in counts' pruner, and Slack (with the audit channel and delivery
  * status) when configured.
  */
 export async function startBackgroundJobs(
   config: Config,
   { repo, clock, mailer, logger, hasher, external }: Adapters,
   publicUrl: string,
-  options: { workerPollIntervalMillis?: number; auditAnchorCheckMillis?: number },
+  options: {
+    workerPollIntervalMillis?: number;
+    auditAnchorCheckMillis?: number;
+    webhookPollIntervalMillis?: number;
+  },
 ) {
   const email = emailSettingsOf(config, publicUrl);
   const worker = startWorker(
@@ -52,6 +57,13 @@ export async function startBackgroundJobs(
         pollIntervalMillis: options.workerPollIntervalMillis,
       }),
     },
+  );
+  const webhooks = startWebhookDelivery(
+    config,
+    { repo, clock, logger },
+    options.webhookPollIntervalMillis
+      ? { pollIntervalMillis: options.webhookPollIntervalMillis }
+      : {},
   );
   const signInPruner = startSignInPruner({ repo, clock, logger });
   const recovery = startExternalChangeRecovery({
@@ -108,6 +120,7 @@ export async function startBackgroundJobs(
     deliveryNotifier,
     async stop() {
       await worker.stop();
+      await webhooks.stop();
       await signInPruner.stop();
       await recovery.stop();
       await anchoring?.stop();

@@ -17,6 +17,8 @@ import {
 } from "drizzle-orm/pg-core";
 import type { OutboxEmailKind } from "../email/ports.ts";
 import type { ResetRequestSource } from "../password-reset/ports.ts";
+import type { ChangeEventData, ChangeEventType } from "../webhooks/events.ts";
+import type { WebhookDeliveryStatus } from "../webhooks/ports.ts";
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const at = (name: string) => timestamp(name, { withTimezone: true });
@@ -445,4 +447,44 @@ export const unblockTickets = pgTable(
     usedAt: at("used_at"),
   },
   (table) => [index("unblock_tickets_user_idx").on(table.userId)],
+);
+
+/** Receivers of change events; the signing secret is sealed under the key-encryption key. */
+export const webhookEndpoints = pgTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  events: text("events").array().$type<ChangeEventType[]>().notNull(),
+  sealedSecret: text("sealed_secret").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
+ * The webhook outbox: one row per event and subscribed endpoint, queued in the transaction of
+ * the change, then leased, sent and marked like an email.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    type: text("type").$type<ChangeEventType>().notNull(),
+    data: jsonb("data").$type<ChangeEventData>().notNull(),
+    status: text("status").$type<WebhookDeliveryStatus>().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at").notNull(),
+    lockedUntil: at("locked_until"),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull(),
+    deliveredAt: at("delivered_at"),
+  },
+  (table) => [
+    uniqueIndex("webhook_deliveries_event_endpoint_idx").on(table.eventId, table.endpointId),
+    index("webhook_deliveries_due_idx")
+      .on(table.nextAttemptAt)
+      .where(sql`status in ('pending', 'sending')`),
+    index("webhook_deliveries_created_idx").on(table.createdAt),
+  ],
 );

@@ -17,6 +17,11 @@ import type {
 } from "../sign-in/ports.ts";
 import { createLinkedUserStore, type ExternalStoreRegistry } from "../users/linked-user-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import type {
+  ChangeEventOutbox,
+  WebhookDeliveryStore,
+  WebhookEndpointStore,
+} from "../webhooks/ports.ts";
 import { createDrizzleApiStore } from "./api-store.ts";
 import {
   createBufferedAuditLog,
@@ -42,6 +47,11 @@ import { createDrizzleTemplateStore } from "./template-store.ts";
 import { createDrizzleTicketStore } from "./ticket-store.ts";
 import { createDrizzleUnblockTicketStore } from "./unblock-ticket-store.ts";
 import { createDrizzleUserStore } from "./user-store.ts";
+import {
+  createDrizzleChangeEventOutbox,
+  createDrizzleWebhookDeliveryStore,
+  createDrizzleWebhookEndpointStore,
+} from "./webhook-store.ts";
 
 /** Every store, bound to one executor (the pool, or one transaction). */
 export interface Stores {
@@ -62,6 +72,9 @@ export interface Stores {
   signInFailures: SignInFailureStore;
   unblockTickets: UnblockTicketStore;
   externalChanges: ExternalChangeStore;
+  changeEvents: ChangeEventOutbox;
+  webhookEndpoints: WebhookEndpointStore;
+  webhookDeliveries: WebhookDeliveryStore;
 }
 
 export interface Repository extends Stores {
@@ -114,6 +127,9 @@ function createStores(
     signInFailures: createDrizzleSignInFailureStore(query),
     unblockTickets: createDrizzleUnblockTicketStore(db),
     externalChanges: createDrizzleExternalChangeStore(db),
+    changeEvents: createDrizzleChangeEventOutbox(db),
+    webhookEndpoints: createDrizzleWebhookEndpointStore(db),
+    webhookDeliveries: createDrizzleWebhookDeliveryStore(db),
   };
 }
 

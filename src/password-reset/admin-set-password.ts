@@ -8,6 +8,7 @@ import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import { changeActorOf } from "../webhooks/events.ts";
 import {
   changeExternalPassword,
   type ExternalChangeStore,
@@ -152,7 +153,10 @@ export async function setPasswordByAdmin(
 
   await repo.transaction(async (stores) => {
     const at = clock.now();
-    const effects = await storeNewPassword(stores, user, hash, at);
+    const effects = await storeNewPassword(stores, user, hash, at, {
+      connection: connection.name,
+      by: changeActorOf(audit),
+    });
     if (input.notify) {
       await stores.outbox.enqueue(
         {

@@ -129,7 +129,10 @@ export async function completePasswordReset(
     const at = deps.clock.now();
     const ticket = await stores.tickets.consume(tokenHash, at);
     if (!ticket) return undefined;
-    const effects = await storeNewPassword(stores, user, hash, at);
+    const effects = await storeNewPassword(stores, user, hash, at, {
+      connection: connection.name,
+      by: { type: "user" },
+    });
     await stores.audit.record({
       actorType: "user",
       action: "password_reset.completed",

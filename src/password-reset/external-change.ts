@@ -10,6 +10,7 @@ import { ExternalStoreUnavailableError } from "../users/external-store.ts";
 import { type ExternalStoreRegistry, toProfile } from "../users/linked-user-store.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import { changeActorOf } from "../webhooks/events.ts";
 import { type PasswordChangePorts, storeNewPassword } from "./new-password.ts";
 import type { TicketStore } from "./ports.ts";
 import { createOpaqueId } from "./tokens.ts";
@@ -159,7 +160,7 @@ export async function changeExternalPassword(
     return { ok: false, reason: "user_not_found" };
   }
   await deps.afterStoreWrite?.();
-  await finishExternalChange(deps, claim, change.user, false);
+  await finishExternalChange(deps, claim, change.user, change.connection.name, false);
   return { ok: true };
 }
 
@@ -172,13 +173,17 @@ async function finishExternalChange(
   deps: { repo: { transaction: Transaction<ExternalFinishPorts> }; clock: Clock },
   claim: ExternalChange,
   user: Pick<User, "id" | "connectionId" | "email">,
+  connection: string,
   recovered: boolean,
 ): Promise<boolean> {
   return deps.repo.transaction(async (stores) => {
     const at = deps.clock.now();
     if (!(await stores.externalChanges.finish(claim.id, at))) return false;
     if (claim.ticketId !== null) await stores.tickets.markUsed(claim.ticketId, at);
-    const effects = await storeNewPassword(stores, user, claim.historyHash, at);
+    const effects = await storeNewPassword(stores, user, claim.historyHash, at, {
+      connection,
+      by: changeActorOf(claim.outcome.audit),
+    });
     if (claim.outcome.notify) {
       await stores.outbox.enqueue(
         {
@@ -256,7 +261,7 @@ async function recoverOne(
       await deps.repo.externalChanges.release(claim.id, deps.clock.now(), claim.leaseUntil);
       return "released";
     }
-    await finishExternalChange(deps, claim, user, true);
+    await finishExternalChange(deps, claim, user, connection.name, true);
     return "finished";
   } catch (error) {
     if (!(error instanceof ExternalStoreUnavailableError)) throw error;

@@ -5,6 +5,8 @@ import type { RefreshTokenStore, SignInFailureStore } from "../sign-in/ports.ts"
 import type { Connection } from "../users/connection.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
+import { type ChangeActor, createChangeEvent } from "../webhooks/events.ts";
+import type { ChangeEventOutbox } from "../webhooks/ports.ts";
 import type { TicketStore } from "./ports.ts";
 
 /** One rule's outcome; `ok` is undefined for a rule that was not evaluated. */
@@ -89,8 +91,9 @@ export function isHistoryUnchecked(verdict: { rules: readonly RuleVerdict[] }): 
   return verdict.rules.some((rule) => rule.rule === "history" && rule.ok === undefined);
 }
 
-/** What a password change changes together with the password itself. */
+/** What a password change changes together with the password itself (and publishes). */
 export interface PasswordChangePorts {
+  changeEvents: Pick<ChangeEventOutbox, "publish">;
   users: Pick<UserStore, "setPasswordHash">;
   tickets: Pick<TicketStore, "revokeUnusedForUser">;
   refreshTokens: Pick<RefreshTokenStore, "revokeForUser">;
@@ -108,15 +111,18 @@ export interface PasswordChangeEffects {
 /**
  * Makes `hash` the user's password and ends what the old one allowed: every outstanding reset
  * link, every refresh token (the apps where they are signed in must ask for the new one) and
- * every brute-force block of their sign-in.
+ * every brute-force block of their sign-in. Every password change goes through here, so each
+ * one publishes `password.changed` (apps end the user's sessions on it), in its transaction.
  */
 export async function storeNewPassword(
   stores: PasswordChangePorts,
   user: Pick<User, "id" | "connectionId" | "email">,
   hash: string,
   at: Date,
+  change: { connection: string; by: ChangeActor },
 ): Promise<PasswordChangeEffects> {
   await stores.users.setPasswordHash(user.id, hash, at);
+  await stores.changeEvents.publish(createChangeEvent("password.changed", { user, ...change }, at));
   await stores.tickets.revokeUnusedForUser(user.id, at);
   const revokedRefreshTokens = await stores.refreshTokens.revokeForUser(
     user.id,

@@ -1,10 +1,13 @@
-import type { AuditLog } from "../audit/ports.ts";
+import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Mailer } from "../email/mailer.ts";
 import { renderSignInBlockedEmail } from "../email/sign-in-blocked.ts";
 import type { Logger } from "../logger.ts";
 import { createOpaqueId, type RandomBytes } from "../secret-tokens.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import type { BruteForceSettings, Connection } from "../users/connection.ts";
 import type { User } from "../users/user.ts";
+import { changeActorOf, createChangeEvent } from "../webhooks/events.ts";
+import type { ChangeEventOutbox } from "../webhooks/ports.ts";
 import type { FailureCount, UnblockTicketStore } from "./ports.ts";
 import { issueUnblockLink } from "./unblock-link.ts";
 
@@ -19,7 +22,15 @@ export interface BlockNoticeSettings {
 }
 
 export interface BlockNoticeDependencies {
-  repo: { audit: Pick<AuditLog, "record">; unblockTickets: Pick<UnblockTicketStore, "issue"> };
+  repo: {
+    audit: Pick<AuditLog, "record">;
+    unblockTickets: Pick<UnblockTicketStore, "issue">;
+    /** The block's audit entry and, for a known user, its `user.locked_out` event, together. */
+    transaction: Transaction<{
+      audit: Pick<AuditLog, "record">;
+      changeEvents: Pick<ChangeEventOutbox, "publish">;
+    }>;
+  };
   mailer: Mailer;
   logger: Logger;
   settings: BlockNoticeSettings;
@@ -36,7 +47,9 @@ const has = (settings: BruteForceSettings, shield: "block" | "user_notification"
  * block is audited (and so posted to the audit channel, with an Unblock button); with
  * `user_notification` a known user is emailed, with an unblock link when sign-in is blocked.
  * The audit is the same whether the account exists; the email goes out after the answer, so
- * neither its cost nor its existence shows in the response.
+ * neither its cost nor its existence shows in the response. A known user's block also publishes
+ * `user.locked_out` in the audit's transaction: one small INSERT on the one attempt in
+ * `maxAttempts` that reaches the limit, lost in the password check's own variance.
  */
 export async function noticeBlock(
   deps: BlockNoticeDependencies,
@@ -46,15 +59,24 @@ export async function noticeBlock(
 ): Promise<void> {
   const blocking = has(connection.bruteForce, "block");
   if (blocking) {
-    await deps.repo.audit.record({
-      actorType: "system",
-      action: "sign_in.blocked",
-      outcome: "blocked",
-      targetEmail: count.email,
-      connection: connection.name,
-      requestId: createOpaqueId("blk", deps.random),
-      // Auth0's log type for "blocked account": `limit_wc`.
-      details: { logType: "limit_wc", ip: count.ip, count: count.failures },
+    await deps.repo.transaction(async (stores) => {
+      const entry = {
+        actorType: "system",
+        action: "sign_in.blocked",
+        outcome: "blocked",
+        targetEmail: count.email,
+        connection: connection.name,
+        requestId: createOpaqueId("blk", deps.random),
+        // Auth0's log type for "blocked account": `limit_wc`.
+        details: { logType: "limit_wc", ip: count.ip, count: count.failures },
+      } satisfies AuditEntry;
+      await stores.audit.record(entry);
+      if (!user) return;
+      const at = count.blockedAt ?? count.lastFailureAt;
+      const by = changeActorOf(entry);
+      await stores.changeEvents.publish(
+        createChangeEvent("user.locked_out", { user, connection: connection.name, by }, at),
+      );
     });
   }
   if (!has(connection.bruteForce, "user_notification") || !user || user.blocked) return;

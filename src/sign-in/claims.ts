@@ -1,10 +1,5 @@
-import type { User } from "../users/user.ts";
+import { subjectOf, type User } from "../users/user.ts";
 import type { SupportedScope } from "./scope.ts";
-
-/** Auth0's subject for a user of a database connection. */
-export function subjectOf(user: Pick<User, "id">): string {
-  return `auth0|${user.id}`;
-}
 
 /**
  * The user's claims that `scopes` allow, as Auth0 names them: `email` and `email_verified` with

@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { createTicketToken, hashTicketToken } from "../secret-tokens.ts";
-import type { User } from "../users/user.ts";
-import { subjectOf, userClaims } from "./claims.ts";
+import { subjectOf, type User } from "../users/user.ts";
+import { userClaims } from "./claims.ts";
 import { type KeyRing, SIGNING_ALGORITHM } from "./key-ring.ts";
 import type { RefreshTokenStore } from "./ports.ts";
 import type { SupportedScope } from "./scope.ts";

@@ -1,14 +1,21 @@
-import type { AuditLog } from "../audit/ports.ts";
+import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import { hashTicketToken } from "../secret-tokens.ts";
+import type { Transaction } from "../unit-of-work.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
+import { changeActorOf, createChangeEvent } from "../webhooks/events.ts";
+import type { ChangeEventOutbox } from "../webhooks/ports.ts";
 import type { SignInFailureStore, UnblockTicket, UnblockTicketStore } from "./ports.ts";
 
 export interface UnblockLinkPorts {
   unblockTickets: Pick<UnblockTicketStore, "findByTokenHash" | "consume">;
   users: Pick<UserStore, "findById">;
   connections: Pick<ConnectionStore, "findById">;
-  signInFailures: Pick<SignInFailureStore, "clear">;
-  audit: Pick<AuditLog, "record">;
+  /** The block lifted, the audit entry and the `user.unblocked` event, together. */
+  transaction: Transaction<{
+    signInFailures: Pick<SignInFailureStore, "clear">;
+    audit: Pick<AuditLog, "record">;
+    changeEvents: Pick<ChangeEventOutbox, "publish">;
+  }>;
 }
 
 export type UnblockLinkProblem = "invalid" | "expired" | "used";
@@ -24,7 +31,7 @@ export async function inspectUnblockLink(
   return problem ? { ok: false, problem } : { ok: true };
 }
 
-/** The confirmed link: used once, lifts its block, audited as the user. */
+/** The confirmed link: used once, lifts its block, audited as the user (and published). */
 export async function redeemUnblockLink(
   repo: UnblockLinkPorts,
   token: string,
@@ -39,15 +46,27 @@ export async function redeemUnblockLink(
   const user = await repo.users.findById(ticket.userId);
   const connection = user && (await repo.connections.findById(user.connectionId));
   if (!user || !connection) return { ok: false, problem: "invalid" };
-  const lifted = await repo.signInFailures.clear(connection.id, user.email, ticket.ip);
-  await repo.audit.record({
-    actorType: "user",
-    actorId: String(user.id),
-    action: "sign_in.unblocked",
-    outcome: lifted > 0 ? "unblocked" : "not_blocked",
-    targetEmail: user.email,
-    connection: connection.name,
-    details: { ip: ticket.ip, count: lifted, via: "link" },
+  await repo.transaction(async (stores) => {
+    const lifted = await stores.signInFailures.clear(connection.id, user.email, ticket.ip);
+    const entry = {
+      actorType: "user",
+      actorId: String(user.id),
+      action: "sign_in.unblocked",
+      outcome: lifted > 0 ? "unblocked" : "not_blocked",
+      targetEmail: user.email,
+      connection: connection.name,
+      details: { ip: ticket.ip, count: lifted, via: "link" },
+    } satisfies AuditEntry;
+    await stores.audit.record(entry);
+    if (lifted === 0) return;
+    const by = changeActorOf(entry);
+    await stores.changeEvents.publish(
+      createChangeEvent(
+        "user.unblocked",
+        { user, connection: connection.name, by, block: "sign_in" },
+        at,
+      ),
+    );
   });
   return { ok: true };
 }

@@ -37,3 +37,11 @@ export interface NewUser {
   blocked?: boolean;
   passwordHash?: string | null;
 }
+
+/**
+ * Auth0's subject for a user of a database connection: `sub` in tokens, `user_id` in change
+ * events, so that an app matches one with the other.
+ */
+export function subjectOf(user: Pick<User, "id">): string {
+  return `auth0|${user.id}`;
+}

@@ -32,6 +32,12 @@ const COMMANDS = [
   ["roles", "list"],
   ["audit"],
   ["audit", "tail"],
+  ["webhooks"],
+  ["webhooks", "add"],
+  ["webhooks", "list"],
+  ["webhooks", "remove"],
+  ["webhooks", "rotate-secret"],
+  ["webhooks", "deliveries"],
 ];
 
 describe("passdesk --help", () => {

@@ -72,7 +72,10 @@ describe.each(storeBackends)("the sign-in stores' contract on %s", (backend) => 
     await repo.refreshTokens.add(token(user.id));
     await repo.refreshTokens.add(token(user.id));
     const effects = await repo.transaction((stores) =>
-      storeNewPassword(stores, user, "new-hash", minutes(5)),
+      storeNewPassword(stores, user, "new-hash", minutes(5), {
+        connection: "Username-Password-Authentication",
+        by: { type: "cli", id: "ops" },
+      }),
     );
     expect(effects).toMatchObject({ logType: "scp", revokedRefreshTokens: 2 });
   });

@@ -57,6 +57,7 @@ describe("the IP a failure is counted under", () => {
       email: "jane@example.com",
       ip: "2001:db8:1:2::99",
       actor: { actorType: "cli", actorId: null },
+      at: new Date(),
     });
     expect(lifted).toEqual({ ok: true, lifted: 1 });
   });

@@ -106,6 +106,7 @@ describe("staff unblocking", () => {
         email: "jane@example.com",
         ip: "192.0.2.2",
         actor,
+        at: new Date(),
       }),
     ).toEqual({ ok: true, lifted: 1 });
     expect(
@@ -113,6 +114,7 @@ describe("staff unblocking", () => {
         connection: CONNECTION,
         email: "jane@example.com",
         actor,
+        at: new Date(),
       }),
     ).toEqual({
       ok: true,
@@ -123,6 +125,7 @@ describe("staff unblocking", () => {
         connection: CONNECTION,
         email: "jane@example.com",
         actor,
+        at: new Date(),
       }),
     ).toEqual({
       ok: true,

@@ -3,11 +3,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import bcrypt from "bcryptjs";
 import type postgres from "postgres";
-import {
-  SIGNATURE_HEADER,
-  signPayload,
-  verifySignature,
-} from "../../src/user-stores/http/signature.ts";
+import { SIGNATURE_HEADER, signPayload, verifySignature } from "../../src/hmac-signature.ts";
 
 /*
  * An organisation's app as Passdesk's HTTP user store sees it: a real HTTP server on 127.0.0.1

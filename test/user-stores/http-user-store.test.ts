@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import bcrypt from "bcryptjs";
 import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { signPayload, verifySignature } from "../../src/hmac-signature.ts";
 import {
   CHECK_EMAIL,
   createHttpUserStore,
   type HttpUserStoreOptions,
 } from "../../src/user-stores/http/http-user-store.ts";
-import { signPayload, verifySignature } from "../../src/user-stores/http/signature.ts";
 import {
   type ExternalProfile,
   ExternalStoreUnavailableError,

@@ -51,6 +51,7 @@ export function registerUserSignInCommands(users: Command, { withContext }: CliR
           email,
           ...(ip !== undefined && { ip }),
           actor: { actorType: "cli", actorId: context.osUser },
+          at: context.clock.now(),
         });
         if (!result.ok) throw new CliError(`no such connection: ${connection}`);
         const where = ip === undefined ? "" : ` from ${ip}`;

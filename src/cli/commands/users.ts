@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import type { AuditEntry } from "../../audit/ports.ts";
+import { changeActorOf, createChangeEvent } from "../../webhooks/events.ts";
 import { type CliContext, CliError, type CliRuntime } from "../context.ts";
 import { registerUserAddCommands } from "./users-add.ts";
 import { registerUserListCommands } from "./users-list.ts";
@@ -59,12 +61,27 @@ export function registerUserCommands(program: Command, runtime: CliRuntime): voi
       .action((email: string, options: { connection?: string }) =>
         withContext(async (context) => {
           const { user, connection } = await findUser(context, email, options.connection);
-          await context.repo.users.setBlocked(user.id, blocked);
-          await context.audit({
-            action: blocked ? "user.blocked" : "user.unblocked",
+          const action = blocked ? "user.blocked" : "user.unblocked";
+          const entry = {
+            actorType: "cli",
+            actorId: context.osUser,
+            action,
             outcome: "success",
             targetEmail: user.email,
             connection,
+          } satisfies AuditEntry;
+          // The block, its audit entry and its event commit together.
+          await context.repo.transaction(async (stores) => {
+            await stores.users.setBlocked(user.id, blocked);
+            await stores.audit.record(entry);
+            const by = changeActorOf(entry);
+            await stores.changeEvents.publish(
+              createChangeEvent(
+                action,
+                { user, connection, by, block: "account" },
+                context.clock.now(),
+              ),
+            );
           });
           context.print(`${blocked ? "blocked" : "unblocked"} ${user.email} in ${connection}`);
         }),

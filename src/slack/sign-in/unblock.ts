@@ -18,7 +18,7 @@ type UnblockArgs = Pick<
   "ack" | "body" | "action" | "respond"
 >;
 
-export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "logger">;
+export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "logger" | "clock">;
 
 /**
  * The Unblock button on a sign-in block's audit message: support or admin (checked now, not when
@@ -38,6 +38,7 @@ export function createUnblockButton(deps: UnblockDependencies) {
     const result = await unblockAnnouncedBlock(deps.repo, {
       blockId: action.value ?? "",
       actor: { actorType: "slack", actorId: actor.userId },
+      at: deps.clock.now(),
     });
     if (!result.ok) return void (await reply("That block is no longer on record."));
     const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;

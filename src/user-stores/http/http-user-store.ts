@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { SIGNATURE_HEADER, signPayload, verifySignature } from "../../hmac-signature.ts";
 import { isValidEmail, MAX_EMAIL_LENGTH, normalizeEmail } from "../../users/email.ts";
 import {
   type ExternalPasswordChange,
@@ -8,7 +9,6 @@ import {
   ExternalStoreUnavailableError,
   type ExternalUserStore,
 } from "../../users/external-store.ts";
-import { SIGNATURE_HEADER, signPayload, verifySignature } from "./signature.ts";
 
 /*
  * The ExternalUserStore of a connection whose users live behind the organisation's own API

@@ -15,6 +15,7 @@ import type {
 } from "../../../src/sign-in/ports.ts";
 import type { Connection } from "../../../src/users/connection.ts";
 import type { User } from "../../../src/users/user.ts";
+import type { WebhookDelivery, WebhookEndpoint } from "../../../src/webhooks/ports.ts";
 
 export interface HistoryRow {
   id: number;
@@ -59,6 +60,8 @@ export interface MemoryTables {
   refreshTokens: Array<RefreshToken & { tokenHash: string }>;
   signInFailures: FailureCount[];
   unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
+  webhookEndpoints: WebhookEndpoint[];
+  webhookDeliveries: WebhookDelivery[];
   externalChanges: Array<
     ExternalChange & { state: "claimed" | "done" | "released"; finishedAt: Date | null }
   >;
@@ -100,6 +103,8 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       signInFailures: [],
       unblockTickets: [],
       externalChanges: [],
+      webhookEndpoints: [],
+      webhookDeliveries: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

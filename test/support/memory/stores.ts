@@ -37,6 +37,11 @@ import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
 import { createMemorySignInFailureStore, createMemoryUnblockTicketStore } from "./sign-in.ts";
 import { createMemoryConnectionStore, createMemoryUserStore } from "./users.ts";
+import {
+  createMemoryChangeEventOutbox,
+  createMemoryWebhookDeliveryStore,
+  createMemoryWebhookEndpointStore,
+} from "./webhooks.ts";
 
 /** What the migrations seed (drizzle/0001_seed_default_connection.sql). */
 export const DEFAULT_CONNECTION_NAME = "Username-Password-Authentication";
@@ -112,5 +117,8 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     signInFailures: createMemorySignInFailureStore(database),
     unblockTickets: createMemoryUnblockTicketStore(database),
     externalChanges: createMemoryExternalChangeStore(database),
+    changeEvents: createMemoryChangeEventOutbox(database),
+    webhookEndpoints: createMemoryWebhookEndpointStore(database),
+    webhookDeliveries: createMemoryWebhookDeliveryStore(database),
   };
 }

@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /*
- * Signatures between Passdesk and an organisation's API (and, later, webhooks), Stripe-style:
- * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. The timestamp inside the MAC
+ * Signatures between Passdesk and an organisation's API, and on the webhooks it sends,
+ * Stripe-style: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + body)>`. The timestamp inside the MAC
  * bounds replays to the tolerance window; several `v1` are accepted so a sender can sign with an
  * old and a new secret while rotating.
  */

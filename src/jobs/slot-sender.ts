@@ -1,0 +1,82 @@
+import type { Logger } from "../logger.ts";
+import { createSerialTask } from "./serial-task.ts";
+
+export interface SlotSenderOptions<T> {
+  logger: Logger;
+  /** Sends in flight at once; a slow or hanging receiver holds only these slots. */
+  maxConcurrentSends: number;
+  /** Leases up to `limit` due items for this process. */
+  claim(limit: number): Promise<T[]>;
+  /** Sends one leased item and records the outcome; a throw is logged (the lease retries it). */
+  send(item: T): Promise<unknown>;
+  /** What identifies an item in the log when its send throws. */
+  describe(item: T): Record<string, unknown>;
+}
+
+export interface SlotSender {
+  /** Fills the free slots with due items now, or once more right after the pass in progress. */
+  run(): void;
+  /**
+   * Resolves once no pass is running and no send is in flight: every item that was due has been
+   * tried, and those a finished send made room for too.
+   */
+  drain(): Promise<void>;
+  /** Stops claiming and waits for the pass in progress; sends in flight go on. */
+  stop(): Promise<void>;
+  /** Waits for the sends in flight, at most `graceMillis`; unfinished ones are retried later. */
+  settle(graceMillis: number): Promise<void>;
+}
+
+/**
+ * Keeps up to `maxConcurrentSends` items of an outbox in flight, refilling a slot as soon as a
+ * send ends. The email worker and the webhook deliverer run one each; tests drive the same loop.
+ */
+export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
+  const { logger, maxConcurrentSends } = options;
+  let stopped = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const pass = createSerialTask(fillSlots, logger);
+
+  async function fillSlots(): Promise<void> {
+    while (!stopped) {
+      const free = maxConcurrentSends - inFlight.size;
+      if (free <= 0) return;
+      const claimed = await options.claim(free);
+      for (const item of claimed) {
+        const sending = options
+          .send(item)
+          .catch((error) =>
+            logger.error({ err: error, ...options.describe(item) }, "send failed unexpectedly"),
+          )
+          .finally(() => {
+            inFlight.delete(sending);
+            pass.run();
+          });
+        inFlight.add(sending);
+      }
+      if (claimed.length < free) return;
+    }
+  }
+
+  return {
+    run: () => pass.run(),
+    async drain() {
+      // A send that ends starts another pass, and a pass may start more sends: wait for both
+      // until neither is left.
+      while (pass.busy() || inFlight.size > 0) {
+        await pass.idle();
+        await Promise.all(inFlight);
+      }
+    },
+    async stop() {
+      stopped = true;
+      await pass.idle();
+    },
+    async settle(graceMillis) {
+      await Promise.race([
+        Promise.all(inFlight),
+        new Promise((resolve) => setTimeout(resolve, graceMillis).unref()),
+      ]);
+    },
+  };
+}
