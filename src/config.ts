@@ -4,9 +4,11 @@ import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { SIGN_IN_CHANNEL_EVENTS, type SignInChannelEvent } from "./audit/channel-policy.ts";
+import { EXPORT_FORMATS } from "./audit/export.ts";
 import { parseVerificationKey } from "./http/sendgrid-webhook/signature.ts";
 import { packageRoot } from "./package-root.ts";
 import { defaultMaxInFlight } from "./passwords/bounded-hasher.ts";
+import { webhookUrlProblem } from "./webhooks/endpoints.ts";
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -96,6 +98,16 @@ const schema = z
     WEBHOOK_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 10_000),
     WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 1000, 100),
     WEBHOOK_MAX_AGE_HOURS: wholeNumber(1, 30 * 24, 24),
+    AUDIT_STREAM_URL: httpUrl
+      .refine((value) => !webhookUrlProblem(value), {
+        message: "must be https (http only for localhost), with no user name or password",
+      })
+      .optional(),
+    AUDIT_STREAM_SECRET: z.string().trim().min(32).optional(),
+    AUDIT_STREAM_FORMAT: z.enum(EXPORT_FORMATS).default("jsonl"),
+    AUDIT_STREAM_BATCH: wholeNumber(1, 5_000, 500),
+    AUDIT_STREAM_INTERVAL_SECONDS: wholeNumber(1, 3_600, 10),
+    AUDIT_STREAM_TIMEOUT_MILLIS: wholeNumber(100, 120_000, 10_000),
     SIGNUP_RATE_LIMIT_PER_IP_BURST: positiveInt(10),
     SIGNUP_RATE_LIMIT_PER_IP_PER_MINUTE: positiveInt(2),
     ARGON2_MAX_IN_FLIGHT: digits(1, 1024).optional(),
@@ -269,6 +281,17 @@ const schema = z
     audit: {
       /** How often the chain's head is written to the audit channel; 0: never. */
       anchorIntervalMillis: env.AUDIT_ANCHOR_INTERVAL_HOURS * 60 * 60 * 1000,
+      /** The audit log streamed to an HTTP endpoint (a SIEM), when set. */
+      stream: env.AUDIT_STREAM_URL
+        ? {
+            url: env.AUDIT_STREAM_URL,
+            secret: env.AUDIT_STREAM_SECRET,
+            format: env.AUDIT_STREAM_FORMAT,
+            batchSize: env.AUDIT_STREAM_BATCH,
+            intervalMillis: env.AUDIT_STREAM_INTERVAL_SECONDS * 1000,
+            timeoutMillis: env.AUDIT_STREAM_TIMEOUT_MILLIS,
+          }
+        : undefined,
     },
     userStores: {
       timeoutMillis: env.USER_STORE_TIMEOUT_MILLIS,

@@ -419,3 +419,41 @@ describe("parseConfig for sign-in", () => {
     ]);
   });
 });
+
+describe("audit settings", () => {
+  it("anchor daily, and stream nowhere, unless told otherwise", () => {
+    expect(parseConfig({}).audit).toEqual({ anchorIntervalMillis: 24 * 3_600_000 });
+    expect(parseConfig({ AUDIT_ANCHOR_INTERVAL_HOURS: "0" }).audit.anchorIntervalMillis).toBe(0);
+  });
+
+  it("stream to an https URL (or http on this machine), in batches, signed when a secret is set", () => {
+    expect(
+      parseConfig({
+        AUDIT_STREAM_URL: "https://siem.example.com/ingest",
+        AUDIT_STREAM_SECRET: "s".repeat(32),
+        AUDIT_STREAM_FORMAT: "ocsf",
+      }).audit.stream,
+    ).toEqual({
+      url: "https://siem.example.com/ingest",
+      secret: "s".repeat(32),
+      format: "ocsf",
+      batchSize: 500,
+      intervalMillis: 10_000,
+      timeoutMillis: 10_000,
+    });
+    expect(parseConfig({ AUDIT_STREAM_URL: "http://127.0.0.1:9000/x" }).audit.stream?.url).toBe(
+      "http://127.0.0.1:9000/x",
+    );
+    expect(
+      configErrorOf({
+        AUDIT_STREAM_URL: "http://siem.example.com/ingest",
+        AUDIT_STREAM_SECRET: "short",
+        AUDIT_STREAM_FORMAT: "xml",
+      }).problems,
+    ).toEqual([
+      expect.stringMatching(/^AUDIT_STREAM_URL: must be https/),
+      expect.stringMatching(/^AUDIT_STREAM_SECRET: /),
+      expect.stringMatching(/^AUDIT_STREAM_FORMAT: /),
+    ]);
+  });
+});

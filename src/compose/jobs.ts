@@ -1,9 +1,12 @@
 import { startAuditAnchoring } from "../audit/anchor-job.ts";
+import { createHttpAuditSender } from "../audit/http-batch-sender.ts";
 import { startAuditPoster } from "../audit/post-to-channel.ts";
+import { startAuditStream } from "../audit/stream.ts";
 import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
 import { startExternalChangeRecovery } from "../password-reset/external-change.ts";
 import { startWorker } from "../password-reset/worker.ts";
+import { createOpaqueId } from "../secret-tokens.ts";
 import { startSignInPruner } from "../sign-in/prune.ts";
 import { startSlack } from "../slack/app.ts";
 import { createSlackDeliveryNotifier } from "../slack/audit-channel/delivery-status.ts";
@@ -65,6 +68,7 @@ export async function startBackgroundJobs(
       ? { pollIntervalMillis: options.webhookPollIntervalMillis }
       : {},
   );
+  const auditStream = startConfiguredAuditStream(config, { repo, clock, logger });
   const signInPruner = startSignInPruner({ repo, clock, logger });
   const recovery = startExternalChangeRecovery({
     ...external,
@@ -121,6 +125,7 @@ export async function startBackgroundJobs(
     async stop() {
       await worker.stop();
       await webhooks.stop();
+      await auditStream?.stop();
       await signInPruner.stop();
       await recovery.stop();
       await anchoring?.stop();
@@ -128,6 +133,28 @@ export async function startBackgroundJobs(
       await slack?.stop();
     },
   };
+}
+
+/** The audit log streamed to AUDIT_STREAM_URL, when set: every instance may send, one at a time. */
+function startConfiguredAuditStream(
+  config: Config,
+  { repo, clock, logger }: Pick<Adapters, "repo" | "clock" | "logger">,
+) {
+  const settings = config.audit.stream;
+  if (!settings) return undefined;
+  return startAuditStream({
+    chain: repo.auditChain,
+    checkpoints: repo.auditStream,
+    send: createHttpAuditSender(settings),
+    format: settings.format,
+    batchSize: settings.batchSize,
+    clock,
+    logger,
+    intervalMillis: settings.intervalMillis,
+    // Every batch of a pass may take the whole timeout; the lease is renewed after each.
+    leaseMillis: settings.timeoutMillis * 2 + 30_000,
+    owner: createOpaqueId("inst"),
+  });
 }
 
 /** Slack's Web API client, and the role resolver that reads user groups through it. */

@@ -359,6 +359,19 @@ export const auditLog = pgTable(
   ],
 );
 
+/** Where the audit stream (AUDIT_STREAM_URL) has got to: one row per stream. */
+export const auditStreamCheckpoints = pgTable("audit_stream_checkpoints", {
+  name: text("name").primaryKey(),
+  /** The last audit entry id the receiver accepted. */
+  lastId: bigint("last_id", { mode: "number" }).notNull().default(0),
+  leaseOwner: text("lease_owner"),
+  leaseUntil: at("lease_until"),
+  /** Failed sends since the last accepted one. */
+  attempts: integer("attempts").notNull().default(0),
+  nextAttemptAt: at("next_attempt_at"),
+  updatedAt: at("updated_at"),
+});
+
 /**
  * Token buckets shared by every instance: `tokens` as of `updated_at`, refilled at
  * `per_minute` up to `capacity`. `allowed` is the outcome of the latest take.

@@ -1,5 +1,6 @@
 import type { AuditChainStore } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
+import type { AuditStreamCheckpoints } from "../audit/stream.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
 import type { ExternalChangeStore } from "../password-reset/external-change.ts";
@@ -29,6 +30,7 @@ import {
   createDrizzleAuditLog,
   createDrizzleAuditPostQueue,
 } from "./audit-store.ts";
+import { createDrizzleAuditStreamCheckpoints } from "./audit-stream-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
 import { createDrizzleClientStore } from "./client-store.ts";
 import { createDrizzleConnectionStore } from "./connection-store.ts";
@@ -80,6 +82,7 @@ export interface Stores {
 export interface Repository extends Stores {
   auditPosts: AuditPostQueue;
   auditChain: AuditChainStore;
+  auditStream: AuditStreamCheckpoints;
   /** Runs `work` with stores bound to one transaction: all of it commits, or none. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
 }
@@ -153,6 +156,7 @@ export function createRepository(
     resetRequests: { ...stores.resetRequests, recordIfAllowed: groupCommit(stores.resetRequests) },
     auditPosts: createDrizzleAuditPostQueue(db),
     auditChain: createDrizzleAuditChainStore(db, options.shouldPostAudit),
+    auditStream: createDrizzleAuditStreamCheckpoints(db),
     transaction: (work) =>
       db.transaction(async (tx) => {
         const audit = createBufferedAuditLog(tx, drizzleQuery(tx), options.shouldPostAudit);

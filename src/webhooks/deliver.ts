@@ -2,8 +2,9 @@ import type { Clock } from "../clock.ts";
 import { signPayload } from "../hmac-signature.ts";
 import { retryDelayMillis } from "../jobs/backoff.ts";
 import type { Logger } from "../logger.ts";
+import { PostRefusedError } from "../outbound-post.ts";
 import { changeEventBody } from "./events.ts";
-import { WebhookSendError, type WebhookSender } from "./http-sender.ts";
+import type { WebhookSender } from "./http-sender.ts";
 import type { DueWebhookDelivery, WebhookDeliveryStore } from "./ports.ts";
 
 /** Opens a sealed webhook secret; throws when it was sealed under another key. */
@@ -77,7 +78,7 @@ export async function deliverWebhook(
     await repo.webhookDeliveries.markDelivered(delivery.id, clock.now());
     return "delivered";
   } catch (error) {
-    if (error instanceof WebhookSendError) {
+    if (error instanceof PostRefusedError) {
       reason = error.reason;
       retryAfterSeconds = error.retryAfterSeconds;
     } else if (error instanceof Error && error.name === "KeyDecryptionError") {

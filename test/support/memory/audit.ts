@@ -12,6 +12,7 @@ import type {
   AuditPostQueue,
   AuditRecord,
 } from "../../../src/audit/ports.ts";
+import type { AuditStreamCheckpoints } from "../../../src/audit/stream.ts";
 import { type AuditRow, copy, type MemoryDatabase } from "./database.ts";
 
 function toRecord({
@@ -154,6 +155,55 @@ export function createMemoryAuditPostQueue(database: MemoryDatabase): AuditPostQ
       return row?.slackChannel && row.slackTs
         ? { record: toRecord(row), channel: row.slackChannel, ts: row.slackTs }
         : undefined;
+    },
+  };
+}
+
+/** AuditStreamCheckpoints in memory, as src/db/audit-stream-store.ts. */
+export function createMemoryAuditStreamCheckpoints(): AuditStreamCheckpoints {
+  const rows = new Map<
+    string,
+    {
+      lastId: number;
+      owner: string | null;
+      leaseUntil: Date | null;
+      attempts: number;
+      next: Date | null;
+    }
+  >();
+  const owned = (name: string, owner: string) => {
+    const row = rows.get(name);
+    return row?.owner === owner ? row : undefined;
+  };
+  return {
+    async claim(name, owner, now, leaseUntil) {
+      const row = rows.get(name) ?? {
+        lastId: 0,
+        owner: null,
+        leaseUntil: null,
+        attempts: 0,
+        next: null,
+      };
+      rows.set(name, row);
+      if (row.leaseUntil && row.leaseUntil > now) return undefined;
+      if (row.next && row.next > now) return undefined;
+      Object.assign(row, { owner, leaseUntil });
+      return { lastId: row.lastId, attempts: row.attempts };
+    },
+    async advance(name, owner, lastId, leaseUntil) {
+      const row = owned(name, owner);
+      if (!row) return false;
+      Object.assign(row, { lastId, attempts: 0, next: null, leaseUntil });
+      return true;
+    },
+    async retryAt(name, owner, at) {
+      const row = owned(name, owner);
+      if (row)
+        Object.assign(row, { attempts: row.attempts + 1, next: at, owner: null, leaseUntil: null });
+    },
+    async release(name, owner) {
+      const row = owned(name, owner);
+      if (row) Object.assign(row, { owner: null, leaseUntil: null });
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   createMemoryAuditChainStore,
   createMemoryAuditLog,
   createMemoryAuditPostQueue,
+  createMemoryAuditStreamCheckpoints,
 } from "./audit.ts";
 import { createMemoryClientStore } from "./clients.ts";
 import {
@@ -84,6 +85,7 @@ export function createMemoryStores(options: MemoryStoresOptions = {}): MemoryRep
     ...lockedStores,
     auditPosts: locked(createMemoryAuditPostQueue(database), lock),
     auditChain: locked(createMemoryAuditChainStore(database), lock),
+    auditStream: locked(createMemoryAuditStreamCheckpoints(), lock),
     database,
     transaction: (work) =>
       lock.run(async () => {
