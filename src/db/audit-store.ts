@@ -14,6 +14,7 @@ import {
 } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue, AuditRecord } from "../audit/ports.ts";
 import type { Database, Executor } from "./client.ts";
+import { isCausedByValues } from "./group-commit.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
@@ -165,15 +166,73 @@ export function createBufferedAuditLog(
   };
 }
 
-/** The audit log outside a transaction: each record is a transaction of its own. */
+interface WaitingAppend {
+  entries: AuditEntry[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Entries per appending transaction, at most. */
+const MAX_GROUP = 500;
+
+/**
+ * The audit log outside a transaction. Appends serialise on the chain's lock anyway, so this
+ * process sends one at a time and the records that arrive meanwhile go together, as the next
+ * transaction (group commit): 32 emails sent at once cost one lock and one commit, not 32 in
+ * a row. Each caller's promise settles once its entries are committed; a batch refused for one
+ * caller's values is retried caller by caller, so only that caller fails.
+ */
 export function createDrizzleAuditLog(
   db: Database,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
 ): AuditLog {
+  const queue: WaitingAppend[] = [];
+  let appending = false;
+
+  async function settle(group: WaitingAppend[]): Promise<void> {
+    try {
+      await db.transaction((tx) =>
+        appendToChain(
+          drizzleQuery(tx),
+          group.flatMap((waiting) => waiting.entries),
+          shouldPost,
+        ),
+      );
+      for (const waiting of group) waiting.resolve();
+    } catch (error) {
+      if (group.length === 1 || !isCausedByValues(error)) {
+        for (const waiting of group) waiting.reject(error);
+        return;
+      }
+      for (const waiting of group) await settle([waiting]);
+    }
+  }
+
+  function next(): void {
+    if (appending || queue.length === 0) return;
+    // Whole callers, up to MAX_GROUP entries (one larger caller goes alone).
+    let take = 0;
+    let size = 0;
+    for (const waiting of queue) {
+      if (take > 0 && size + waiting.entries.length > MAX_GROUP) break;
+      size += waiting.entries.length;
+      take += 1;
+    }
+    const group = queue.splice(0, take);
+    appending = true;
+    void settle(group).finally(() => {
+      appending = false;
+      next();
+    });
+  }
+
   const recordAll = (entries: AuditEntry[]) =>
     entries.length === 0
       ? Promise.resolve()
-      : db.transaction((tx) => appendToChain(drizzleQuery(tx), entries, shouldPost));
+      : new Promise<void>((resolve, reject) => {
+          queue.push({ entries, resolve, reject });
+          next();
+        });
   return {
     record: (entry) => recordAll([entry]),
     recordAll,

@@ -26,10 +26,12 @@ export class MissingOutcomeError extends Error {
 /**
  * Data exceptions and constraint violations: what one request's values can cause. A batch that
  * fails with one of these is retried request by request, so only the culprit fails; anything
- * else (the connection, the server) would fail each of them alike.
+ * else (the connection, the server) would fail each of them alike. drizzle wraps the driver's
+ * error (`cause`).
  */
-function isCausedByValues(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+export function isCausedByValues(error: unknown): boolean {
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = failure?.code ?? failure?.cause?.code;
   return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
 }
 

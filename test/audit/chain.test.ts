@@ -139,6 +139,26 @@ describe.each(backends)("the audit chain on %s", (backend) => {
     expect(report.checked).toBe(2);
   });
 
+  it("fails only the caller whose entry the database refuses, when records go together", async () => {
+    const results = await Promise.allSettled([
+      repo.audit.record(entry(1)),
+      repo.audit.record(entry(2)),
+      repo.audit.record(entry(3, { details: { bad: "nul \u0000 byte" } })),
+      repo.audit.recordAll([entry(4), entry(5)]),
+      repo.audit.record(entry(6)),
+    ]);
+    expect(results.map((result) => result.status)).toEqual([
+      "fulfilled",
+      "fulfilled",
+      "rejected",
+      "fulfilled",
+      "fulfilled",
+    ]);
+    const report = await verify();
+    expect(report.broken).toBeUndefined();
+    expect(report.checked).toBe(5);
+  });
+
   it("has no gap where a transaction rolled back", async () => {
     await repo.audit.record(entry(1));
     await expect(
