@@ -7,6 +7,8 @@ import { isError } from "../serialize-error.ts";
  * logs a failed listener's error as it is) goes to `err`, through the logger's error serializer:
  * JSON.stringify would copy a failed statement's parameters into the line.
  */
+const API_BODY = /^(http request (?:body|result)):[\s\S]*$/;
+
 export function createSlackLogger(logger: Logger): SlackLogger {
   const child = logger.child({ component: "slack" });
   let level = LogLevel.INFO;
@@ -20,7 +22,14 @@ export function createSlackLogger(logger: Logger): SlackLogger {
     write(err ? { err } : {}, text);
   };
   return {
-    debug: (...parts) => log((fields, message) => child.debug(fields, message), parts),
+    // The Web API client logs every request's and answer's body at debug level: those bodies
+    // carry what Passdesk shows in Slack, a revealed password's modal included. Only that they
+    // happened is logged.
+    debug: (...parts) =>
+      log(
+        (fields, message) => child.debug(fields, message.replace(API_BODY, "$1: [not logged]")),
+        parts,
+      ),
     info: (...parts) => log((fields, message) => child.info(fields, message), parts),
     warn: (...parts) => log((fields, message) => child.warn(fields, message), parts),
     error: (...parts) => log((fields, message) => child.error(fields, message), parts),
