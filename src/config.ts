@@ -95,6 +95,8 @@ const schema = z
     USER_STORE_CHANGE_LEASE_SECONDS: wholeNumber(1, 3600, 60),
     USER_STORE_RECOVERY_INTERVAL_SECONDS: wholeNumber(1, 3600, 15),
     AUDIT_ANCHOR_INTERVAL_HOURS: wholeNumber(0, 24 * 366, 24),
+    // A password waiting for its user: long enough to read an email, short enough to matter.
+    PASSWORD_REVEAL_LIFETIME_HOURS: wholeNumber(1, 7 * 24, 24),
     WEBHOOK_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 10_000),
     WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 1000, 100),
     WEBHOOK_MAX_AGE_HOURS: wholeNumber(1, 30 * 24, 24),
@@ -278,6 +280,8 @@ const schema = z
       },
       unblockLinkLifetimeSeconds: env.SIGN_IN_UNBLOCK_LINK_LIFETIME_MINUTES * 60,
     },
+    /** "Send it to the user" (/set-password): how long the password waits to be revealed. */
+    passwordRevealLifetimeSeconds: env.PASSWORD_REVEAL_LIFETIME_HOURS * 3600,
     audit: {
       /** How often the chain's head is written to the audit channel; 0: never. */
       anchorIntervalMillis: env.AUDIT_ANCHOR_INTERVAL_HOURS * 60 * 60 * 1000,

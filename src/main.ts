@@ -35,6 +35,8 @@ export interface StartOptions extends AdapterOverrides {
   /** How often the audit anchor checks whether one is due (hourly, at most, by default). */
   auditAnchorCheckMillis?: number;
   webhookPollIntervalMillis?: number;
+  /** How often unrevealed passwords are checked for expiry (every minute by default). */
+  revealExpiryIntervalMillis?: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Mailer } from "../email/mailer.ts";
 import { createSendGridMailer } from "../email/sendgrid-mailer.ts";
 import type { Logger } from "../logger.ts";
 import type { ExternalChangeWiring } from "../password-reset/external-change.ts";
+import type { RevealSettings } from "../password-reset/password-reveal.ts";
 import { type Argon2Params, createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import { createBoundedHasher, createWorkBound } from "../passwords/bounded-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
@@ -59,10 +60,15 @@ export function createAdapters(
   const mailer =
     options.mailer ??
     (config.sendgrid ? createSendGridMailer(config.sendgrid) : createConsoleMailer(logger));
+  const keyEncryptionKey = loadKeyEncryptionKey(config, logger);
   const external: ExternalChangeWiring = {
     stores: externalStores,
-    seal: createKeyEncryption(loadKeyEncryptionKey(config, logger), "passdesk pending password"),
+    seal: createKeyEncryption(keyEncryptionKey, "passdesk pending password"),
     leaseMillis: config.userStores.changeLeaseMillis,
   };
-  return { logger, clock, repo, hasher, mailer, externalStores, external };
+  const reveal: RevealSettings = {
+    sealer: createKeyEncryption(keyEncryptionKey, "passdesk password to reveal"),
+    lifetimeSeconds: config.passwordRevealLifetimeSeconds,
+  };
+  return { logger, clock, repo, hasher, mailer, externalStores, external, reveal };
 }

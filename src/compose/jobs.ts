@@ -5,6 +5,7 @@ import { startAuditStream } from "../audit/stream.ts";
 import type { Config, SlackConfig } from "../config.ts";
 import type { EmailSettings } from "../password-reset/compose-email.ts";
 import { startExternalChangeRecovery } from "../password-reset/external-change.ts";
+import { startRevealExpiry } from "../password-reset/password-reveal.ts";
 import { startWorker } from "../password-reset/worker.ts";
 import { createOpaqueId } from "../secret-tokens.ts";
 import { startSignInPruner } from "../sign-in/prune.ts";
@@ -35,12 +36,13 @@ export type Jobs = Awaited<ReturnType<typeof startBackgroundJobs>>;
  */
 export async function startBackgroundJobs(
   config: Config,
-  { repo, clock, mailer, logger, hasher, external }: Adapters,
+  { repo, clock, mailer, logger, hasher, external, reveal }: Adapters,
   publicUrl: string,
   options: {
     workerPollIntervalMillis?: number;
     auditAnchorCheckMillis?: number;
     webhookPollIntervalMillis?: number;
+    revealExpiryIntervalMillis?: number;
   },
 ) {
   const email = emailSettingsOf(config, publicUrl);
@@ -70,6 +72,15 @@ export async function startBackgroundJobs(
   );
   const auditStream = startConfiguredAuditStream(config, { repo, clock, logger });
   const signInPruner = startSignInPruner({ repo, clock, logger });
+  const revealExpiry = startRevealExpiry({
+    repo,
+    hasher,
+    clock,
+    logger,
+    ...(options.revealExpiryIntervalMillis && {
+      intervalMillis: options.revealExpiryIntervalMillis,
+    }),
+  });
   const recovery = startExternalChangeRecovery({
     ...external,
     repo,
@@ -85,6 +96,7 @@ export async function startBackgroundJobs(
         repo,
         hasher,
         external,
+        reveal,
         clock,
         logger,
         limits: config.rateLimits,
@@ -127,6 +139,7 @@ export async function startBackgroundJobs(
       await webhooks.stop();
       await auditStream?.stop();
       await signInPruner.stop();
+      await revealExpiry.stop();
       await recovery.stop();
       await anchoring?.stop();
       await auditPoster?.stop();

@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { Config } from "../config.ts";
 import { createChangePasswordRoute } from "../http/change-password/route.ts";
 import { createResetPageRoutes } from "../http/reset-page/routes.ts";
+import { createRevealPageRoutes } from "../http/reveal-page/routes.ts";
 import { createSendGridWebhookRoute } from "../http/sendgrid-webhook/route.ts";
 import { createSignUpRoute } from "../http/signup/route.ts";
 import { createUnblockPageRoutes } from "../http/unblock-page/routes.ts";
@@ -12,7 +13,7 @@ import type { Jobs } from "./jobs.ts";
 /** Every HTTP route but the health checks: the public API, the reset page, webhooks, Slack. */
 export function createRoutes(
   config: Config,
-  { repo, clock, logger, hasher, external }: Adapters,
+  { repo, clock, logger, hasher, external, reveal }: Adapters,
   jobs: Jobs,
   publicUrl: string,
 ): Hono[] {
@@ -49,6 +50,16 @@ export function createRoutes(
     }),
     createUnblockPageRoutes({
       repo,
+      clock,
+      logger,
+      publicUrl,
+      friendlyName: config.email.friendlyName,
+      supportEmail: config.email.supportEmail,
+      supportUrl: config.email.supportUrl,
+    }),
+    createRevealPageRoutes({
+      repo,
+      sealer: reveal.sealer,
       clock,
       logger,
       publicUrl,

@@ -501,3 +501,41 @@ export const webhookDeliveries = pgTable(
     index("webhook_deliveries_created_idx").on(table.createdAt),
   ],
 );
+
+/**
+ * Passwords an admin set for the user to see alone ("Send it to the user"): sealed under the
+ * key-encryption key until the user reveals it (then erased) or the reveal expires. The email
+ * link's token is issued when the email is sent; only its SHA-256 is stored.
+ */
+export const passwordReveals = pgTable(
+  "password_reveals",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    publicId: text("public_id").notNull().unique(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** slack (a DM with a Reveal button) or email (a one-time link). */
+    channel: text("channel").$type<"slack" | "email">().notNull(),
+    slackTeamId: text("slack_team_id"),
+    slackUserId: text("slack_user_id"),
+    slackChannel: text("slack_channel"),
+    slackTs: text("slack_ts"),
+    messageRef: text("message_ref").unique(),
+    tokenHash: text("token_hash").unique(),
+    sealedPassword: text("sealed_password"),
+    /** The password change this reveal made: a later change supersedes it. */
+    passwordChangedAt: at("password_changed_at").notNull(),
+    requestedBy: text("requested_by").notNull(),
+    connection: text("connection").notNull(),
+    createdAt: createdAt(),
+    expiresAt: at("expires_at").notNull(),
+    revealedAt: at("revealed_at"),
+    expiredAt: at("expired_at"),
+  },
+  (table) => [
+    index("password_reveals_pending_idx")
+      .on(table.expiresAt)
+      .where(sql`revealed_at is null and expired_at is null`),
+  ],
+);

@@ -4,7 +4,11 @@ import type { AuditStreamCheckpoints } from "../audit/stream.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
 import type { ExternalChangeStore } from "../password-reset/external-change.ts";
-import type { ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
+import type {
+  PasswordRevealStore,
+  ResetRequestStore,
+  TicketStore,
+} from "../password-reset/ports.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
@@ -38,6 +42,7 @@ import { createDrizzleEmailEventStore } from "./email-event-store.ts";
 import { createDrizzleExternalChangeStore } from "./external-change-store.ts";
 import { groupCommit } from "./group-commit.ts";
 import { createDrizzleOutboxStore } from "./outbox-store.ts";
+import { createDrizzlePasswordRevealStore } from "./password-reveal-store.ts";
 import { createDrizzleRateLimitStore } from "./rate-limit-store.ts";
 import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
@@ -77,6 +82,7 @@ export interface Stores {
   changeEvents: ChangeEventOutbox;
   webhookEndpoints: WebhookEndpointStore;
   webhookDeliveries: WebhookDeliveryStore;
+  passwordReveals: PasswordRevealStore;
 }
 
 export interface Repository extends Stores {
@@ -133,6 +139,7 @@ function createStores(
     changeEvents: createDrizzleChangeEventOutbox(db),
     webhookEndpoints: createDrizzleWebhookEndpointStore(db),
     webhookDeliveries: createDrizzleWebhookDeliveryStore(db),
+    passwordReveals: createDrizzlePasswordRevealStore(db),
   };
 }
 

@@ -40,7 +40,13 @@ export interface EmailEventStore {
 
 /* The durable outbox every email goes through (reset links and notices alike). */
 
-export type OutboxEmailKind = "change_password" | "password_changed";
+export type OutboxEmailKind =
+  | "change_password"
+  | "password_changed"
+  /** The one-time link to a password an admin set for the user alone (password-reveal.ts). */
+  | "password_reveal"
+  /** That link ran out unused: the password no longer works, ask again. */
+  | "password_reveal_expired";
 
 /** An email in the durable outbox, with its delivery state. */
 export interface OutboxEmail {

@@ -21,6 +21,8 @@ import {
   type RuleVerdict,
   storeNewPassword,
 } from "./new-password.ts";
+import type { RevealSettings } from "./password-reveal.ts";
+import type { PasswordReveal, PasswordRevealStore, SlackRecipient } from "./ports.ts";
 import {
   checkSetPasswordEligibility,
   type SetPasswordEligibility,
@@ -31,10 +33,23 @@ import { createOpaqueId } from "./tokens.ts";
 
 export type AdminPasswordInput =
   | { mode: "type"; password: string; confirmation: string }
-  | { mode: "generate" };
+  | { mode: "generate" }
+  /**
+   * Generated, and shown to the user alone: by a Slack DM when `slackRecipient` is their own
+   * Slack account (found by its confirmed email), by an emailed link otherwise.
+   */
+  | { mode: "send"; slackRecipient: SlackRecipient | null };
 
 export type AdminSetPasswordResult =
-  | { ok: true; user: User; connection: Connection; generatedPassword?: string; notified: boolean }
+  | {
+      ok: true;
+      user: User;
+      connection: Connection;
+      generatedPassword?: string;
+      notified: boolean;
+      /** Mode `send`: the reveal now waiting for the user. */
+      reveal?: PasswordReveal;
+    }
   | Extract<SetPasswordEligibility, { ok: false }>
   /** `rules`: every rule of the policy, history unevaluated (`ok` undefined) if others failed. */
   | { ok: false; reason: "rejected"; rules: RuleVerdict[]; mismatch: boolean }
@@ -42,12 +57,15 @@ export type AdminSetPasswordResult =
    * The user's external store did not confirm the password: `store_unavailable`, nothing changed;
    * `store_unconfirmed`, it may have, and recovery finishes the change (audited) within minutes.
    */
-  | { ok: false; reason: "store_unavailable" | "store_unconfirmed" };
+  | { ok: false; reason: "store_unavailable" | "store_unconfirmed" }
+  /** Mode `send` for a user of an external store, or without the settings it needs. */
+  | { ok: false; reason: "send_unavailable" };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
 export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
   outbox: Pick<OutboxStore, "enqueue">;
   audit: Pick<AuditLog, "record">;
+  passwordReveals: Pick<PasswordRevealStore, "create">;
 }
 
 /** What an admin's password set reads, and what it changes together in one transaction. */
@@ -64,6 +82,8 @@ export interface AdminSetPasswordDependencies {
   clock: Clock;
   /** For connections whose users live in an external store. */
   external?: ExternalChangeWiring;
+  /** For mode `send`. */
+  reveal?: RevealSettings;
 }
 
 /** A strong password that passes the whole policy for this user (personal data included). */
@@ -89,7 +109,7 @@ function generateFor(user: User, connection: Connection): string {
  * be set is checked afresh, by the same rule the form was opened with.
  */
 export async function setPasswordByAdmin(
-  { repo, hasher, clock, external }: AdminSetPasswordDependencies,
+  { repo, hasher, clock, external, reveal }: AdminSetPasswordDependencies,
   input: AdminPasswordInput & {
     target: SetPasswordTarget;
     notify: boolean;
@@ -99,13 +119,17 @@ export async function setPasswordByAdmin(
   const eligibility = await checkSetPasswordEligibility(repo, input.target);
   if (!eligibility.ok) return eligibility;
   const { user, connection } = eligibility;
+  // The password waits, sealed, for the user: only for users whose hash Passdesk keeps.
+  if (input.mode === "send" && (user.externalId || !reveal)) {
+    return { ok: false, reason: "send_unavailable" };
+  }
 
   const verdict = await evaluateNewPassword(
     repo,
     hasher,
     user,
     connection,
-    input.mode === "generate"
+    input.mode !== "type"
       ? { password: generateFor(user, connection) }
       : { password: input.password, confirmation: input.confirmation },
   );
@@ -121,7 +145,12 @@ export async function setPasswordByAdmin(
     outcome: "success",
     targetEmail: user.email,
     connection: connection.name,
-    details: { mode: input.mode, notified: input.notify, teamId: input.actor.teamId },
+    details: {
+      mode: input.mode,
+      notified: input.notify,
+      teamId: input.actor.teamId,
+      ...(input.mode === "send" && { delivery: input.slackRecipient ? "slack" : "email" }),
+    },
   } satisfies AuditEntry;
   const done = {
     ok: true as const,
@@ -151,12 +180,23 @@ export async function setPasswordByAdmin(
     };
   }
 
-  await repo.transaction(async (stores) => {
+  const revealed = await repo.transaction(async (stores) => {
     const at = clock.now();
     const effects = await storeNewPassword(stores, user, hash, at, {
       connection: connection.name,
       by: changeActorOf(audit),
     });
+    const waiting =
+      input.mode === "send" && reveal
+        ? await createReveal(stores, reveal, {
+            user,
+            connection,
+            password,
+            slackRecipient: input.slackRecipient,
+            requestedBy: input.actor.userId,
+            at,
+          })
+        : undefined;
     if (input.notify) {
       await stores.outbox.enqueue(
         {
@@ -169,7 +209,57 @@ export async function setPasswordByAdmin(
         at,
       );
     }
-    await stores.audit.record({ ...audit, details: { ...audit.details, ...effects } });
+    await stores.audit.record({
+      ...audit,
+      details: { ...audit.details, ...effects, ...(waiting && { reveal: waiting.publicId }) },
+    });
+    return waiting;
   });
-  return done;
+  return revealed ? { ...done, reveal: revealed } : done;
+}
+
+/** The sealed password waiting for its user; the email carrying its link, if it goes by email. */
+async function createReveal(
+  stores: Pick<AdminSetPasswordTransactionPorts, "passwordReveals" | "outbox">,
+  settings: RevealSettings,
+  input: {
+    user: User;
+    connection: Connection;
+    password: string;
+    slackRecipient: SlackRecipient | null;
+    requestedBy: string;
+    at: Date;
+  },
+): Promise<PasswordReveal> {
+  const { user, slackRecipient, at } = input;
+  const messageRef = slackRecipient ? null : createOpaqueId("msg");
+  const created = await stores.passwordReveals.create(
+    {
+      publicId: createOpaqueId("rvl"),
+      userId: user.id,
+      channel: slackRecipient ? "slack" : "email",
+      slackTeamId: slackRecipient?.teamId ?? null,
+      slackUserId: slackRecipient?.userId ?? null,
+      messageRef,
+      sealedPassword: settings.sealer.seal(input.password),
+      passwordChangedAt: at,
+      requestedBy: input.requestedBy,
+      connection: input.connection.name,
+      expiresAt: new Date(at.getTime() + settings.lifetimeSeconds * 1000),
+    },
+    at,
+  );
+  if (messageRef) {
+    await stores.outbox.enqueue(
+      {
+        messageRef,
+        kind: "password_reveal",
+        requestId: null,
+        userId: user.id,
+        toAddress: user.email,
+      },
+      at,
+    );
+  }
+  return created;
 }

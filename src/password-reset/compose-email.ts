@@ -5,9 +5,11 @@ import { renderPasswordChangedNotice } from "../email/notice.ts";
 import type { OutboxEmail, TemplateStore } from "../email/ports.ts";
 import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
+import { renderRevealEmail, renderRevealExpiredEmail } from "../email/reveal-email.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import type { ResetRequestStore, TicketStore } from "./ports.ts";
+import { issueRevealLink } from "./password-reveal.ts";
+import type { PasswordRevealStore, ResetRequestStore, TicketStore } from "./ports.ts";
 import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
 
 export interface EmailSettings {
@@ -26,6 +28,7 @@ export interface ComposePorts {
   resetRequests: Pick<ResetRequestStore, "findById">;
   clients: Pick<ClientStore, "findByClientId">;
   tickets: Pick<TicketStore, "issue" | "revoke">;
+  passwordReveals: Pick<PasswordRevealStore, "findByMessageRef" | "setTokenHash">;
 }
 
 export interface ComposeDependencies {
@@ -64,7 +67,46 @@ export async function composeEmail(
       undo: async () => {},
     };
   }
+  if (email.kind === "password_reveal") {
+    return composeRevealEmail(deps, email, user, connection?.name ?? null);
+  }
+  if (email.kind === "password_reveal_expired") {
+    return {
+      ok: true,
+      connection: connection?.name ?? null,
+      requestPublicId: null,
+      render: async () => renderRevealExpiredEmail({ email: user.email, ...deps.settings }),
+      undo: async () => {},
+    };
+  }
   return composeResetEmail(deps, email, user, connection?.name ?? null);
+}
+
+/** The link is issued at send time, as a reset ticket is: its token is never stored. */
+async function composeRevealEmail(
+  { repo, clock, settings, random }: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+  connection: string | null,
+): Promise<ComposedEmail> {
+  const reveal = await repo.passwordReveals.findByMessageRef(email.messageRef);
+  if (!reveal || reveal.revealedAt || reveal.expiredAt || reveal.expiresAt <= clock.now()) {
+    return { ok: false, outcome: "reveal_closed", reason: "the password is no longer waiting" };
+  }
+  const link = await issueRevealLink(repo, reveal, settings.publicUrl, random);
+  return {
+    ok: true,
+    connection,
+    requestPublicId: null,
+    undo: link.undo,
+    render: async () =>
+      renderRevealEmail({
+        email: user.email,
+        url: link.url,
+        expiresAt: reveal.expiresAt,
+        ...settings,
+      }),
+  };
 }
 
 /**

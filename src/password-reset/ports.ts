@@ -130,3 +130,69 @@ export interface TicketStore {
    */
   markUsed(id: number, at: Date): Promise<void>;
 }
+
+/* Passwords an admin set for the user alone to see (password-reveal.ts). */
+
+export type RevealChannel = "slack" | "email";
+
+/** Where a Slack reveal goes: the target's own Slack account, found by its confirmed email. */
+export interface SlackRecipient {
+  teamId: string;
+  userId: string;
+}
+
+export interface NewPasswordReveal {
+  publicId: string;
+  userId: number;
+  channel: RevealChannel;
+  slackTeamId: string | null;
+  slackUserId: string | null;
+  /** The outbox email that carries the link (email channel). */
+  messageRef: string | null;
+  sealedPassword: string;
+  /** When the password was set: a later change of the user's password supersedes the reveal. */
+  passwordChangedAt: Date;
+  requestedBy: string;
+  connection: string;
+  expiresAt: Date;
+}
+
+/** A reveal as the domain sees it: never the sealed password nor the token's hash. */
+export interface PasswordReveal
+  extends Omit<NewPasswordReveal, "sealedPassword" | "channel" | "messageRef"> {
+  id: number;
+  channel: RevealChannel;
+  messageRef: string | null;
+  slackChannel: string | null;
+  slackTs: string | null;
+  createdAt: Date;
+  revealedAt: Date | null;
+  expiredAt: Date | null;
+}
+
+export interface PasswordRevealStore {
+  create(reveal: NewPasswordReveal, at: Date): Promise<PasswordReveal>;
+  findByPublicId(publicId: string): Promise<PasswordReveal | undefined>;
+  findByMessageRef(messageRef: string): Promise<PasswordReveal | undefined>;
+  findByTokenHash(tokenHash: string): Promise<PasswordReveal | undefined>;
+  /** The email link's token (issued at send time), or null to withdraw it after a failed send. */
+  setTokenHash(id: number, tokenHash: string | null): Promise<void>;
+  /** Where the Slack DM was posted, to update it later. */
+  setSlackMessage(id: number, channel: string, ts: string): Promise<void>;
+  /** The DM could not be posted: the reveal goes by email instead. */
+  switchToEmail(id: number, messageRef: string): Promise<void>;
+  /**
+   * Marks a pending reveal revealed and hands back its sealed password, erasing it: at most once,
+   * and only before `at` reaches its expiry. Undefined when it is not pending.
+   */
+  take(
+    id: number,
+    at: Date,
+  ): Promise<{ reveal: PasswordReveal; sealedPassword: string } | undefined>;
+  /** Pending reveals whose time ran out before `at`. */
+  listDue(at: Date, limit: number): Promise<PasswordReveal[]>;
+  /** Ends a pending reveal (expired, or superseded), erasing its password; undefined if not pending. */
+  close(id: number, at: Date): Promise<PasswordReveal | undefined>;
+  /** Reveals still waiting for their user, newest first. */
+  listPending(limit: number): Promise<PasswordReveal[]>;
+}

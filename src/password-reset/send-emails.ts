@@ -35,6 +35,14 @@ const DEFAULT_MAX_ATTEMPTS = 15;
 
 export type SendOutcome = "sent" | "retrying" | "failed";
 
+/** The audit action of each kind of email's send. */
+const EMAIL_ACTIONS: Record<OutboxEmail["kind"], string> = {
+  change_password: "password_reset.email",
+  password_changed: "password.notice_email",
+  password_reveal: "password.reveal_email",
+  password_reveal_expired: "password.reveal_expired_email",
+};
+
 /** Leases up to `limit` due emails for this process (see OutboxStore.claimDue). */
 export function claimDueEmails(deps: SendDependencies, limit: number): Promise<OutboxEmail[]> {
   const now = deps.clock.now();
@@ -136,7 +144,7 @@ async function audit(
       : (requestPublicId ?? null);
   await deps.repo.audit.record({
     actorType: "system",
-    action: email.kind === "password_changed" ? "password.notice_email" : "password_reset.email",
+    action: EMAIL_ACTIONS[email.kind],
     outcome,
     targetEmail,
     connection,

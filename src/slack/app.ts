@@ -6,6 +6,7 @@ import { checkSlackTokens, type SlackIdentity, type SlackTokenName } from "./che
 import type { SlackDependencies } from "./dependencies.ts";
 import { createHonoReceiver } from "./receiver.ts";
 import { registerResetPassword } from "./reset-password/register.ts";
+import { registerReveal } from "./reveal/register.ts";
 import { registerRoles } from "./roles/register.ts";
 import { registerSetPassword } from "./set-password/register.ts";
 import { registerSignIn } from "./sign-in/unblock.ts";
@@ -98,6 +99,7 @@ export async function startSlack(
   registerTemplates(app, listenerDeps);
   registerAppHome(app, listenerDeps);
   registerSignIn(app, listenerDeps);
+  registerReveal(app, listenerDeps);
 
   const unreachableAtStart = check.ok ? undefined : check.detail;
   // Socket Mode connects in the background (its first call is apps.connections.open again);

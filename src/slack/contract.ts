@@ -34,6 +34,7 @@ export const ACTION_IDS = {
   revertTemplate: "revert_template",
   resendReset: "resend_reset",
   unblockSignIn: "unblock_sign_in",
+  revealPassword: "reveal_password",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;
@@ -43,9 +44,11 @@ export const BOT_SCOPES = {
   commands: "slash commands",
   "chat:write": "chat.postMessage, chat.postEphemeral, chat.update (audit channel, replies)",
   "users:read": "users.info",
-  "users:read.email": "users.info profile.email for @user targets",
+  "users:read.email":
+    "users.info profile.email for @user targets; users.lookupByEmail to DM a password to its user",
   "usergroups:read": "usergroups.users.list for role groups",
-  "im:write": "conversations.open to DM a requester whose reset email bounced",
+  "im:write":
+    "conversations.open to DM a requester whose reset email bounced, or a user their new password",
 } as const;
 
 /** Block IDs of the set-password modal, which view_submission errors are keyed to. */

@@ -12,7 +12,12 @@ import type {
   ExternalChangeWiring,
   ExternalFinishPorts,
 } from "../password-reset/external-change.ts";
-import type { ResetRequestStore } from "../password-reset/ports.ts";
+import type {
+  RevealFallbackPorts,
+  RevealPorts,
+  RevealSettings,
+} from "../password-reset/password-reveal.ts";
+import type { PasswordRevealStore, ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
 import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
@@ -32,11 +37,15 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
     resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser" | "findByPublicId">;
     signInFailures: Pick<SignInFailureStore, "list" | "clear">;
     auditPosts: Pick<AuditPostQueue, "findPosted">;
+    users: RevealPorts["users"];
+    passwordReveals: RevealPorts["passwordReveals"] &
+      Pick<PasswordRevealStore, "setSlackMessage" | "listPending">;
     transaction: Transaction<
       StaffResetTransactionPorts &
         AdminSetPasswordTransactionPorts &
         ExternalFinishPorts &
-        TemplateEditPorts
+        TemplateEditPorts &
+        RevealFallbackPorts
     >;
   };
 
@@ -57,4 +66,6 @@ export interface SlackDependencies {
   email: EmailSettings;
   /** For connections whose users live in an external store. */
   external?: ExternalChangeWiring;
+  /** "Send it to the user": how the password is sealed while it waits, and for how long. */
+  reveal?: RevealSettings;
 }

@@ -16,6 +16,8 @@ export interface FakeSlackUser {
   name?: string;
   deleted?: boolean;
   isBot?: boolean;
+  /** Slack's `is_email_confirmed`; true unless told otherwise. */
+  emailConfirmed?: boolean;
 }
 
 export interface RecordedCall {
@@ -180,6 +182,16 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       const user = users.get(String(args.user));
       return user ? { ok: true, user: viewUser(user) } : { ok: false, error: "user_not_found" };
     },
+    // Real Slack matches the address case-insensitively and answers users_not_found otherwise.
+    "users.lookupByEmail": (args) => {
+      const email = String(args.email ?? "").toLowerCase();
+      const user = [...users.values()].find(
+        (candidate) => candidate.email?.toLowerCase() === email,
+      );
+      return user && email
+        ? { ok: true, user: viewUser(user) }
+        : { ok: false, error: "users_not_found" };
+    },
     "usergroups.users.list": (args) => {
       const members = usergroups.get(String(args.usergroup));
       return members ? { ok: true, users: [...members] } : { ok: false, error: "no_such_subteam" };
@@ -343,6 +355,7 @@ function viewUser(user: FakeSlackUser): Args {
     deleted: user.deleted ?? false,
     is_bot: user.isBot ?? false,
     is_app_user: false,
+    is_email_confirmed: user.emailConfirmed ?? true,
     profile: {
       ...(user.email === undefined ? {} : { email: user.email }),
       real_name: user.realName,

@@ -60,6 +60,7 @@ export interface SlackPassdeskOptions {
   /** Instead of argon2 with cheap parameters (the process-wide bound still wraps it). */
   hasher?: PasswordHasher;
   auditAnchorCheckMillis?: number;
+  revealExpiryIntervalMillis?: number;
 }
 
 export interface CommandResult {
@@ -130,6 +131,9 @@ export async function startSlackPassdesk(
     workerPollIntervalMillis: 50,
     ...(options.auditAnchorCheckMillis && {
       auditAnchorCheckMillis: options.auditAnchorCheckMillis,
+    }),
+    ...(options.revealExpiryIntervalMillis && {
+      revealExpiryIntervalMillis: options.revealExpiryIntervalMillis,
     }),
   };
   const passdesk = await startTestPassdesk(

@@ -45,7 +45,7 @@ function notifyState(notify: boolean): StateValues {
   };
 }
 
-function modeState(mode: "type" | "generate"): StateValues {
+function modeState(mode: "type" | "generate" | "send"): StateValues {
   return {
     [SET_PASSWORD_BLOCKS.mode]: {
       [ACTION_IDS.setPasswordMode]: { type: "radio_buttons", selected_option: option(mode) },
@@ -74,6 +74,11 @@ export function typedPasswordState(
 /** The set-password modal in "generate" mode: no password inputs are shown, so none are sent. */
 export function generatedPasswordState({ notify = false } = {}): StateValues {
   return { ...modeState("generate"), ...notifyState(notify) };
+}
+
+/** The set-password modal in "send it to the user" mode: nothing else is shown, so nothing sent. */
+export function sentPasswordState(): StateValues {
+  return modeState("send");
 }
 
 export function manageRolesState(roles: { admins: string[]; support: string[] }): StateValues {

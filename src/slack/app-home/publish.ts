@@ -1,12 +1,25 @@
 import type { webApi } from "@slack/bolt";
 import { CHANGE_PASSWORD_TEMPLATE, type TemplateStore } from "../../email/ports.ts";
-import type { ResetRequestStore } from "../../password-reset/ports.ts";
+import type { PasswordRevealStore, ResetRequestStore } from "../../password-reset/ports.ts";
+import type { UserStore } from "../../users/ports.ts";
 import type { SlackActor } from "../actor.ts";
 import type { SlackDependencies } from "../dependencies.ts";
 import { canRequestReset } from "../role-resolver.ts";
-import { buildAppHome } from "./view.ts";
+import { buildAppHome, type WaitingReveal } from "./view.ts";
 
 const RECENT_REQUESTS = 10;
+const WAITING_REVEALS = 10;
+
+async function listWaitingReveals(repo: AppHomeDependencies["repo"]): Promise<WaitingReveal[]> {
+  const reveals = await repo.passwordReveals.listPending(WAITING_REVEALS);
+  const waiting = await Promise.all(
+    reveals.map(async (reveal) => {
+      const user = await repo.users.findById(reveal.userId);
+      return user && { ...reveal, email: user.email };
+    }),
+  );
+  return waiting.filter((reveal) => reveal !== undefined);
+}
 
 export type AppHomeDependencies = Pick<
   SlackDependencies,
@@ -16,6 +29,8 @@ export type AppHomeDependencies = Pick<
   repo: {
     templates: Pick<TemplateStore, "get">;
     resetRequests: Pick<ResetRequestStore, "listRecentBySlackUser">;
+    passwordReveals: Pick<PasswordRevealStore, "listPending">;
+    users: Pick<UserStore, "findById">;
   };
 };
 
@@ -32,6 +47,7 @@ export async function publishAppHome(
   const recentRequests = staff
     ? await deps.repo.resetRequests.listRecentBySlackUser(actor.userId, RECENT_REQUESTS)
     : undefined;
+  const waitingReveals = roles.has("admin") ? await listWaitingReveals(deps.repo) : undefined;
   await client.views.publish({
     user_id: actor.userId,
     view: buildAppHome({
@@ -41,6 +57,7 @@ export async function publishAppHome(
       adminUserIds: [...deps.bootstrapAdmins],
       ...(template && { template }),
       ...(recentRequests && { recentRequests }),
+      ...(waitingReveals && { waitingReveals }),
     }),
   });
 }

@@ -8,6 +8,7 @@ import {
   plainText,
 } from "../block-kit.ts";
 import { ACTION_IDS, COMMANDS } from "../contract.ts";
+import { slackDate } from "../reveal/message.ts";
 import { buildTemplateCard, type TemplateSummary } from "../templates/card.ts";
 import { buildRecentRequestsSection } from "./recent-requests.ts";
 
@@ -21,6 +22,16 @@ export interface AppHomeInput {
   template?: TemplateSummary;
   /** The viewer's own recent /reset-password requests, for staff. */
   recentRequests?: RecentRequest[];
+  /** Passwords sent to their users ("Send it to the user") and not yet revealed, for admins. */
+  waitingReveals?: WaitingReveal[];
+}
+
+export interface WaitingReveal {
+  email: string;
+  connection: string;
+  requestedBy: string;
+  channel: "slack" | "email";
+  expiresAt: Date;
 }
 
 /**
@@ -43,7 +54,11 @@ export function buildAppHome(input: AppHomeInput): HomeView {
   }
   blocks.push({ type: "divider" }, resetPasswordSection(input.defaultConnection));
   if (admin) {
-    blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.template));
+    blocks.push(setPasswordSection());
+    if (input.waitingReveals && input.waitingReveals.length > 0) {
+      blocks.push(waitingRevealsSection(input.waitingReveals));
+    }
+    blocks.push({ type: "divider" }, ...adminToolSections(input.template));
   } else if (input.template) {
     blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
   }
@@ -70,8 +85,19 @@ function setPasswordSection(): KnownBlock {
   return {
     type: "section",
     text: mrkdwn(
-      `*Set a password* (admins)\n${usage(COMMANDS.setPassword)}\nType a new password or generate one, and choose whether to tell the user.`,
+      `*Set a password* (admins)\n${usage(COMMANDS.setPassword)}\nType a new password, generate one, or send one to the user that only they see.`,
     ),
+  };
+}
+
+function waitingRevealsSection(reveals: WaitingReveal[]): KnownBlock {
+  const lines = reveals.map(
+    (reveal) =>
+      `• *${escapeMrkdwn(reveal.email)}* (\`${escapeMrkdwn(reveal.connection)}\`), by ${mentionUser(reveal.requestedBy)}, ${reveal.channel === "slack" ? "Slack DM" : "email"}: waiting for the user until ${slackDate(reveal.expiresAt)}`,
+  );
+  return {
+    type: "section",
+    text: mrkdwn(`*Waiting for the user*\n${lines.join("\n")}`.slice(0, 3000)),
   };
 }
 

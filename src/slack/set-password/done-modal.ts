@@ -1,4 +1,5 @@
 import { escapeMrkdwn, type KnownBlock, type ModalView, mrkdwn, plainText } from "../block-kit.ts";
+import { slackDate } from "../reveal/message.ts";
 
 export interface SetPasswordDoneInput {
   email: string;
@@ -6,6 +7,8 @@ export interface SetPasswordDoneInput {
   /** Shown once, here only: the caller must not keep, log or post it anywhere else. */
   generatedPassword?: string;
   notified: boolean;
+  /** "Send it to the user": where the reveal went, and until when it waits. */
+  waiting?: { by: "slack" | "email"; expiresAt: Date };
 }
 
 /**
@@ -32,6 +35,29 @@ export function buildSetPasswordDone(input: SetPasswordDoneInput): ModalView {
         elements: [mrkdwn("Copy it now: it is shown only here and never stored or logged.")],
       },
     );
+  }
+  if (input.waiting) {
+    const how =
+      input.waiting.by === "slack"
+        ? "a Slack DM with a *Reveal password* button"
+        : "an email with a one-time link";
+    blocks.push(
+      {
+        type: "section",
+        text: mrkdwn(
+          `:hourglass_flowing_sand: *Waiting for the user.* A generated password was sent to them alone, by ${how}: you will not see it.`,
+        ),
+      },
+      {
+        type: "context",
+        elements: [
+          mrkdwn(
+            `Unrevealed by ${slackDate(input.waiting.expiresAt)}, it stops working and the user is told to ask again. Your App Home lists the passwords still waiting.`,
+          ),
+        ],
+      },
+    );
+    return { type: "modal", title: plainText("Password set"), close: plainText("Done"), blocks };
   }
   blocks.push({
     type: "context",

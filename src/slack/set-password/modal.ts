@@ -26,6 +26,11 @@ export interface SetPasswordModalInput {
 const MODE_OPTIONS = {
   type: { text: plainText("Type a new password"), value: "type" },
   generate: { text: plainText("Generate a strong password"), value: "generate" },
+  send: {
+    text: plainText("Send it to the user"),
+    description: plainText("Generated and shown to the user alone: you never see it"),
+    value: "send",
+  },
 } as const;
 
 const NOTIFY_OPTION = { text: plainText("Notify the user by email"), value: NOTIFY_OPTION_VALUE };
@@ -48,8 +53,9 @@ export function buildSetPasswordModal(input: SetPasswordModalInput): ModalView {
     blocks: [
       targetBlock(input.target),
       modeBlock(input.mode),
-      ...(input.mode === "type" ? typedPasswordBlocks(input.policy) : generatedPasswordBlocks()),
-      notifyBlock(),
+      ...MODE_BLOCKS[input.mode](input.policy),
+      // "Send it to the user" is itself the user's notice.
+      ...(input.mode === "send" ? [] : [notifyBlock()]),
     ],
   };
 }
@@ -79,7 +85,7 @@ function modeBlock(mode: SetPasswordMode): KnownBlock {
     element: {
       type: "radio_buttons",
       action_id: ACTION_IDS.setPasswordMode,
-      options: [MODE_OPTIONS.type, MODE_OPTIONS.generate],
+      options: [MODE_OPTIONS.type, MODE_OPTIONS.generate, MODE_OPTIONS.send],
       initial_option: MODE_OPTIONS[mode],
     },
   };
@@ -127,6 +133,23 @@ function generatedPasswordBlocks(): KnownBlock[] {
     },
   ];
 }
+
+function sentPasswordBlocks(): KnownBlock[] {
+  return [
+    {
+      type: "section",
+      text: mrkdwn(
+        "A strong password will be generated and sent to the user alone: as a Slack DM with a *Reveal password* button when their email belongs to a confirmed account in this workspace, otherwise as a one-time link by email. Neither you nor the audit log will see it. If the user does not reveal it in time, it stops working.",
+      ),
+    },
+  ];
+}
+
+const MODE_BLOCKS: Record<SetPasswordMode, (policy: PasswordPolicy) => KnownBlock[]> = {
+  type: typedPasswordBlocks,
+  generate: generatedPasswordBlocks,
+  send: sentPasswordBlocks,
+};
 
 function notifyBlock(): KnownBlock {
   return {

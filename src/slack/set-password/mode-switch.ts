@@ -10,6 +10,7 @@ import { ACTION_IDS } from "../contract.ts";
 import type { RoleGuardDependencies } from "../require-role.ts";
 import { requireRole } from "../require-role.ts";
 import { buildSetPasswordModal } from "./modal.ts";
+import { readSetPasswordMode } from "./submission.ts";
 import { decodeTarget } from "./target.ts";
 
 type ModeSwitchArgs = Pick<
@@ -22,7 +23,7 @@ export type ModeSwitchDependencies = RoleGuardDependencies & {
   connections: Pick<ConnectionStore, "findByName">;
 };
 
-/** The modal's Type / Generate radio: rebuilds the modal for the chosen mode. */
+/** The modal's Type / Generate / Send radio: rebuilds the modal for the chosen mode. */
 export function createModeSwitch(deps: ModeSwitchDependencies) {
   return async function switchSetPasswordMode({ ack, body, action, client }: ModeSwitchArgs) {
     await ack();
@@ -38,7 +39,7 @@ export function createModeSwitch(deps: ModeSwitchDependencies) {
       view: buildSetPasswordModal({
         target: { email: target.email, name: target.name, connection: target.connection },
         policy: connection.policy,
-        mode: action.selected_option?.value === "generate" ? "generate" : "type",
+        mode: readSetPasswordMode(action.selected_option?.value),
         privateMetadata: body.view.private_metadata,
       }),
     });

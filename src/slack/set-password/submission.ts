@@ -5,7 +5,9 @@ import { INPUT_ACTION_ID } from "../block-kit.ts";
 import { ACTION_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import { readSelectedOption, readSelectedOptions, readTextValue } from "../view-state.ts";
 
-export type SetPasswordMode = "type" | "generate";
+export type SetPasswordMode = "type" | "generate" | "send";
+
+const MODES: readonly SetPasswordMode[] = ["type", "generate", "send"];
 
 export const NOTIFY_OPTION_VALUE = "notify";
 
@@ -22,20 +24,27 @@ export interface SetPasswordSubmission {
  * fails validation for want of a password instead of silently generating one.
  */
 export function readSetPasswordSubmission(values: unknown): SetPasswordSubmission {
-  const mode =
-    readSelectedOption(values, SET_PASSWORD_BLOCKS.mode, ACTION_IDS.setPasswordMode) === "generate"
-      ? "generate"
-      : "type";
-  const notify = readSelectedOptions(values, SET_PASSWORD_BLOCKS.notify, INPUT_ACTION_ID).includes(
-    NOTIFY_OPTION_VALUE,
+  const mode = readSetPasswordMode(
+    readSelectedOption(values, SET_PASSWORD_BLOCKS.mode, ACTION_IDS.setPasswordMode),
   );
+  // "Send it to the user" tells the user by itself: there is no separate notice.
+  const notify =
+    mode !== "send" &&
+    readSelectedOptions(values, SET_PASSWORD_BLOCKS.notify, INPUT_ACTION_ID).includes(
+      NOTIFY_OPTION_VALUE,
+    );
   const submission: SetPasswordSubmission = { mode, notify };
-  if (mode === "generate") return submission;
+  if (mode !== "type") return submission;
   const password = readTextValue(values, SET_PASSWORD_BLOCKS.password, INPUT_ACTION_ID);
   const confirmation = readTextValue(values, SET_PASSWORD_BLOCKS.confirmation, INPUT_ACTION_ID);
   if (password !== undefined) submission.password = password;
   if (confirmation !== undefined) submission.confirmation = confirmation;
   return submission;
+}
+
+/** A radio button's value as a mode; anything else reads as "type". */
+export function readSetPasswordMode(value: string | undefined): SetPasswordMode {
+  return MODES.find((mode) => mode === value) ?? "type";
 }
 
 // Slack documents no length limit for these messages, but shows them in a line or two under

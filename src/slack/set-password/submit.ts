@@ -9,16 +9,21 @@ import { actorOfInteraction } from "../actor.ts";
 import { CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
 import { requireRole } from "../require-role.ts";
+import { deliverReveal } from "../reveal/deliver.ts";
+import { findSlackRecipient } from "../reveal/recipient.ts";
 import { buildSetPasswordDone } from "./done-modal.ts";
 import { describeIneligible } from "./ineligible-message.ts";
 import { HASHER_BUSY_MESSAGE, readSetPasswordSubmission, setPasswordErrors } from "./submission.ts";
 import { decodeTarget } from "./target.ts";
 
-type SubmitArgs = Pick<SlackViewMiddlewareArgs & AllMiddlewareArgs, "ack" | "body" | "view">;
+type SubmitArgs = Pick<
+  SlackViewMiddlewareArgs & AllMiddlewareArgs,
+  "ack" | "body" | "view" | "client"
+>;
 
 export type SetPasswordSubmitDependencies = Pick<
   SlackDependencies,
-  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker" | "external"
+  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker" | "external" | "reveal" | "email"
 >;
 
 /**
@@ -27,7 +32,7 @@ export type SetPasswordSubmitDependencies = Pick<
  * block: it is there in both modes, and Slack refuses errors for absent blocks).
  */
 export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
-  return async function submitSetPassword({ ack, body, view }: SubmitArgs) {
+  return async function submitSetPassword({ ack, body, view, client }: SubmitArgs) {
     const refuse = (message: string) =>
       ack({ response_action: "errors", errors: { [SET_PASSWORD_BLOCKS.mode]: message } });
     const actor = actorOfInteraction(body);
@@ -39,16 +44,29 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
     const submission = readSetPasswordSubmission(view.state.values);
     let result: AdminSetPasswordResult;
     try {
+      // Asked before anything changes: the DM goes only to the target's own, confirmed account.
+      const slackRecipient =
+        submission.mode === "send"
+          ? await findSlackRecipient(client, target.email, actor.teamId, deps.logger)
+          : null;
       result = await setPasswordByAdmin(
-        { repo: deps.repo, hasher: deps.hasher, clock: deps.clock, external: deps.external },
         {
-          ...(submission.mode === "generate"
-            ? { mode: "generate" as const }
-            : {
+          repo: deps.repo,
+          hasher: deps.hasher,
+          clock: deps.clock,
+          external: deps.external,
+          ...(deps.reveal && { reveal: deps.reveal }),
+        },
+        {
+          ...(submission.mode === "type"
+            ? {
                 mode: "type" as const,
                 password: submission.password ?? "",
                 confirmation: submission.confirmation ?? "",
-              }),
+              }
+            : submission.mode === "send"
+              ? { mode: "send" as const, slackRecipient }
+              : { mode: "generate" as const }),
           target: { connection: target.connection, email: target.email, userId: target.userId },
           notify: submission.notify,
           actor,
@@ -74,15 +92,36 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
       if (result.reason === "store_unavailable" || result.reason === "store_unconfirmed") {
         return void (await refuse(describeStoreFailure(result.reason, target.connection)));
       }
+      if (result.reason === "send_unavailable") {
+        return void (await refuse(
+          `"Send it to the user" needs Passdesk to keep the password's hash, and ${target.connection}'s users live in their own store: choose another method.`,
+        ));
+      }
       return void (await refuse(describeIneligible(result.reason, target, "plain")));
     }
     if (result.notified) deps.wakeWorker();
+    const sentBy = result.reveal
+      ? await deliverReveal(
+          {
+            repo: deps.repo,
+            clock: deps.clock,
+            logger: deps.logger,
+            friendlyName: deps.email.friendlyName,
+            wakeWorker: deps.wakeWorker,
+          },
+          client,
+          result.reveal,
+          result.user,
+        )
+      : undefined;
     await ack({
       response_action: "update",
       view: buildSetPasswordDone({
         email: result.user.email,
         connection: result.connection.name,
         notified: result.notified,
+        ...(result.reveal &&
+          sentBy && { waiting: { by: sentBy, expiresAt: result.reveal.expiresAt } }),
         ...(result.generatedPassword !== undefined && {
           generatedPassword: result.generatedPassword,
         }),

@@ -4,6 +4,7 @@ import { SLACK_LIMITS } from "../../../src/slack/block-kit.ts";
 import { ACTION_IDS, CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../../../src/slack/contract.ts";
 import { buildSetPasswordDone } from "../../../src/slack/set-password/done-modal.ts";
 import { buildSetPasswordModal } from "../../../src/slack/set-password/modal.ts";
+import type { SetPasswordMode } from "../../../src/slack/set-password/submission.ts";
 import {
   blockById,
   blocksOf,
@@ -21,7 +22,7 @@ const POLICY: PasswordPolicy = {
 };
 const TARGET = { email: "jane@example.com", name: "Jane Doe", connection: "Username-Password" };
 
-function modal(mode: "type" | "generate") {
+function modal(mode: SetPasswordMode) {
   return buildSetPasswordModal({
     target: TARGET,
     policy: POLICY,
@@ -54,8 +55,8 @@ describe("buildSetPasswordModal", () => {
     expect(textsOf(blocksOf(nameless)[0]).join("\n")).toContain("—");
   });
 
-  it("offers both modes in a dispatching radio input, with the current mode selected", () => {
-    for (const mode of ["type", "generate"] as const) {
+  it("offers the three modes in a dispatching radio input, with the current mode selected", () => {
+    for (const mode of ["type", "generate", "send"] as const) {
       const block = blockById(modal(mode), SET_PASSWORD_BLOCKS.mode);
       expect(block.type).toBe("input");
       expect(block.dispatch_action).toBe(true);
@@ -65,6 +66,7 @@ describe("buildSetPasswordModal", () => {
       expect((element.options as Json[]).map((option) => option.value)).toEqual([
         "type",
         "generate",
+        "send",
       ]);
       expect((element.initial_option as Json).value).toBe(mode);
     }

@@ -49,6 +49,13 @@ describe("readSetPasswordSubmission", () => {
     });
   });
 
+  it("in send mode reads neither a password nor a notice: the reveal tells the user itself", () => {
+    expect(readSetPasswordSubmission(values("send", true))).toEqual({
+      mode: "send",
+      notify: false,
+    });
+  });
+
   it("reads missing blocks and Slack's null for empty inputs as absent", () => {
     expect(readSetPasswordSubmission({})).toEqual({ mode: "type", notify: false });
     expect(

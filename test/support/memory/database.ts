@@ -16,6 +16,7 @@ import type {
 import type { Connection } from "../../../src/users/connection.ts";
 import type { User } from "../../../src/users/user.ts";
 import type { WebhookDelivery, WebhookEndpoint } from "../../../src/webhooks/ports.ts";
+import type { PasswordRevealRow } from "./password-reveals.ts";
 
 export interface HistoryRow {
   id: number;
@@ -62,6 +63,7 @@ export interface MemoryTables {
   unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
   webhookEndpoints: WebhookEndpoint[];
   webhookDeliveries: WebhookDelivery[];
+  passwordReveals: PasswordRevealRow[];
   externalChanges: Array<
     ExternalChange & { state: "claimed" | "done" | "released"; finishedAt: Date | null }
   >;
@@ -105,6 +107,7 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       externalChanges: [],
       webhookEndpoints: [],
       webhookDeliveries: [],
+      passwordReveals: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

@@ -34,6 +34,7 @@ import {
   createMemorySigningKeyStore,
 } from "./oauth.ts";
 import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
+import { createMemoryPasswordRevealStore } from "./password-reveals.ts";
 import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
 import { createMemorySignInFailureStore, createMemoryUnblockTicketStore } from "./sign-in.ts";
@@ -122,5 +123,6 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     changeEvents: createMemoryChangeEventOutbox(database),
     webhookEndpoints: createMemoryWebhookEndpointStore(database),
     webhookDeliveries: createMemoryWebhookDeliveryStore(database),
+    passwordReveals: createMemoryPasswordRevealStore(database),
   };
 }

@@ -84,4 +84,5 @@ button:hover { background: #084a8d; }
 .error-summary ul { margin: 0; padding-left: 1.25rem; }
 .error-summary p { margin: 0; }
 .success .icon { width: 3rem; height: 3rem; margin: 0 0 0.75rem; color: #1a7f37; }
+.revealed { display: block; padding: 0.75rem; border-radius: 6px; background: #f4f5f7; font: 1.25rem/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; user-select: all; }
 `;
