@@ -4,7 +4,11 @@ import type { AuditStreamCheckpoints } from "../audit/stream.ts";
 import type { ClientStore } from "../clients/ports.ts";
 import type { EmailEventStore, OutboxStore, TemplateStore } from "../email/ports.ts";
 import type { ExternalChangeStore } from "../password-reset/external-change.ts";
-import type { ResetRequestStore, TicketStore } from "../password-reset/ports.ts";
+import type {
+  ResetRequestStore,
+  SecureAccountTicketStore,
+  TicketStore,
+} from "../password-reset/ports.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
@@ -43,6 +47,7 @@ import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleSecureAccountTicketStore } from "./secure-account-ticket-store.ts";
 import { createDrizzleSignInFailureStore } from "./sign-in-failure-store.ts";
 import { createDrizzleSigningKeyStore } from "./signing-key-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
@@ -73,6 +78,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   signInFailures: SignInFailureStore;
   unblockTickets: UnblockTicketStore;
+  secureAccountTickets: SecureAccountTicketStore;
   externalChanges: ExternalChangeStore;
   changeEvents: ChangeEventOutbox;
   webhookEndpoints: WebhookEndpointStore;
@@ -129,6 +135,7 @@ function createStores(
     refreshTokens: createDrizzleRefreshTokenStore(db),
     signInFailures: createDrizzleSignInFailureStore(query),
     unblockTickets: createDrizzleUnblockTicketStore(db),
+    secureAccountTickets: createDrizzleSecureAccountTicketStore(db),
     externalChanges: createDrizzleExternalChangeStore(db),
     changeEvents: createDrizzleChangeEventOutbox(db),
     webhookEndpoints: createDrizzleWebhookEndpointStore(db),
