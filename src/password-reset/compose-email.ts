@@ -7,7 +7,8 @@ import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
 import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import type { ResetRequestStore, TicketStore } from "./ports.ts";
+import type { ResetRequestStore, SecureAccountTicketStore, TicketStore } from "./ports.ts";
+import { issueSecureAccountLink } from "./secure-account-link.ts";
 import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
 
 export interface EmailSettings {
@@ -17,6 +18,8 @@ export interface EmailSettings {
   friendlyName: string;
   supportEmail: string | undefined;
   supportUrl: string | undefined;
+  /** How long the password-changed notice's "Secure my account" link works. */
+  secureLinkLifetimeSeconds: number;
 }
 
 /** What composing an email reads, and the tickets it issues (and revokes when the send fails). */
@@ -26,6 +29,7 @@ export interface ComposePorts {
   resetRequests: Pick<ResetRequestStore, "findById">;
   clients: Pick<ClientStore, "findByClientId">;
   tickets: Pick<TicketStore, "issue" | "revoke">;
+  secureAccountTickets: Pick<SecureAccountTicketStore, "issue" | "revoke">;
 }
 
 export interface ComposeDependencies {
@@ -55,16 +59,41 @@ export async function composeEmail(
 ): Promise<ComposedEmail> {
   const connection = await deps.repo.connections.findById(user.connectionId);
   if (email.kind === "password_changed") {
-    return {
-      ok: true,
-      connection: connection?.name ?? null,
-      requestPublicId: null,
-      render: async () =>
-        renderPasswordChangedNotice({ email: user.email, at: email.createdAt, ...deps.settings }),
-      undo: async () => {},
-    };
+    return composeNotice(deps, email, user, connection?.name ?? null);
   }
   return composeResetEmail(deps, email, user, connection?.name ?? null);
+}
+
+/** As a reset email's ticket, the notice's "Secure my account" link is issued at send time. */
+async function composeNotice(
+  { repo, clock, settings, random }: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+  connection: string | null,
+): Promise<ComposedEmail> {
+  const { url, ticket } = await issueSecureAccountLink(
+    repo,
+    {
+      userId: user.id,
+      at: clock.now(),
+      lifetimeSeconds: settings.secureLinkLifetimeSeconds,
+      publicUrl: settings.publicUrl,
+    },
+    random,
+  );
+  return {
+    ok: true,
+    connection,
+    requestPublicId: null,
+    render: async () =>
+      renderPasswordChangedNotice({
+        email: user.email,
+        at: email.createdAt,
+        secureUrl: url,
+        ...settings,
+      }),
+    undo: () => repo.secureAccountTickets.revoke(ticket.id, clock.now()),
+  };
 }
 
 /**
