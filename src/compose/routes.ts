@@ -2,6 +2,7 @@ import type { Hono } from "hono";
 import type { Config } from "../config.ts";
 import { createChangePasswordRoute } from "../http/change-password/route.ts";
 import { createResetPageRoutes } from "../http/reset-page/routes.ts";
+import { createSecurePageRoutes } from "../http/secure-page/routes.ts";
 import { createSendGridWebhookRoute } from "../http/sendgrid-webhook/route.ts";
 import { createSignUpRoute } from "../http/signup/route.ts";
 import { createUnblockPageRoutes } from "../http/unblock-page/routes.ts";
@@ -48,6 +49,15 @@ export function createRoutes(
       supportUrl: config.email.supportUrl,
     }),
     createUnblockPageRoutes({
+      repo,
+      clock,
+      logger,
+      publicUrl,
+      friendlyName: config.email.friendlyName,
+      supportEmail: config.email.supportEmail,
+      supportUrl: config.email.supportUrl,
+    }),
+    createSecurePageRoutes({
       repo,
       clock,
       logger,
