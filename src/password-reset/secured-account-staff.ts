@@ -13,16 +13,18 @@ import {
 
 type Actor = { actorType: ActorType; actorId: string | null };
 
+/** The block lifted, its audit entry and the `user.unblocked` event, together. */
+export interface SecuredAccountTransactionPorts {
+  users: Pick<UserStore, "setBlocked">;
+  audit: Pick<AuditLog, "record">;
+  changeEvents: Pick<ChangeEventOutbox, "publish">;
+}
+
 export interface SecuredAccountPorts {
   auditPosts: Pick<AuditPostQueue, "findPosted">;
   connections: Pick<ConnectionStore, "findByName">;
   users: Pick<UserStore, "findByEmail">;
-  /** The block lifted, its audit entry and the `user.unblocked` event, together. */
-  transaction: Transaction<{
-    users: Pick<UserStore, "setBlocked">;
-    audit: Pick<AuditLog, "record">;
-    changeEvents: Pick<ChangeEventOutbox, "publish">;
-  }>;
+  transaction: Transaction<SecuredAccountTransactionPorts>;
 }
 
 type Found = { user: User; connection: string };

@@ -34,6 +34,8 @@ export const ACTION_IDS = {
   revertTemplate: "revert_template",
   resendReset: "resend_reset",
   unblockSignIn: "unblock_sign_in",
+  resetSecuredAccount: "reset_secured_account",
+  unblockSecuredAccount: "unblock_secured_account",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;

@@ -14,6 +14,7 @@ import type {
 } from "../password-reset/external-change.ts";
 import type { ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
+import type { SecuredAccountTransactionPorts } from "../password-reset/secured-account-staff.ts";
 import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
@@ -36,7 +37,8 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
       StaffResetTransactionPorts &
         AdminSetPasswordTransactionPorts &
         ExternalFinishPorts &
-        TemplateEditPorts
+        TemplateEditPorts &
+        SecuredAccountTransactionPorts
     >;
   };
 
