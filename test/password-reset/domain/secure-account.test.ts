@@ -182,4 +182,34 @@ describe("the Secure my account link", () => {
     });
     expect((await repo.users.findById(user.id))?.blocked).toBe(false);
   });
+
+  it("a user of an external store is signed out and their links revoked, but not blocked", async () => {
+    const { repo, clock, user, token } = await setUp();
+    await repo.refreshTokens.add({
+      tokenHash: "refresh-ext",
+      familyId: "family-ext",
+      userId: user.id,
+      clientId: "client",
+      scope: "openid offline_access",
+      audience: "https://passdesk.example.com/userinfo",
+      expiresAt: new Date(clock.now().getTime() + 3_600_000),
+    });
+    // As the linked user store reads them: the app's store owns `blocked`.
+    const linked = {
+      ...repo,
+      users: {
+        ...repo.users,
+        findById: async (id: number) => {
+          const found = await repo.users.findById(id);
+          return found && { ...found, externalId: "app-42" };
+        },
+      },
+    };
+    expect(await secureAccount(linked, token, clock.now())).toEqual({ ok: true, blocked: false });
+    expect((await repo.users.findById(user.id))?.blocked).toBe(false);
+    expect((await repo.refreshTokens.findByHash("refresh-ext"))?.revokedAt).toEqual(clock.now());
+    const [entry] = (await repo.audit.tail(100)).filter((row) => row.action === "user.secured");
+    expect(entry?.outcome).toBe("signed_out");
+    expect(await repo.webhookDeliveries.recent(100)).toEqual([]);
+  });
 });
