@@ -130,6 +130,7 @@ const schema = z
     FRIENDLY_NAME: z.string().trim().min(1).default("Passdesk"),
     SUPPORT_EMAIL: optionalString,
     SUPPORT_URL: httpUrl.optional(),
+    SECURE_LINK_LIFETIME_HOURS: wholeNumber(1, 30 * 24, 7 * 24),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_BOT_TOKEN: z
       .string()
@@ -347,6 +348,8 @@ const schema = z
       friendlyName: env.FRIENDLY_NAME,
       supportEmail: env.SUPPORT_EMAIL,
       supportUrl: env.SUPPORT_URL,
+      /** The password-changed notice's "Secure my account" link. */
+      secureLinkLifetimeSeconds: env.SECURE_LINK_LIFETIME_HOURS * 60 * 60,
     },
   }));
 

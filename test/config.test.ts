@@ -420,6 +420,18 @@ describe("parseConfig for sign-in", () => {
   });
 });
 
+describe("the secure-account link", () => {
+  it("works for 7 days unless told otherwise, at most 30 days", () => {
+    expect(parseConfig({}).email.secureLinkLifetimeSeconds).toBe(7 * 24 * 3600);
+    expect(parseConfig({ SECURE_LINK_LIFETIME_HOURS: "48" }).email.secureLinkLifetimeSeconds).toBe(
+      48 * 3600,
+    );
+    expect(configErrorOf({ SECURE_LINK_LIFETIME_HOURS: "721" }).problems).toEqual([
+      'SECURE_LINK_LIFETIME_HOURS: must be a whole number from 1 to 720 (got "721")',
+    ]);
+  });
+});
+
 describe("audit settings", () => {
   it("anchor daily, and stream nowhere, unless told otherwise", () => {
     expect(parseConfig({}).audit).toEqual({ anchorIntervalMillis: 24 * 3_600_000 });

@@ -21,11 +21,18 @@ const ACTIONS_OF: Record<SignInChannelEvent, string> = {
   signups: "signup",
 };
 
+/**
+ * Posted whatever the settings: the chain's daily anchor, and a user securing their account
+ * ("this wasn't me"), which staff must act on.
+ */
+const ALWAYS_POSTED = new Set([ANCHOR_ACTION, "user.secured"]);
+
 /** Every sign-in and every refresh: far too many for people to read, whatever the settings. */
 const NEVER_POSTED = new Set(["sign_in", "refresh_token.reused", "refresh_token.revoked"]);
 
 /**
- * Which audit entries are also posted to the audit channel: the chain's daily anchor, what staff did in Slack, every
+ * Which audit entries are also posted to the audit channel: the chain's daily anchor, secured
+ * accounts, what staff did in Slack, every
  * completed reset, every account created by signup, and sign-in blocks, unblocks and throttled
  * IPs; other public requests (refused signups included) only when asked for, as anyone on the
  * internet can make them.
@@ -41,7 +48,7 @@ export function createAuditChannelFilter(policy: AuditChannelPolicy) {
   return (entry: AuditEntry): boolean =>
     policy.hasChannel &&
     !NEVER_POSTED.has(entry.action) &&
-    (entry.action === ANCHOR_ACTION ||
+    (ALWAYS_POSTED.has(entry.action) ||
       (governed.has(entry.action)
         ? signInEvent(entry)
         : entry.actorType === "slack" ||

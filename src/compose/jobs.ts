@@ -25,6 +25,7 @@ export function emailSettingsOf(config: Config, publicUrl: string): EmailSetting
     friendlyName: config.email.friendlyName,
     supportEmail: config.email.supportEmail,
     supportUrl: config.email.supportUrl,
+    secureLinkLifetimeSeconds: config.email.secureLinkLifetimeSeconds,
   };
 }
 

@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import { createChangePasswordRoute } from "../http/change-password/route.ts";
 import { createResetPageRoutes } from "../http/reset-page/routes.ts";
 import { createRevealPageRoutes } from "../http/reveal-page/routes.ts";
+import { createSecurePageRoutes } from "../http/secure-page/routes.ts";
 import { createSendGridWebhookRoute } from "../http/sendgrid-webhook/route.ts";
 import { createSignUpRoute } from "../http/signup/route.ts";
 import { createUnblockPageRoutes } from "../http/unblock-page/routes.ts";
@@ -60,6 +61,15 @@ export function createRoutes(
     createRevealPageRoutes({
       repo,
       sealer: reveal.sealer,
+      clock,
+      logger,
+      publicUrl,
+      friendlyName: config.email.friendlyName,
+      supportEmail: config.email.supportEmail,
+      supportUrl: config.email.supportUrl,
+    }),
+    createSecurePageRoutes({
+      repo,
       clock,
       logger,
       publicUrl,

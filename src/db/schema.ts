@@ -458,8 +458,27 @@ export const unblockTickets = pgTable(
     createdAt: createdAt(),
     expiresAt: at("expires_at").notNull(),
     usedAt: at("used_at"),
+    /** Set when the user secured their account: a link issued before then lifts nothing. */
+    revokedAt: at("revoked_at"),
   },
   (table) => [index("unblock_tickets_user_idx").on(table.userId)],
+);
+
+/** The password-changed notice's "Secure my account" links; only each token's SHA-256. */
+export const secureAccountTickets = pgTable(
+  "secure_account_tickets",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: at("expires_at").notNull(),
+    usedAt: at("used_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (table) => [index("secure_account_tickets_user_idx").on(table.userId)],
 );
 
 /** Receivers of change events; the signing secret is sealed under the key-encryption key. */

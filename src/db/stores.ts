@@ -7,6 +7,7 @@ import type { ExternalChangeStore } from "../password-reset/external-change.ts";
 import type {
   PasswordRevealStore,
   ResetRequestStore,
+  SecureAccountTicketStore,
   TicketStore,
 } from "../password-reset/ports.ts";
 import { createArgon2Hasher } from "../passwords/argon2-hasher.ts";
@@ -48,6 +49,7 @@ import { drizzleQuery, type RawQuery } from "./raw-query.ts";
 import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
+import { createDrizzleSecureAccountTicketStore } from "./secure-account-ticket-store.ts";
 import { createDrizzleSignInFailureStore } from "./sign-in-failure-store.ts";
 import { createDrizzleSigningKeyStore } from "./signing-key-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
@@ -78,6 +80,7 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   signInFailures: SignInFailureStore;
   unblockTickets: UnblockTicketStore;
+  secureAccountTickets: SecureAccountTicketStore;
   externalChanges: ExternalChangeStore;
   changeEvents: ChangeEventOutbox;
   webhookEndpoints: WebhookEndpointStore;
@@ -135,6 +138,7 @@ function createStores(
     refreshTokens: createDrizzleRefreshTokenStore(db),
     signInFailures: createDrizzleSignInFailureStore(query),
     unblockTickets: createDrizzleUnblockTicketStore(db),
+    secureAccountTickets: createDrizzleSecureAccountTicketStore(db),
     externalChanges: createDrizzleExternalChangeStore(db),
     changeEvents: createDrizzleChangeEventOutbox(db),
     webhookEndpoints: createDrizzleWebhookEndpointStore(db),

@@ -36,11 +36,26 @@ export function createDrizzleUnblockTicketStore(db: Executor): UnblockTicketStor
           and(
             eq(unblockTickets.tokenHash, tokenHash),
             isNull(unblockTickets.usedAt),
+            isNull(unblockTickets.revokedAt),
             gt(unblockTickets.expiresAt, at),
           ),
         )
         .returning();
       return row && toTicket(row);
+    },
+    async revokeUnusedForUser(userId, at) {
+      const rows = await db
+        .update(unblockTickets)
+        .set({ revokedAt: at })
+        .where(
+          and(
+            eq(unblockTickets.userId, userId),
+            isNull(unblockTickets.usedAt),
+            isNull(unblockTickets.revokedAt),
+          ),
+        )
+        .returning({ id: unblockTickets.id });
+      return rows.length;
     },
   };
 }

@@ -5,6 +5,8 @@ import { convertToText, type RenderedEmail } from "./render.ts";
 export interface NoticeInput {
   email: string;
   at: Date;
+  /** The single-use "Secure my account" link (password-reset/secure-account-link.ts). */
+  secureUrl: string;
   defaultFrom: string;
   friendlyName: string;
   supportEmail: string | undefined;
@@ -12,8 +14,9 @@ export interface NoticeInput {
 }
 
 /**
- * The short notice an admin may choose to send after setting a user's password. It carries no
- * link and no password: only that the change happened and whom to contact.
+ * The short notice sent after a user's password was changed: that it happened, whom to contact,
+ * and the one link it carries, "Secure my account", for a change the user did not make. Never
+ * the password.
  */
 export function renderPasswordChangedNotice(input: NoticeInput): RenderedEmail {
   const name = escapeHtml(input.friendlyName);
@@ -28,6 +31,8 @@ export function renderPasswordChangedNotice(input: NoticeInput): RenderedEmail {
 <body style="font-family:Arial,Helvetica,sans-serif;color:#1f2937;line-height:1.5;">
 <p>Hello,</p>
 <p>An administrator changed the password of your ${name} account <strong>${escapeHtml(input.email)}</strong> on ${escapeHtml(when)}.</p>
+<p><strong>If this wasn't you</strong>, secure your account now: this signs you out everywhere and blocks sign-in until our staff help you.</p>
+<p><a href="${escapeHtml(input.secureUrl)}" style="display:inline-block;padding:10px 18px;background:#b91c1c;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Secure my account</a></p>
 <p>If you did not expect this, ${help.length > 0 ? help.join(" or ") : "contact your administrator"}.</p>
 </body></html>`;
   return {

@@ -9,7 +9,13 @@ import { renderRevealEmail, renderRevealExpiredEmail } from "../email/reveal-ema
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import { issueRevealLink } from "./password-reveal.ts";
-import type { PasswordRevealStore, ResetRequestStore, TicketStore } from "./ports.ts";
+import type {
+  PasswordRevealStore,
+  ResetRequestStore,
+  SecureAccountTicketStore,
+  TicketStore,
+} from "./ports.ts";
+import { issueSecureAccountLink } from "./secure-account-link.ts";
 import { createTicketToken, hashTicketToken, type RandomBytes } from "./tokens.ts";
 
 export interface EmailSettings {
@@ -19,6 +25,8 @@ export interface EmailSettings {
   friendlyName: string;
   supportEmail: string | undefined;
   supportUrl: string | undefined;
+  /** How long the password-changed notice's "Secure my account" link works. */
+  secureLinkLifetimeSeconds: number;
 }
 
 /** What composing an email reads, and the tickets it issues (and revokes when the send fails). */
@@ -29,6 +37,7 @@ export interface ComposePorts {
   clients: Pick<ClientStore, "findByClientId">;
   tickets: Pick<TicketStore, "issue" | "revoke">;
   passwordReveals: Pick<PasswordRevealStore, "findByMessageRef" | "setTokenHash">;
+  secureAccountTickets: Pick<SecureAccountTicketStore, "issue" | "revoke">;
 }
 
 export interface ComposeDependencies {
@@ -58,14 +67,7 @@ export async function composeEmail(
 ): Promise<ComposedEmail> {
   const connection = await deps.repo.connections.findById(user.connectionId);
   if (email.kind === "password_changed") {
-    return {
-      ok: true,
-      connection: connection?.name ?? null,
-      requestPublicId: null,
-      render: async () =>
-        renderPasswordChangedNotice({ email: user.email, at: email.createdAt, ...deps.settings }),
-      undo: async () => {},
-    };
+    return composeNotice(deps, email, user, connection?.name ?? null);
   }
   if (email.kind === "password_reveal") {
     return composeRevealEmail(deps, email, user, connection?.name ?? null);
@@ -80,6 +82,38 @@ export async function composeEmail(
     };
   }
   return composeResetEmail(deps, email, user, connection?.name ?? null);
+}
+
+/** As a reset email's ticket, the notice's "Secure my account" link is issued at send time. */
+async function composeNotice(
+  { repo, clock, settings, random }: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+  connection: string | null,
+): Promise<ComposedEmail> {
+  const { url, ticket } = await issueSecureAccountLink(
+    repo,
+    {
+      userId: user.id,
+      at: clock.now(),
+      lifetimeSeconds: settings.secureLinkLifetimeSeconds,
+      publicUrl: settings.publicUrl,
+    },
+    random,
+  );
+  return {
+    ok: true,
+    connection,
+    requestPublicId: null,
+    render: async () =>
+      renderPasswordChangedNotice({
+        email: user.email,
+        at: email.createdAt,
+        secureUrl: url,
+        ...settings,
+      }),
+    undo: () => repo.secureAccountTickets.revoke(ticket.id, clock.now()),
+  };
 }
 
 /** The link is issued at send time, as a reset ticket is: its token is never stored. */

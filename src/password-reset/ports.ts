@@ -196,3 +196,36 @@ export interface PasswordRevealStore {
   /** Reveals still waiting for their user, newest first. */
   listPending(limit: number): Promise<PasswordReveal[]>;
 }
+
+/**
+ * The password-changed notice's "Secure my account" link: used once, it blocks the account.
+ * Only the SHA-256 of its token is stored.
+ */
+export interface SecureAccountTicket {
+  id: number;
+  userId: number;
+  createdAt: Date;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface NewSecureAccountTicket {
+  tokenHash: string;
+  userId: number;
+  expiresAt: Date;
+}
+
+export interface SecureAccountTicketStore {
+  issue(ticket: NewSecureAccountTicket, at: Date): Promise<SecureAccountTicket>;
+  findByTokenHash(tokenHash: string): Promise<SecureAccountTicket | undefined>;
+  /**
+   * Marks the ticket used if it is unused, unrevoked and unexpired at `at`, in one guarded
+   * UPDATE: of simultaneous calls exactly one gets the ticket back.
+   */
+  consume(tokenHash: string, at: Date): Promise<SecureAccountTicket | undefined>;
+  /** Withdraws a link whose email was never sent. */
+  revoke(id: number, at: Date): Promise<void>;
+  /** Withdraws every unused link of the user; returns how many. */
+  revokeUnusedForUser(userId: number, at: Date): Promise<number>;
+}

@@ -149,6 +149,8 @@ export interface UnblockTicket {
   createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
+  /** Withdrawn when the user secured their account (password-reset/secure-account.ts). */
+  revokedAt: Date | null;
 }
 
 export interface NewUnblockTicket {
@@ -162,8 +164,10 @@ export interface UnblockTicketStore {
   issue(ticket: NewUnblockTicket, at: Date): Promise<UnblockTicket>;
   findByTokenHash(tokenHash: string): Promise<UnblockTicket | undefined>;
   /**
-   * Marks the ticket used if it is unused and not expired at `at`: the ticket when this call did
-   * it (two concurrent uses cannot both succeed), else undefined.
+   * Marks the ticket used if it is unused, unrevoked and not expired at `at`: the ticket when this
+   * call did it (two concurrent uses cannot both succeed), else undefined.
    */
   consume(tokenHash: string, at: Date): Promise<UnblockTicket | undefined>;
+  /** Withdraws every unused link of the user; returns how many. */
+  revokeUnusedForUser(userId: number, at: Date): Promise<number>;
 }

@@ -1,10 +1,11 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import { hashTicketToken } from "../secret-tokens.ts";
+import { type LinkProblem, linkProblemOf } from "../single-use-link.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import { changeActorOf, createChangeEvent } from "../webhooks/events.ts";
 import type { ChangeEventOutbox } from "../webhooks/ports.ts";
-import type { SignInFailureStore, UnblockTicket, UnblockTicketStore } from "./ports.ts";
+import type { SignInFailureStore, UnblockTicketStore } from "./ports.ts";
 
 export interface UnblockLinkPorts {
   unblockTickets: Pick<UnblockTicketStore, "findByTokenHash" | "consume">;
@@ -18,7 +19,7 @@ export interface UnblockLinkPorts {
   }>;
 }
 
-export type UnblockLinkProblem = "invalid" | "expired" | "used";
+export type UnblockLinkProblem = LinkProblem;
 
 /** What the unblock page shows for a link, without using it up (mail scanners follow links). */
 export async function inspectUnblockLink(
@@ -27,7 +28,7 @@ export async function inspectUnblockLink(
   at: Date,
 ): Promise<{ ok: true } | { ok: false; problem: UnblockLinkProblem }> {
   const ticket = await repo.unblockTickets.findByTokenHash(hashTicketToken(token));
-  const problem = ticketProblem(ticket, at);
+  const problem = linkProblemOf(ticket, at);
   return problem ? { ok: false, problem } : { ok: true };
 }
 
@@ -40,7 +41,7 @@ export async function redeemUnblockLink(
   const tokenHash = hashTicketToken(token);
   const ticket = await repo.unblockTickets.consume(tokenHash, at);
   if (!ticket) {
-    const problem = ticketProblem(await repo.unblockTickets.findByTokenHash(tokenHash), at);
+    const problem = linkProblemOf(await repo.unblockTickets.findByTokenHash(tokenHash), at);
     return { ok: false, problem: problem ?? "used" };
   }
   const user = await repo.users.findById(ticket.userId);
@@ -69,10 +70,4 @@ export async function redeemUnblockLink(
     );
   });
   return { ok: true };
-}
-
-function ticketProblem(ticket: UnblockTicket | undefined, at: Date): UnblockLinkProblem | null {
-  if (!ticket) return "invalid";
-  if (ticket.usedAt) return "used";
-  return ticket.expiresAt <= at ? "expired" : null;
 }

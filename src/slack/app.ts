@@ -8,6 +8,7 @@ import { createHonoReceiver } from "./receiver.ts";
 import { registerResetPassword } from "./reset-password/register.ts";
 import { registerReveal } from "./reveal/register.ts";
 import { registerRoles } from "./roles/register.ts";
+import { registerSecuredAccount } from "./secured-account/buttons.ts";
 import { registerSetPassword } from "./set-password/register.ts";
 import { registerSignIn } from "./sign-in/unblock.ts";
 import { createSocketModeConnection } from "./socket-mode.ts";
@@ -100,6 +101,7 @@ export async function startSlack(
   registerAppHome(app, listenerDeps);
   registerSignIn(app, listenerDeps);
   registerReveal(app, listenerDeps);
+  registerSecuredAccount(app, listenerDeps);
 
   const unreachableAtStart = check.ok ? undefined : check.detail;
   // Socket Mode connects in the background (its first call is apps.connections.open again);

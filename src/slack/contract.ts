@@ -35,6 +35,8 @@ export const ACTION_IDS = {
   resendReset: "resend_reset",
   unblockSignIn: "unblock_sign_in",
   revealPassword: "reveal_password",
+  resetSecuredAccount: "reset_secured_account",
+  unblockSecuredAccount: "unblock_secured_account",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;

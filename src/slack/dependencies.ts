@@ -19,6 +19,7 @@ import type {
 } from "../password-reset/password-reveal.ts";
 import type { PasswordRevealStore, ResetRequestStore } from "../password-reset/ports.ts";
 import type { ResetLimits } from "../password-reset/rate-limit.ts";
+import type { SecuredAccountTransactionPorts } from "../password-reset/secured-account-staff.ts";
 import type { StaffResetPorts, StaffResetTransactionPorts } from "../password-reset/staff-reset.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import type { RoleStore } from "../roles/ports.ts";
@@ -45,7 +46,8 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
         AdminSetPasswordTransactionPorts &
         ExternalFinishPorts &
         TemplateEditPorts &
-        RevealFallbackPorts
+        RevealFallbackPorts &
+        SecuredAccountTransactionPorts
     >;
   };
 

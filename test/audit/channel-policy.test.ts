@@ -27,6 +27,25 @@ describe("which audit entries the audit channel gets", () => {
     expect(chatty(resetRequest)).toBe(true);
   });
 
+  it("a user securing their account, whatever the settings: staff must act on it", () => {
+    const secured: AuditEntry = {
+      actorType: "user",
+      actorId: "7",
+      action: "user.secured",
+      outcome: "blocked",
+    };
+    const quiet = createAuditChannelFilter({
+      hasChannel: true,
+      publicRequests: false,
+      signInEvents: [],
+    });
+    expect(quiet(secured)).toBe(true);
+    expect(quiet({ ...secured, action: "sign_in.unblocked" })).toBe(false);
+    expect(createAuditChannelFilter({ hasChannel: false, publicRequests: true })(secured)).toBe(
+      false,
+    );
+  });
+
   it("nothing without a channel", () => {
     const none = createAuditChannelFilter({ hasChannel: false, publicRequests: true });
     expect(none(signup("success"))).toBe(false);

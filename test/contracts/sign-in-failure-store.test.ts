@@ -165,6 +165,7 @@ describe.each(storeBackends)("the unblock ticket store contract on %s", (backend
       createdAt: START,
       expiresAt: seconds(60),
       usedAt: null,
+      revokedAt: null,
     });
     expect(await repo.unblockTickets.findByTokenHash("hash-1")).toEqual(ticket);
     expect(await repo.unblockTickets.findByTokenHash("no-such-hash")).toBeUndefined();
@@ -187,6 +188,24 @@ describe.each(storeBackends)("the unblock ticket store contract on %s", (backend
       START,
     );
     expect(await repo.unblockTickets.consume("hash-3", seconds(60))).toBeUndefined();
+  });
+
+  it("revokes a user's unused tickets, counting them; a revoked ticket is not consumed", async () => {
+    await repo.unblockTickets.issue(
+      { tokenHash: "hash-4", userId, ip: "*", expiresAt: seconds(600) },
+      START,
+    );
+    // hash-1 and hash-3 are unused (hash-3 expired, still counted); hash-2 was used.
+    expect(await repo.unblockTickets.revokeUnusedForUser(userId, seconds(2))).toBe(3);
+    expect(await repo.unblockTickets.revokeUnusedForUser(userId, seconds(3))).toBe(0);
+    expect(await repo.unblockTickets.consume("hash-4", seconds(4))).toBeUndefined();
+    expect(await repo.unblockTickets.findByTokenHash("hash-4")).toMatchObject({
+      usedAt: null,
+      revokedAt: seconds(2),
+    });
+    expect(await repo.unblockTickets.findByTokenHash("hash-2")).toMatchObject({
+      revokedAt: null,
+    });
   });
 });
 

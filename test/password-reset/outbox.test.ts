@@ -4,6 +4,7 @@ import { MailerError } from "../../src/email/mailer.ts";
 import { inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
+import { inspectSecureAccountLink } from "../../src/password-reset/secure-account.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { createMemoryMailer, tokenIn } from "../support/memory-mailer.ts";
@@ -14,6 +15,7 @@ import {
   testLimits,
   testRecipientLimit,
 } from "../support/reset-fixture.ts";
+import { queuePasswordChangedNotice, secureLinkIn } from "../support/secure-link.ts";
 import { sendDueEmails } from "../support/send-due-emails.ts";
 
 describe.each(backends)("the email outbox on %s", (backend) => {
@@ -110,5 +112,20 @@ describe.each(backends)("the email outbox on %s", (backend) => {
     ]);
     await sendDueEmails(deps);
     expect(mailer.sent.map((email) => email.to).sort()).toEqual([...emails].sort());
+  });
+
+  it("a failed notice revokes its Secure my account link; the retry's link works", async () => {
+    const mailer = createMemoryMailer();
+    const deps = sendDependencies(repo, mailer, clock);
+    const user = await createTestUser(repo, "notice@example.com");
+    await queuePasswordChangedNotice(repo, user, clock.now());
+    mailer.failNext(1, new MailerError("SendGrid answered 503", "retryable", { status: 503 }));
+    expect(await sendDueEmails(deps)).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    // The failed attempt's link was revoked: none is left unused.
+    expect(await repo.secureAccountTickets.revokeUnusedForUser(user.id, clock.now())).toBe(0);
+    clock.advance(3_600_000);
+    expect(await sendDueEmails(deps)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    const token = new URL(secureLinkIn(mailer.sent[0] ?? { text: "" })).searchParams.get("ticket");
+    expect(await inspectSecureAccountLink(repo, token ?? "", clock.now())).toEqual({ ok: true });
   });
 });

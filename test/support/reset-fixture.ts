@@ -51,6 +51,7 @@ export function sendDependencies(
       friendlyName: "Example",
       supportEmail: undefined,
       supportUrl: undefined,
+      secureLinkLifetimeSeconds: 7 * 24 * 60 * 60,
     },
   };
 }

@@ -48,9 +48,12 @@ const PROBLEMS: Record<UnblockLinkProblem, { title: string; message: string }> =
     title: "Link already used",
     message: "This link was already used: each unblock link works only once.",
   },
+  revoked: {
+    title: "Link no longer valid",
+    message:
+      "This link was withdrawn when the account was secured. Our staff will help you sign in again.",
+  },
 };
-
-export const PROBLEM_STATUS = { invalid: 404, expired: 410, used: 410 } as const;
 
 export function renderUnblockProblem(context: PageContext, problem: UnblockLinkProblem): string {
   const text = PROBLEMS[problem];

@@ -23,6 +23,9 @@ export interface AuditMessage {
   blocks: KnownBlock[];
 }
 
+/** Messages that ask staff to act now, marked so that they stand out in the channel. */
+const ALERTS = new Set(["user.secured"]);
+
 // An allow-list, not a deny-list: a detail is posted only when it is known to be harmless, so
 // a password, token, link or API key added to `details` by a future caller is never posted.
 const POSTED_DETAILS: Record<string, string> = {
@@ -58,6 +61,9 @@ const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unkno
   "sign_in.blocked": () => "blocked sign-in after too many failed attempts",
   "sign_in.unblocked": () => "unblocked sign-in",
   "sign_in.ip_throttled": () => "throttled sign-in from an IP with too many failures",
+  "user.secured": () => "reported a password change that was not theirs and secured the account",
+  "user.blocked": () => "blocked the account",
+  "user.unblocked": () => "unblocked the account",
   // The anchor is the chain's position and hash: kept here, outside the database.
   [ANCHOR_ACTION]: (_details, raw) => {
     const anchor = typeof raw.anchor === "string" ? parseAnchor(raw.anchor) : undefined;
@@ -78,7 +84,8 @@ export function buildAuditMessage(entry: AuditMessageEntry): AuditMessage {
   const phrase = Object.hasOwn(ACTIONS, entry.action) ? ACTIONS[entry.action] : undefined;
   const what = phrase ? phrase(details, entry.details ?? {}) : `\`${escapeMrkdwn(entry.action)}\``;
   const target = entry.targetEmail ? escapeMrkdwn(maskEmail(entry.targetEmail)) : null;
-  const headline = `${actor} ${what}${target ? ` for ${target}` : ""}`;
+  const alert = ALERTS.has(entry.action) ? ":rotating_light: " : "";
+  const headline = `${alert}${actor} ${what}${target ? ` for ${target}` : ""}`;
   const fields = [
     mrkdwn(`*Outcome*\n\`${escapeMrkdwn(entry.outcome)}\``),
     ...(entry.connection ? [mrkdwn(`*Connection*\n${escapeMrkdwn(entry.connection)}`)] : []),

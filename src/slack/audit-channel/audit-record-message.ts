@@ -27,22 +27,21 @@ export function toAuditMessage(
     requestId: record.requestId,
     details: record.details,
   });
-  const button = buttonOf(record);
-  if (!button || !record.requestId) return message;
+  const buttons = buttonsOf(record);
+  if (buttons.length === 0 || !record.requestId) return message;
+  const value = record.requestId;
   return {
     ...message,
     blocks: [
       ...message.blocks,
       {
         type: "actions" as const,
-        elements: [
-          {
-            type: "button" as const,
-            action_id: button.actionId,
-            text: { type: "plain_text" as const, text: button.text },
-            value: record.requestId,
-          },
-        ],
+        elements: buttons.map((button) => ({
+          type: "button" as const,
+          action_id: button.actionId,
+          text: { type: "plain_text" as const, text: button.text },
+          value,
+        })),
       },
     ],
   };
@@ -50,17 +49,23 @@ export function toAuditMessage(
 
 /**
  * What staff can do from the message (role re-checked on click): send a reset they asked for
- * again, or lift a sign-in block. The button's value is the request's or block's id, never the
- * email.
+ * again, lift a sign-in block, or help a user who secured their account (an external store's
+ * user was not blocked by Passdesk: nothing to unblock). The buttons' value is the request's,
+ * block's or entry's id, never the email.
  */
-function buttonOf(record: AuditRecord): { actionId: string; text: string } | undefined {
+function buttonsOf(record: AuditRecord): Array<{ actionId: string; text: string }> {
   if (
     record.actorType === "slack" &&
     record.action === "password_reset.requested" &&
     record.outcome === "queued"
   )
-    return { actionId: ACTION_IDS.resendReset, text: "Resend" };
+    return [{ actionId: ACTION_IDS.resendReset, text: "Resend" }];
   if (record.action === "sign_in.blocked")
-    return { actionId: ACTION_IDS.unblockSignIn, text: "Unblock" };
-  return undefined;
+    return [{ actionId: ACTION_IDS.unblockSignIn, text: "Unblock" }];
+  if (record.action === "user.secured") {
+    const reset = { actionId: ACTION_IDS.resetSecuredAccount, text: "Send reset email" };
+    const unblock = { actionId: ACTION_IDS.unblockSecuredAccount, text: "Unblock" };
+    return record.outcome === "signed_out" ? [reset] : [reset, unblock];
+  }
+  return [];
 }

@@ -4,7 +4,11 @@ import type { Clock } from "../../../src/clock.ts";
 import type { DeliveryEvent } from "../../../src/email/delivery-events.ts";
 import type { OutboxEmail, StoredTemplate, TemplateVersion } from "../../../src/email/ports.ts";
 import type { ExternalChange } from "../../../src/password-reset/external-change.ts";
-import type { ResetRequest, Ticket } from "../../../src/password-reset/ports.ts";
+import type {
+  ResetRequest,
+  SecureAccountTicket,
+  Ticket,
+} from "../../../src/password-reset/ports.ts";
 import type { RoleGrant } from "../../../src/roles/ports.ts";
 import type {
   Api,
@@ -61,6 +65,7 @@ export interface MemoryTables {
   refreshTokens: Array<RefreshToken & { tokenHash: string }>;
   signInFailures: FailureCount[];
   unblockTickets: Array<UnblockTicket & { tokenHash: string }>;
+  secureAccountTickets: Array<SecureAccountTicket & { tokenHash: string }>;
   webhookEndpoints: WebhookEndpoint[];
   webhookDeliveries: WebhookDelivery[];
   passwordReveals: PasswordRevealRow[];
@@ -104,6 +109,7 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       refreshTokens: [],
       signInFailures: [],
       unblockTickets: [],
+      secureAccountTickets: [],
       externalChanges: [],
       webhookEndpoints: [],
       webhookDeliveries: [],

@@ -3,6 +3,8 @@ import type {
   RecordOutcome,
   ResetRequest,
   ResetRequestStore,
+  SecureAccountTicket,
+  SecureAccountTicketStore,
   Ticket,
   TicketStore,
 } from "../../../src/password-reset/ports.ts";
@@ -163,6 +165,56 @@ export function createMemoryTicketStore(database: MemoryDatabase): TicketStore {
     async revokeUnusedForUser(userId, at) {
       for (const ticket of tables.tickets)
         if (ticket.userId === userId && isUnused(ticket)) ticket.revokedAt = at;
+    },
+  };
+}
+
+/** SecureAccountTicketStore over an array, with src/db/secure-account-ticket-store.ts's semantics. */
+export function createMemorySecureAccountTicketStore(
+  database: MemoryDatabase,
+): SecureAccountTicketStore {
+  const { tables } = database;
+  const shown = ({ tokenHash: _hash, ...ticket }: SecureAccountTicket & { tokenHash: string }) =>
+    copy(ticket);
+  const isUnused = (ticket: SecureAccountTicket) => !ticket.usedAt && !ticket.revokedAt;
+  return {
+    async issue({ tokenHash, userId, expiresAt }, at) {
+      if (!tables.users.some((user) => user.id === userId))
+        throw new ConstraintError(`no user ${userId}`);
+      if (tables.secureAccountTickets.some((ticket) => ticket.tokenHash === tokenHash))
+        throw new ConstraintError("token hash taken");
+      const row = {
+        id: database.nextId("secureAccountTickets"),
+        tokenHash,
+        userId,
+        createdAt: at,
+        expiresAt,
+        usedAt: null,
+        revokedAt: null,
+      };
+      tables.secureAccountTickets.push(row);
+      return shown(row);
+    },
+    async findByTokenHash(tokenHash) {
+      const row = tables.secureAccountTickets.find((ticket) => ticket.tokenHash === tokenHash);
+      return row && shown(row);
+    },
+    async consume(tokenHash, at) {
+      const row = tables.secureAccountTickets.find((ticket) => ticket.tokenHash === tokenHash);
+      if (!row || !isUnused(row) || row.expiresAt <= at) return undefined;
+      row.usedAt = at;
+      return shown(row);
+    },
+    async revoke(id, at) {
+      const row = tables.secureAccountTickets.find((ticket) => ticket.id === id);
+      if (row && isUnused(row)) row.revokedAt = at;
+    },
+    async revokeUnusedForUser(userId, at) {
+      const unused = tables.secureAccountTickets.filter(
+        (ticket) => ticket.userId === userId && isUnused(ticket),
+      );
+      for (const ticket of unused) ticket.revokedAt = at;
+      return unused.length;
     },
   };
 }

@@ -103,6 +103,7 @@ export function createMemoryUnblockTicketStore(database: MemoryDatabase): Unbloc
         createdAt: at,
         expiresAt,
         usedAt: null,
+        revokedAt: null,
       };
       tables.unblockTickets.push(row);
       return shown(row);
@@ -113,9 +114,16 @@ export function createMemoryUnblockTicketStore(database: MemoryDatabase): Unbloc
     },
     async consume(tokenHash, at) {
       const row = tables.unblockTickets.find((ticket) => ticket.tokenHash === tokenHash);
-      if (!row || row.usedAt || row.expiresAt <= at) return undefined;
+      if (!row || row.usedAt || row.revokedAt || row.expiresAt <= at) return undefined;
       row.usedAt = at;
       return shown(row);
+    },
+    async revokeUnusedForUser(userId, at) {
+      const unused = tables.unblockTickets.filter(
+        (ticket) => ticket.userId === userId && !ticket.usedAt && !ticket.revokedAt,
+      );
+      for (const ticket of unused) ticket.revokedAt = at;
+      return unused.length;
     },
   };
 }

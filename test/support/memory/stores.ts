@@ -33,7 +33,11 @@ import {
   createMemoryRefreshTokenStore,
   createMemorySigningKeyStore,
 } from "./oauth.ts";
-import { createMemoryResetRequestStore, createMemoryTicketStore } from "./password-reset.ts";
+import {
+  createMemoryResetRequestStore,
+  createMemorySecureAccountTicketStore,
+  createMemoryTicketStore,
+} from "./password-reset.ts";
 import { createMemoryPasswordRevealStore } from "./password-reveals.ts";
 import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
@@ -119,6 +123,7 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     refreshTokens: createMemoryRefreshTokenStore(database),
     signInFailures: createMemorySignInFailureStore(database),
     unblockTickets: createMemoryUnblockTicketStore(database),
+    secureAccountTickets: createMemorySecureAccountTicketStore(database),
     externalChanges: createMemoryExternalChangeStore(database),
     changeEvents: createMemoryChangeEventOutbox(database),
     webhookEndpoints: createMemoryWebhookEndpointStore(database),

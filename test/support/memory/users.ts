@@ -133,6 +133,10 @@ export function createMemoryUserStore(database: MemoryDatabase, hasher: Password
       tables.users = tables.users.filter((user) => user.id !== id);
       tables.passwordHistory = tables.passwordHistory.filter((row) => row.userId !== id);
       tables.tickets = tables.tickets.filter((ticket) => ticket.userId !== id);
+      tables.unblockTickets = tables.unblockTickets.filter((ticket) => ticket.userId !== id);
+      tables.secureAccountTickets = tables.secureAccountTickets.filter(
+        (ticket) => ticket.userId !== id,
+      );
       tables.outbox = tables.outbox.filter((email) => email.userId !== id);
       tables.emailEvents = tables.emailEvents.filter((event) => !outboxIds.has(event.outboxId));
       for (const request of tables.resetRequests) if (request.userId === id) request.userId = null;

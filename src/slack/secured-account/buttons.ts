@@ -1,0 +1,108 @@
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+} from "@slack/bolt";
+import {
+  resetSecuredAccount,
+  unblockSecuredAccount,
+} from "../../password-reset/secured-account-staff.ts";
+import { maskEmail } from "../../users/email.ts";
+import { actorOfInteraction } from "../actor.ts";
+import { escapeMrkdwn } from "../block-kit.ts";
+import { ACTION_IDS } from "../contract.ts";
+import type { SlackDependencies } from "../dependencies.ts";
+import { requireRole } from "../require-role.ts";
+import { describeStaffReset } from "../reset-password/reply.ts";
+
+type ButtonArgs = Pick<
+  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
+  "ack" | "body" | "action" | "respond"
+>;
+
+export type SecuredAccountButtonDependencies = Pick<
+  SlackDependencies,
+  "repo" | "roles" | "logger" | "clock" | "limits" | "wakeWorker" | "hasher"
+>;
+
+const GONE = "That account is no longer on record.";
+
+/**
+ * The Send reset email button of a secured account's alert: support or admin (checked now, not
+ * when the alert was posted) make the password unusable, lift the block and send the user a reset
+ * email through the same staff reset as /reset-password; audited as them and answered only to
+ * the clicker.
+ */
+export function createResetSecuredButton(deps: SecuredAccountButtonDependencies) {
+  return async function resetSecured({ ack, body, action, respond }: ButtonArgs) {
+    await ack();
+    const actor = actorOfInteraction(body);
+    const reply = (text: string) =>
+      respond({ response_type: "ephemeral", replace_original: false, text });
+    if (!(await requireRole(deps, actor, "support", ACTION_IDS.resetSecuredAccount))) {
+      return void (await reply(
+        "You need the *support* or *admin* role to send reset emails: ask a Passdesk admin.",
+      ));
+    }
+    const done = await resetSecuredAccount(
+      { repo: deps.repo, clock: deps.clock, limits: deps.limits, hasher: deps.hasher },
+      {
+        securedId: action.value ?? "",
+        requestedBy: { ...actor, ...(body.channel?.id && { channelId: body.channel.id }) },
+      },
+    );
+    if (!done.ok) return void (await reply(GONE));
+    if (done.result.outcome === "queued") deps.wakeWorker();
+    const lifted = done.unblocked
+      ? ":unlock: The account is unblocked, and its password no longer works: only the reset link gets the user back in. "
+      : "";
+    await reply(`${lifted}${describeStaffReset(done.result, done.email, done.connection)}`);
+  };
+}
+
+/** The Unblock button of a secured account's alert: lifts the account's block, as above. */
+export function createUnblockSecuredButton(deps: SecuredAccountButtonDependencies) {
+  return async function unblockSecured({ ack, body, action, respond }: ButtonArgs) {
+    await ack();
+    const actor = actorOfInteraction(body);
+    const reply = (text: string) =>
+      respond({ response_type: "ephemeral", replace_original: false, text });
+    if (!(await requireRole(deps, actor, "support", ACTION_IDS.unblockSecuredAccount))) {
+      return void (await reply(
+        "You need the *support* or *admin* role to unblock accounts: ask a Passdesk admin.",
+      ));
+    }
+    const result = await unblockSecuredAccount(deps.repo, {
+      securedId: action.value ?? "",
+      actor: { actorType: "slack", actorId: actor.userId },
+      at: deps.clock.now(),
+    });
+    if (!result.ok) {
+      return void (await reply(
+        result.reason === "external_store"
+          ? "That user lives in the app's own user store: block or unblock them there."
+          : GONE,
+      ));
+    }
+    const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
+    await reply(
+      result.lifted
+        ? `:unlock: ${who} is unblocked: they can sign in with their current password.`
+        : `${who} was no longer blocked.`,
+    );
+  };
+}
+
+/** The buttons of the audit channel's `user.secured` alerts. */
+export function registerSecuredAccount(app: App, deps: SlackDependencies): void {
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.resetSecuredAccount,
+    createResetSecuredButton(deps),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.unblockSecuredAccount,
+    createUnblockSecuredButton(deps),
+  );
+}
