@@ -37,6 +37,37 @@ describe("buildAppHome", () => {
     expect(buttons(view)).toEqual([ACTION_IDS.openManageRoles]);
   });
 
+  it("lists admins the passwords still waiting for their user, and only admins", () => {
+    const waitingReveals = [
+      {
+        email: "jane@example.com",
+        connection: "Username-Password",
+        requestedBy: "U0OTHER",
+        channel: "slack" as const,
+        expiresAt: new Date("2026-12-08T10:00:00Z"),
+      },
+    ];
+    const admin = buildAppHome({
+      userId: "U0ME",
+      roles: { admin: true, support: false },
+      defaultConnection: "Username-Password",
+      waitingReveals,
+    });
+    const texts = textsOf(admin.blocks).join("\n");
+    expect(texts).toContain("*Waiting for the user*");
+    expect(texts).toContain("jane@example.com");
+    expect(texts).toContain("<@U0OTHER>");
+    expect(texts).toContain("Slack DM");
+    expectWithinSlackLimits(admin);
+    const support = buildAppHome({
+      userId: "U0ME",
+      roles: { admin: false, support: true },
+      defaultConnection: "Username-Password",
+      waitingReveals,
+    });
+    expect(textsOf(support.blocks).join("\n")).not.toContain("jane@example.com");
+  });
+
   it("tells a user without a role that they have none and whom to ask", () => {
     const view = buildAppHome({
       userId: "U0ME",

@@ -42,6 +42,7 @@ describe.each(backends)("/set-password, Send it to the user, on %s", (backend) =
           emailConfirmed: false,
         },
         { id: "U0DM", teamId: SLACK.teamId, email: "dm@example.com", realName: "Dee" },
+        { id: "U0EXP", teamId: SLACK.teamId, email: "exp@example.com", realName: "Ex" },
       ],
       revealExpiryIntervalMillis: 100,
       async seed(repo) {
@@ -52,6 +53,7 @@ describe.each(backends)("/set-password, Send it to the user, on %s", (backend) =
           "late@example.com",
           "again@example.com",
           "dm@example.com",
+          "exp@example.com",
         ]) {
           await createTestUser(repo, email, { password: OLD_PASSWORD });
         }
@@ -255,6 +257,20 @@ describe.each(backends)("/set-password, Send it to the user, on %s", (backend) =
       "password.reveal_rerouted",
       "email",
     ]);
+  });
+
+  it("a Reveal button clicked after the expiry shows nothing and says so", async () => {
+    await sendToUser("exp@example.com");
+    const message = dmTo("U0EXP");
+    if (!message) throw new Error("no DM");
+    const button = revealButtonOf(message);
+    slack.clock.advance(24 * 3600 * 1000 + 1000);
+    await slack.waitForEmail("exp@example.com", /expired/);
+    const answer = await (await click("U0EXP", button.value, "trigger-exp")).answer();
+    expect(JSON.stringify(answer.body)).toContain("expired before it was revealed");
+    expect(
+      slack.fake.calls("views.open").filter((call) => call.args.trigger_id === "trigger-exp"),
+    ).toEqual([]);
   });
 
   it("an unrevealed password expires: it stops working, the user is told, the link says so", async () => {
