@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { OutboxStore } from "../email/ports.ts";
+import { PASSWORD_CHANGED_TEMPLATE, type TemplateStore } from "../email/ports.ts";
 import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword } from "../passwords/policy.ts";
@@ -22,12 +22,15 @@ import {
   storeNewPassword,
 } from "./new-password.ts";
 import {
+  type PasswordChangedNoticePorts,
+  queuePasswordChangedNotice,
+} from "./password-changed-notice.ts";
+import {
   checkSetPasswordEligibility,
   type SetPasswordEligibility,
   type SetPasswordEligibilityPorts,
   type SetPasswordTarget,
 } from "./set-password-eligibility.ts";
-import { createOpaqueId } from "./tokens.ts";
 
 export type AdminPasswordInput =
   | { mode: "type"; password: string; confirmation: string }
@@ -45,14 +48,17 @@ export type AdminSetPasswordResult =
   | { ok: false; reason: "store_unavailable" | "store_unconfirmed" };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
-export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
-  outbox: Pick<OutboxStore, "enqueue">;
+export interface AdminSetPasswordTransactionPorts
+  extends PasswordChangePorts,
+    PasswordChangedNoticePorts {
   audit: Pick<AuditLog, "record">;
 }
 
 /** What an admin's password set reads, and what it changes together in one transaction. */
 export interface AdminSetPasswordPorts {
   users: Pick<UserStore, "findByEmail" | "recentPasswordHashes">;
+  /** Whether the password-changed notice is enabled: a disabled one is not promised. */
+  templates: Pick<TemplateStore, "get">;
   connections: SetPasswordEligibilityPorts["connections"];
   externalChanges: Pick<ExternalChangeStore, "claim" | "release">;
   transaction: Transaction<AdminSetPasswordTransactionPorts & ExternalFinishPorts>;
@@ -84,7 +90,8 @@ function generateFor(user: User, connection: Connection): string {
 
 /**
  * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
- * asks for a notice; every outstanding reset link is revoked either way. The hasher may throw
+ * asks for a notice (and the password_changed template is enabled); every outstanding reset link
+ * is revoked either way. The hasher may throw
  * HasherBusyError (nothing changed): the caller says so and the admin submits again. Who may
  * be set is checked afresh, by the same rule the form was opened with.
  */
@@ -114,6 +121,7 @@ export async function setPasswordByAdmin(
   }
   const password = verdict.password;
   const hash = await hasher.hash(password);
+  const notify = input.notify && (await repo.templates.get(PASSWORD_CHANGED_TEMPLATE)).enabled;
   const audit = {
     actorType: "slack",
     actorId: input.actor.userId,
@@ -121,13 +129,13 @@ export async function setPasswordByAdmin(
     outcome: "success",
     targetEmail: user.email,
     connection: connection.name,
-    details: { mode: input.mode, notified: input.notify, teamId: input.actor.teamId },
+    details: { mode: input.mode, notified: notify, teamId: input.actor.teamId },
   } satisfies AuditEntry;
   const done = {
     ok: true as const,
     user,
     connection,
-    notified: input.notify,
+    notified: notify,
     ...(input.mode === "generate" && { generatedPassword: password }),
   };
 
@@ -141,7 +149,7 @@ export async function setPasswordByAdmin(
         password,
         historyHash: hash,
         ticketId: null,
-        outcome: { audit, notify: input.notify },
+        outcome: { audit, notify },
       },
     );
     if (changed.ok) return done;
@@ -157,18 +165,7 @@ export async function setPasswordByAdmin(
       connection: connection.name,
       by: changeActorOf(audit),
     });
-    if (input.notify) {
-      await stores.outbox.enqueue(
-        {
-          messageRef: createOpaqueId("msg"),
-          kind: "password_changed",
-          requestId: null,
-          userId: user.id,
-          toAddress: user.email,
-        },
-        at,
-      );
-    }
+    if (notify) await queuePasswordChangedNotice(stores, user, "admin", at);
     await stores.audit.record({ ...audit, details: { ...audit.details, ...effects } });
   });
   return done;

@@ -17,6 +17,7 @@ import {
   type PasswordChangePorts,
   storeNewPassword,
 } from "./new-password.ts";
+import { queuePasswordChangedNotice } from "./password-changed-notice.ts";
 import type { Ticket, TicketStore } from "./ports.ts";
 import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";
@@ -133,6 +134,7 @@ export async function completePasswordReset(
       connection: connection.name,
       by: { type: "user" },
     });
+    await queuePasswordChangedNotice(stores, user, "user", at);
     await stores.audit.record({
       actorType: "user",
       action: "password_reset.completed",
@@ -165,7 +167,7 @@ async function completeExternalReset(
       historyHash,
       ticketId: ticket.id,
       outcome: {
-        notify: false,
+        notify: true,
         audit: {
           actorType: "user",
           action: "password_reset.completed",

@@ -1,10 +1,14 @@
 import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
 import { buildChangePasswordVariables } from "../email/change-password-variables.ts";
-import { renderPasswordChangedNotice } from "../email/notice.ts";
-import type { OutboxEmail, TemplateStore } from "../email/ports.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
-import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
+import { buildPasswordChangedVariables } from "../email/password-changed-variables.ts";
+import type { OutboxEmail, StoredTemplate, TemplateStore } from "../email/ports.ts";
+import { CHANGE_PASSWORD_TEMPLATE, PASSWORD_CHANGED_TEMPLATE } from "../email/ports.ts";
+import {
+  type RenderedEmail,
+  renderChangePasswordEmail,
+  renderPasswordChangedEmail,
+} from "../email/render.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import type { ResetRequestStore, TicketStore } from "./ports.ts";
@@ -55,16 +59,49 @@ export async function composeEmail(
 ): Promise<ComposedEmail> {
   const connection = await deps.repo.connections.findById(user.connectionId);
   if (email.kind === "password_changed") {
-    return {
-      ok: true,
-      connection: connection?.name ?? null,
-      requestPublicId: null,
-      render: async () =>
-        renderPasswordChangedNotice({ email: user.email, at: email.createdAt, ...deps.settings }),
+    const template = await deps.repo.templates.get(PASSWORD_CHANGED_TEMPLATE);
+    if (!template.enabled) return TEMPLATE_DISABLED;
+    // replaced by the secure-account link (and `undo` by revoking it)
+    const link = {
+      secureUrl: deps.settings.supportUrl ?? deps.settings.publicUrl,
       undo: async () => {},
     };
+    return composePasswordChangedEmail(deps, email, user, connection?.name ?? null, template, link);
   }
   return composeResetEmail(deps, email, user, connection?.name ?? null);
+}
+
+const TEMPLATE_DISABLED = {
+  ok: false,
+  outcome: "template_disabled",
+  reason: "template disabled",
+} as const;
+
+/** The notice that the password was changed, by the user or an administrator, and when. */
+function composePasswordChangedEmail(
+  { settings }: ComposeDependencies,
+  email: OutboxEmail,
+  user: User,
+  connection: string | null,
+  template: StoredTemplate,
+  link: { secureUrl: string; undo(): Promise<void> },
+): ComposedEmail {
+  const variables = buildPasswordChangedVariables(settings, {
+    user,
+    connection: connection ?? "",
+    // Notices queued before changed_by was recorded were all an administrator's.
+    changedBy: email.changedBy ?? "admin",
+    at: email.createdAt,
+    secureUrl: link.secureUrl,
+  });
+  return {
+    ok: true,
+    connection,
+    requestPublicId: null,
+    render: () =>
+      renderPasswordChangedEmail(template, variables, { defaultFrom: settings.defaultFrom }),
+    undo: link.undo,
+  };
 }
 
 /**
@@ -78,8 +115,7 @@ async function composeResetEmail(
   connection: string | null,
 ): Promise<ComposedEmail> {
   const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  if (!template.enabled)
-    return { ok: false, outcome: "template_disabled", reason: "template disabled" };
+  if (!template.enabled) return TEMPLATE_DISABLED;
   const request =
     email.requestId === null ? undefined : await repo.resetRequests.findById(email.requestId);
   const client = request?.clientId

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
 import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
 import {
-  revertChangePasswordTemplate,
+  revertTemplate,
   type SaveTemplateInput,
-  saveChangePasswordTemplate,
+  saveTemplate,
 } from "../../src/email/template-edit.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 
 const EDIT = {
+  name: CHANGE_PASSWORD_TEMPLATE,
   editedBy: "slack:U0ADMIN",
   actor: { actorType: "slack", actorId: "U0ADMIN" },
 } as const;
@@ -21,12 +22,12 @@ describe.each(backends)("editing the change-password template on %s", (backend) 
 
   async function save(changes: SaveTemplateInput["changes"], baseVersion?: number) {
     const base = baseVersion ?? (await current()).version;
-    return saveChangePasswordTemplate(repo(), { changes, baseVersion: base, ...EDIT });
+    return saveTemplate(repo(), { changes, baseVersion: base, ...EDIT });
   }
 
   async function revert(toVersion: number, baseVersion?: number) {
     const base = baseVersion ?? (await current()).version;
-    return revertChangePasswordTemplate(repo(), { toVersion, baseVersion: base, ...EDIT });
+    return revertTemplate(repo(), { toVersion, baseVersion: base, ...EDIT });
   }
 
   beforeAll(async () => {
@@ -113,7 +114,7 @@ describe.each(backends)("editing the change-password template on %s", (backend) 
     const { version } = await current();
     const edit = (subject: string) =>
       repo().transaction((stores) =>
-        saveChangePasswordTemplate(stores, { changes: { subject }, baseVersion: version, ...EDIT }),
+        saveTemplate(stores, { changes: { subject }, baseVersion: version, ...EDIT }),
       );
     const results = await Promise.all([edit("First"), edit("Second")]);
 

@@ -8,7 +8,7 @@ import {
   plainText,
 } from "../block-kit.ts";
 import { ACTION_IDS, COMMANDS } from "../contract.ts";
-import { buildTemplateCard, type TemplateSummary } from "../templates/card.ts";
+import { buildTemplateCard, type TemplateCard } from "../templates/card.ts";
 import { buildRecentRequestsSection } from "./recent-requests.ts";
 
 export interface AppHomeInput {
@@ -17,8 +17,8 @@ export interface AppHomeInput {
   defaultConnection: string;
   /** Admins to name to a user without a role (for example the bootstrap admins). */
   adminUserIds?: string[];
-  /** The change-password email, for staff: a card admins can act on, read-only for support. */
-  template?: TemplateSummary;
+  /** The email templates, for staff: cards admins can act on, read-only for support. */
+  templates?: TemplateCard[];
   /** The viewer's own recent /reset-password requests, for staff. */
   recentRequests?: RecentRequest[];
 }
@@ -43,9 +43,9 @@ export function buildAppHome(input: AppHomeInput): HomeView {
   }
   blocks.push({ type: "divider" }, resetPasswordSection(input.defaultConnection));
   if (admin) {
-    blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.template));
-  } else if (input.template) {
-    blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
+    blocks.push(setPasswordSection(), { type: "divider" }, ...adminToolSections(input.templates));
+  } else {
+    blocks.push(...templateCards(input.templates, false));
   }
   if (input.recentRequests) {
     blocks.push({ type: "divider" }, ...buildRecentRequestsSection(input.recentRequests));
@@ -76,13 +76,15 @@ function setPasswordSection(): KnownBlock {
 }
 
 // Admin tools, one section builder each.
-function adminToolSections(template: TemplateSummary | undefined): KnownBlock[] {
-  return [
-    manageRolesSection(),
-    ...(template
-      ? [{ type: "divider" } as const, ...buildTemplateCard(template, { editable: true })]
-      : []),
-  ];
+function adminToolSections(templates: TemplateCard[] | undefined): KnownBlock[] {
+  return [manageRolesSection(), ...templateCards(templates, true)];
+}
+
+function templateCards(cards: TemplateCard[] = [], editable: boolean): KnownBlock[] {
+  return cards.flatMap((card) => [
+    { type: "divider" } as const,
+    ...buildTemplateCard(card, { editable }),
+  ]);
 }
 
 function manageRolesSection(): KnownBlock {
