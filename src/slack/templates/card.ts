@@ -19,8 +19,6 @@ export function templateCardActionsBlock(name: TemplateName): string {
   return `${name}_email_actions`;
 }
 
-export const TEMPLATE_CARD_ACTIONS_BLOCK = templateCardActionsBlock("change_password");
-
 // A section field holds 2000 characters; a long subject is shortened here, in a summary only.
 const MAX_SHOWN_CHARS = 300;
 
