@@ -31,7 +31,7 @@ export function isTemplateName(name: unknown): name is TemplateName {
   return TEMPLATE_NAMES.includes(name as TemplateName);
 }
 
-/** Whether a field is one of the reset link's, edited for change_password only. */
+/** The reset link's fields: only change_password has a link, so only it edits them. */
 export const LINK_FIELDS = ["urlLifetimeSeconds", "resultUrl", "includeEmailInRedirect"] as const;
 
 export function editsLinkFields(name: TemplateName): boolean {

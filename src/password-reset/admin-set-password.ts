@@ -91,9 +91,9 @@ function generateFor(user: User, connection: Connection): string {
 /**
  * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
  * asks for a notice (and the password_changed template is enabled); every outstanding reset link
- * is revoked either way. The hasher may throw
- * HasherBusyError (nothing changed): the caller says so and the admin submits again. Who may
- * be set is checked afresh, by the same rule the form was opened with.
+ * is revoked either way. The hasher may throw HasherBusyError (nothing changed): the caller says
+ * so and the admin submits again. Who may be set is checked afresh, by the same rule the form was
+ * opened with.
  */
 export async function setPasswordByAdmin(
   { repo, hasher, clock, external }: AdminSetPasswordDependencies,

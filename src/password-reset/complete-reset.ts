@@ -96,8 +96,9 @@ export async function inspectTicket(
  * Sets a new password through a reset link. The policy is checked before the ticket is consumed,
  * so a refused password leaves the link usable, up to MAX_REJECTED_SUBMISSIONS refusals: each is
  * counted, and the one that reaches the budget revokes the link. The ticket is then consumed by
- * one guarded UPDATE in the same transaction as the password change, so simultaneous submissions
- * of one link change the password exactly once. The hasher may throw HasherBusyError before
+ * one guarded UPDATE in the same transaction as the password change (and the password-changed
+ * notice it queues), so simultaneous submissions of one link change the password, and tell the
+ * user, exactly once. The hasher may throw HasherBusyError before
  * anything was written or counted: the link stays as it was.
  */
 export async function completePasswordReset(

@@ -23,7 +23,7 @@ export const TEMPLATE_TEXTS: Record<
     card: "Password Changed email",
     noun: "the password-changed email",
     sentWhen:
-      "The notice sent after a password change on the reset page, or by /set-password when *Notify the user* is ticked.",
+      "The notice sent after a password change: on the reset page, or by an admin who ticks *Notify the user*.",
     next: "the next password-changed notice",
   },
 };
