@@ -15,7 +15,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import type { OutboxEmailKind } from "../email/ports.ts";
+import type { OutboxEmailKind, PasswordChangedBy } from "../email/ports.ts";
 import type { ResetRequestSource } from "../password-reset/ports.ts";
 import type { ChangeEventData, ChangeEventType } from "../webhooks/events.ts";
 import type { WebhookDeliveryStatus } from "../webhooks/ports.ts";
@@ -249,6 +249,7 @@ export const emailOutbox = pgTable(
       onDelete: "cascade",
     }),
     toAddress: text("to_address").notNull(),
+    changedBy: text("changed_by").$type<PasswordChangedBy>(),
     status: text("status").notNull().default("pending"),
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: at("next_attempt_at").notNull().defaultNow(),

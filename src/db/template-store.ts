@@ -1,19 +1,14 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { StoredTemplate, TemplateStore } from "../email/ports.ts";
-import {
-  type ChangePasswordTemplate,
-  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
-} from "../email/template.ts";
+import { DEFAULT_TEMPLATES, type EmailTemplate, type TemplateName } from "../email/template.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { emailTemplates, emailTemplateVersions } from "./schema.ts";
 
-const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
+const FIELDS = Object.keys(DEFAULT_TEMPLATES.change_password) as Array<keyof EmailTemplate>;
 
-function pickFields(row: ChangePasswordTemplate): ChangePasswordTemplate {
-  return Object.fromEntries(
-    FIELDS.map((field) => [field, row[field]]),
-  ) as unknown as ChangePasswordTemplate;
+function pickFields(row: EmailTemplate): EmailTemplate {
+  return Object.fromEntries(FIELDS.map((field) => [field, row[field]])) as unknown as EmailTemplate;
 }
 
 export function createDrizzleTemplateStore(db: Executor): TemplateStore {
@@ -26,10 +21,9 @@ export function createDrizzleTemplateStore(db: Executor): TemplateStore {
       .prepare("email_templates_find_by_name"),
   );
 
-  async function get(name: string): Promise<StoredTemplate> {
+  async function get(name: TemplateName): Promise<StoredTemplate> {
     const [row] = await findByName().execute({ name });
-    if (!row)
-      return { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, version: 0, updatedBy: null, updatedAt: null };
+    if (!row) return { ...DEFAULT_TEMPLATES[name], version: 0, updatedBy: null, updatedAt: null };
     return {
       ...pickFields(row),
       version: row.version,

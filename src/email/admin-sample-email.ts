@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { AuditLog } from "../audit/ports.ts";
+import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import {
-  previewVariables,
-  SAMPLE_RECIPIENT,
-  type TemplateSettings,
-} from "./change-password-variables.ts";
+import { SAMPLE_RECIPIENT, type TemplateSettings } from "./common-variables.ts";
 import { type Mailer, MailerError } from "./mailer.ts";
-import { CHANGE_PASSWORD_TEMPLATE, type TemplateStore } from "./ports.ts";
-import { type RenderedEmail, renderChangePasswordEmail, TemplateRenderError } from "./render.ts";
+import type { TemplateStore } from "./ports.ts";
+import { type RenderedEmail, TemplateRenderError } from "./render.ts";
+import { renderPreview } from "./render-preview.ts";
+import type { TemplateName } from "./template.ts";
 
 /** The admin a preview or test email is addressed to, as their chat profile describes them. */
 export interface AdminRecipient {
@@ -33,16 +32,21 @@ export interface AdminSampleEmailDependencies {
   mailer: Mailer;
   settings: TemplateSettings & { defaultFrom: string };
   logger: Logger;
+  /** The time a password-changed sample says the change was made. */
+  clock: Clock;
 }
 
-/** The current change-password email as `admin` would get it, with sample data and a dead link. */
+type RenderDependencies = Pick<AdminSampleEmailDependencies, "stores" | "settings" | "clock">;
+
+/** The current email `name` as `admin` would get it, with sample data and dead links. */
 export async function previewForAdmin(
-  deps: Pick<AdminSampleEmailDependencies, "stores" | "settings">,
+  deps: RenderDependencies,
   admin: AdminRecipient,
+  name: TemplateName,
 ): Promise<AdminPreview> {
   const recipient = { name: admin.name, email: admin.email ?? SAMPLE_RECIPIENT.email };
   try {
-    const email = await renderForAdmin(deps, { ...admin, email: recipient.email });
+    const email = await renderForAdmin(deps, { ...admin, email: recipient.email }, name);
     return { ok: true, email, recipient };
   } catch (error) {
     if (error instanceof TemplateRenderError) {
@@ -53,21 +57,22 @@ export async function previewForAdmin(
 }
 
 /**
- * Sends the current change-password email to the admin's own address only, through the same
- * Mailer as the outbox, with "[Test]" in the subject and a link that resets nothing. No ticket
- * and no outbox row are created. Audited as `template.test_sent` by the Slack user `actor`.
+ * Sends the current email `name` to the admin's own address only, through the same Mailer as the
+ * outbox, with "[Test]" in the subject and links that do nothing. No ticket and no outbox row are
+ * created. Audited as `template.test_sent` by the Slack user `actor`.
  */
 export async function sendTestToAdmin(
   deps: AdminSampleEmailDependencies,
   admin: AdminRecipient,
   actor: { teamId: string; userId: string },
+  name: TemplateName,
 ): Promise<TestSendOutcome> {
   const to = admin.email;
   const outcome = await (async (): Promise<TestSendOutcome> => {
     if (!to) return { ok: false, reason: "no_profile_email" };
     let email: RenderedEmail;
     try {
-      email = await renderForAdmin(deps, { ...admin, email: to });
+      email = await renderForAdmin(deps, { ...admin, email: to }, name);
     } catch (error) {
       if (!(error instanceof TemplateRenderError)) throw error;
       return { ok: false, reason: "render_failed", to, message: error.message };
@@ -87,18 +92,23 @@ export async function sendTestToAdmin(
     action: "template.test_sent",
     outcome: outcome.ok ? "success" : "failed",
     targetEmail: to ?? null,
-    details: { teamId: actor.teamId, ...(!outcome.ok && { reason: outcome.reason }) },
+    details: {
+      teamId: actor.teamId,
+      template: name,
+      ...(!outcome.ok && { reason: outcome.reason }),
+    },
   });
   return outcome;
 }
 
 async function renderForAdmin(
-  { stores, settings }: Pick<AdminSampleEmailDependencies, "stores" | "settings">,
+  { stores, settings, clock }: RenderDependencies,
   admin: AdminRecipient & { email: string },
+  name: TemplateName,
 ): Promise<RenderedEmail> {
-  const template = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  const variables = previewVariables(settings, { ...admin, emailVerified: true });
-  return renderChangePasswordEmail(template, variables, { defaultFrom: settings.defaultFrom });
+  const template = await stores.templates.get(name);
+  const recipient = { ...admin, emailVerified: true };
+  return renderPreview(name, template, settings, { recipient, at: clock.now() });
 }
 
 // Opaque like the outbox's refs; delivery events for it match no Passdesk email and are ignored.

@@ -1,16 +1,16 @@
 import type { DeliveryEvent } from "./delivery-events.ts";
-import type { ChangePasswordTemplate } from "./template.ts";
+import type { EmailTemplate, TemplateName } from "./template.ts";
 
-export const CHANGE_PASSWORD_TEMPLATE = "change_password";
+export { CHANGE_PASSWORD_TEMPLATE, PASSWORD_CHANGED_TEMPLATE } from "./template.ts";
 
-export interface StoredTemplate extends ChangePasswordTemplate {
+export interface StoredTemplate extends EmailTemplate {
   /** 0 while the built-in default is in force. */
   version: number;
   updatedBy: string | null;
   updatedAt: Date | null;
 }
 
-export interface TemplateVersion extends ChangePasswordTemplate {
+export interface TemplateVersion extends EmailTemplate {
   version: number;
   changedFields: string[];
   editedBy: string | null;
@@ -22,15 +22,16 @@ export type SaveTemplateResult =
   | { ok: false; reason: "version_conflict"; current: StoredTemplate };
 
 export interface TemplateStore {
-  get(name: string): Promise<StoredTemplate>;
+  /** The current version; the built-in default (version 0) until one is saved. */
+  get(name: TemplateName): Promise<StoredTemplate>;
   /** Saves a new version if `baseVersion` is still the current one: never a silent overwrite. */
   save(
-    name: string,
-    template: ChangePasswordTemplate,
+    name: TemplateName,
+    template: EmailTemplate,
     editedBy: string,
     baseVersion: number,
   ): Promise<SaveTemplateResult>;
-  history(name: string, limit: number): Promise<TemplateVersion[]>;
+  history(name: TemplateName, limit: number): Promise<TemplateVersion[]>;
 }
 
 export interface EmailEventStore {
@@ -48,6 +49,9 @@ export type OutboxEmailKind =
   /** That link ran out unused: the password no longer works, ask again. */
   | "password_reveal_expired";
 
+/** Who made the change a password_changed notice tells of: the user, or an administrator. */
+export type PasswordChangedBy = "user" | "admin";
+
 /** An email in the durable outbox, with its delivery state. */
 export interface OutboxEmail {
   id: number;
@@ -56,6 +60,8 @@ export interface OutboxEmail {
   requestId: number | null;
   userId: number | null;
   toAddress: string;
+  /** A password_changed notice's: who changed the password (null: change_password emails). */
+  changedBy: PasswordChangedBy | null;
   /** pending, sending (leased), sent or failed. */
   status: string;
   attempts: number;
@@ -76,6 +82,7 @@ export interface NewOutboxEmail {
   requestId: number | null;
   userId: number;
   toAddress: string;
+  changedBy?: PasswordChangedBy;
 }
 
 export interface OutboxStore {

@@ -4,14 +4,23 @@ import { describeDuration } from "./describe-duration.ts";
 import { sanitizeHeaderValue } from "./header-value.ts";
 import { htmlLiquid, plainLiquid, renderLiquid } from "./liquid.ts";
 import { parseMailbox } from "./mailbox.ts";
-import type { ChangePasswordTemplate } from "./template.ts";
+import {
+  createPasswordChangedScope,
+  type PasswordChangedVariables,
+} from "./password-changed-variables.ts";
+import {
+  CHANGE_PASSWORD_TEMPLATE,
+  type EmailTemplate,
+  PASSWORD_CHANGED_TEMPLATE,
+  type TemplateName,
+} from "./template.ts";
 
 export {
   type ChangePasswordVariables,
   type SampleVariableOverrides,
   sampleVariables,
 } from "./change-password-variables.ts";
-export { validateChangePasswordTemplate } from "./validate-template.ts";
+export { validateTemplate } from "./validate-template.ts";
 
 export interface RenderedEmail {
   /** `address` or `Name <address>`, one line. */
@@ -27,11 +36,12 @@ export type TemplatePart = "from" | "subject" | "body";
 /** A stored template could not be rendered (bad Liquid, limits exceeded, invalid sender). */
 export class TemplateRenderError extends Error {
   constructor(
+    readonly template: TemplateName,
     readonly part: TemplatePart,
     message: string,
     options?: ErrorOptions,
   ) {
-    super(`change-password template ${part}: ${message}`, options);
+    super(`${template.replace("_", "-")} template ${part}: ${message}`, options);
     this.name = "TemplateRenderError";
   }
 }
@@ -44,18 +54,41 @@ export interface RenderEmailOptions {
 }
 
 /** Renders the change-password email; throws TemplateRenderError when the template is broken. */
-export async function renderChangePasswordEmail(
-  template: ChangePasswordTemplate,
+export function renderChangePasswordEmail(
+  template: EmailTemplate,
   variables: ChangePasswordVariables,
   options: RenderEmailOptions,
 ): Promise<RenderedEmail> {
   const scope = createLiquidScope(variables, describeDuration(template.urlLifetimeSeconds));
+  return renderEmail(CHANGE_PASSWORD_TEMPLATE, template, scope, options);
+}
+
+/** Renders the password-changed notice; throws TemplateRenderError when the template is broken. */
+export function renderPasswordChangedEmail(
+  template: EmailTemplate,
+  variables: PasswordChangedVariables,
+  options: RenderEmailOptions,
+): Promise<RenderedEmail> {
+  return renderEmail(
+    PASSWORD_CHANGED_TEMPLATE,
+    template,
+    createPasswordChangedScope(variables),
+    options,
+  );
+}
+
+async function renderEmail(
+  name: TemplateName,
+  template: EmailTemplate,
+  scope: object,
+  options: RenderEmailOptions,
+): Promise<RenderedEmail> {
   const strict = { strictVariables: options.strictVariables ?? false };
   const render = async (part: TemplatePart, source: string, escapeHtml: boolean) => {
     try {
       return await renderLiquid(escapeHtml ? htmlLiquid : plainLiquid, source, scope, strict);
     } catch (error) {
-      throw new TemplateRenderError(part, describeError(error), { cause: error });
+      throw new TemplateRenderError(name, part, describeError(error), { cause: error });
     }
   };
 
@@ -63,7 +96,7 @@ export async function renderChangePasswordEmail(
     template.from === null ? options.defaultFrom : await render("from", template.from, false),
   );
   if (parseMailbox(from) === null) {
-    throw new TemplateRenderError("from", 'must render to "address" or "Name <address>"');
+    throw new TemplateRenderError(name, "from", 'must render to "address" or "Name <address>"');
   }
   const subject = sanitizeHeaderValue(await render("subject", template.subject, false));
   const html = await render("body", template.body, true);

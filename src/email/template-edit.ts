@@ -1,8 +1,13 @@
 import type { AuditLog } from "../audit/ports.ts";
-import type { TemplateStore } from "./ports.ts";
-import { CHANGE_PASSWORD_TEMPLATE, type StoredTemplate } from "./ports.ts";
-import { type ChangePasswordTemplate, DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "./template.ts";
-import { type TemplateProblem, validateChangePasswordTemplate } from "./validate-template.ts";
+import type { StoredTemplate, TemplateStore } from "./ports.ts";
+import {
+  DEFAULT_TEMPLATES,
+  type EmailTemplate,
+  editsLinkFields,
+  LINK_FIELDS,
+  type TemplateName,
+} from "./template.ts";
+import { type TemplateProblem, validateTemplate } from "./validate-template.ts";
 
 export interface TemplateEditActor {
   actorType: "cli" | "slack";
@@ -10,6 +15,8 @@ export interface TemplateEditActor {
 }
 
 interface TemplateEdit {
+  /** Which email is edited. */
+  name: TemplateName;
   /** The version the editor started from: a save based on an older one is a conflict. */
   baseVersion: number;
   /** Recorded with the version, e.g. `cli:alice` or a Slack user ID. */
@@ -19,7 +26,7 @@ interface TemplateEdit {
 
 export interface SaveTemplateInput extends TemplateEdit {
   /** Fields left out (or undefined) keep their current value; `null` is a value. */
-  changes: Partial<ChangePasswordTemplate>;
+  changes: Partial<EmailTemplate>;
 }
 
 export interface RevertTemplateInput extends TemplateEdit {
@@ -43,35 +50,43 @@ export interface TemplateEditPorts {
   audit: Pick<AuditLog, "record">;
 }
 
-const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
+const FIELDS = Object.keys(DEFAULT_TEMPLATES.change_password) as Array<keyof EmailTemplate>;
+
+/** The fields an edit of `name` may change: the reset link's fields are change_password's only. */
+export function editableFields(name: TemplateName): Array<keyof EmailTemplate> {
+  if (editsLinkFields(name)) return FIELDS;
+  return FIELDS.filter((field) => !(LINK_FIELDS as readonly string[]).includes(field));
+}
 
 /**
- * Saves `changes` on top of the current change-password template as a new version: refused when
- * `baseVersion` is no longer current, when nothing changes, or with every validation problem at
- * once. The audit row names the changed fields only, never their values.
+ * Saves `changes` on top of the current version of the template `name` as a new version: refused
+ * when `baseVersion` is no longer current, when nothing changes, or with every validation problem
+ * at once. Changes to fields the template does not use are ignored. The audit row names the
+ * template and the changed fields only, never their values.
  */
-export async function saveChangePasswordTemplate(
+export async function saveTemplate(
   stores: TemplateEditPorts,
   { changes, ...edit }: SaveTemplateInput,
 ): Promise<SaveTemplateOutcome> {
-  const current = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
+  const current = await stores.templates.get(edit.name);
   if (current.version !== edit.baseVersion)
     return { ok: false, reason: "version_conflict", current };
-  const template = mergeFields(current, changes);
+  const template = mergeFields(edit.name, current, changes);
   return saveVersion(stores, current, template, edit, "template.updated");
 }
 
 /** Saves the fields of an earlier version (0: the built-in default) as a new version. */
-export async function revertChangePasswordTemplate(
+export async function revertTemplate(
   stores: TemplateEditPorts,
   { toVersion, ...edit }: RevertTemplateInput,
 ): Promise<RevertTemplateOutcome> {
-  const current = await stores.templates.get(CHANGE_PASSWORD_TEMPLATE);
+  const current = await stores.templates.get(edit.name);
   if (current.version !== edit.baseVersion)
     return { ok: false, reason: "version_conflict", current };
-  const target = await findVersion(stores, current.version, toVersion);
+  const target = await findVersion(stores, edit.name, current.version, toVersion);
   if (target === null) return { ok: false, reason: "version_not_found" };
-  return saveVersion(stores, current, mergeFields(current, target), edit, "template.reverted", {
+  const template = mergeFields(edit.name, current, target);
+  return saveVersion(stores, current, template, edit, "template.reverted", {
     revertedTo: toVersion,
   });
 }
@@ -79,27 +94,23 @@ export async function revertChangePasswordTemplate(
 async function saveVersion(
   stores: TemplateEditPorts,
   current: StoredTemplate,
-  template: ChangePasswordTemplate,
+  template: EmailTemplate,
   edit: TemplateEdit,
   action: string,
   details: Record<string, unknown> = {},
 ): Promise<SaveTemplateOutcome> {
   if (FIELDS.every((field) => template[field] === current[field]))
     return { ok: false, reason: "unchanged" };
-  const problems = validateChangePasswordTemplate(template);
+  const problems = validateTemplate(edit.name, template);
   if (problems.length > 0) return { ok: false, reason: "invalid", problems };
-  const saved = await stores.templates.save(
-    CHANGE_PASSWORD_TEMPLATE,
-    template,
-    edit.editedBy,
-    edit.baseVersion,
-  );
+  const saved = await stores.templates.save(edit.name, template, edit.editedBy, edit.baseVersion);
   if (!saved.ok) return saved;
   await stores.audit.record({
     ...edit.actor,
     action,
     outcome: "success",
     details: {
+      template: edit.name,
       version: saved.template.version,
       ...details,
       changedFields: saved.changedFields,
@@ -109,25 +120,27 @@ async function saveVersion(
 }
 
 function mergeFields(
-  current: ChangePasswordTemplate,
-  changes: Partial<ChangePasswordTemplate>,
-): ChangePasswordTemplate {
+  name: TemplateName,
+  current: EmailTemplate,
+  changes: Partial<EmailTemplate>,
+): EmailTemplate {
+  const editable = editableFields(name);
+  const value = (field: keyof EmailTemplate) =>
+    !editable.includes(field) || changes[field] === undefined ? current[field] : changes[field];
   return Object.fromEntries(
-    FIELDS.map((field) => [field, changes[field] === undefined ? current[field] : changes[field]]),
-  ) as unknown as ChangePasswordTemplate;
+    FIELDS.map((field) => [field, value(field)]),
+  ) as unknown as EmailTemplate;
 }
 
 async function findVersion(
   stores: TemplateEditPorts,
+  name: TemplateName,
   currentVersion: number,
   version: number,
-): Promise<ChangePasswordTemplate | null> {
+): Promise<EmailTemplate | null> {
   if (!Number.isInteger(version) || version < 0 || version > currentVersion) return null;
-  if (version === 0) return DEFAULT_CHANGE_PASSWORD_TEMPLATE;
+  if (version === 0) return DEFAULT_TEMPLATES[name];
   // Versions are numbered 1, 2, 3…, newest first: the one wanted is within this many rows.
-  const rows = await stores.templates.history(
-    CHANGE_PASSWORD_TEMPLATE,
-    currentVersion - version + 1,
-  );
+  const rows = await stores.templates.history(name, currentVersion - version + 1);
   return rows.find((row) => row.version === version) ?? null;
 }

@@ -1,5 +1,13 @@
-/** The change-password email, with Auth0's fields. Subject, from and body are Liquid. */
-export interface ChangePasswordTemplate {
+import { FONT } from "./default-style.ts";
+import { DEFAULT_PASSWORD_CHANGED_BODY } from "./password-changed-body.ts";
+
+/**
+ * An editable email, with Auth0's fields. Subject, from and body are Liquid. Both templates keep
+ * every field (one table holds them), but the link fields — `urlLifetimeSeconds`, `resultUrl`,
+ * `includeEmailInRedirect` — only mean something for change_password: password_changed keeps
+ * its defaults, which no editor shows or changes.
+ */
+export interface EmailTemplate {
   /** `address` or `Name <address>`; null sends from EMAIL_FROM. */
   from: string | null;
   subject: string;
@@ -12,7 +20,23 @@ export interface ChangePasswordTemplate {
   enabled: boolean;
 }
 
-const FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif";
+export const CHANGE_PASSWORD_TEMPLATE = "change_password";
+export const PASSWORD_CHANGED_TEMPLATE = "password_changed";
+
+/** The editable emails: the reset link, and the notice that a password was changed. */
+export const TEMPLATE_NAMES = [CHANGE_PASSWORD_TEMPLATE, PASSWORD_CHANGED_TEMPLATE] as const;
+export type TemplateName = (typeof TEMPLATE_NAMES)[number];
+
+export function isTemplateName(name: unknown): name is TemplateName {
+  return TEMPLATE_NAMES.includes(name as TemplateName);
+}
+
+/** The reset link's fields: only change_password has a link, so only it edits them. */
+export const LINK_FIELDS = ["urlLifetimeSeconds", "resultUrl", "includeEmailInRedirect"] as const;
+
+export function editsLinkFields(name: TemplateName): boolean {
+  return name === CHANGE_PASSWORD_TEMPLATE;
+}
 
 // Inline styles only and no external resources (images, fonts): many mail clients strip <style>
 // and block remote content. The link is also written out for clients that mangle buttons.
@@ -46,7 +70,7 @@ const DEFAULT_BODY = `<!DOCTYPE html>
 </html>
 `;
 
-export const DEFAULT_CHANGE_PASSWORD_TEMPLATE: ChangePasswordTemplate = Object.freeze({
+export const DEFAULT_CHANGE_PASSWORD_TEMPLATE: EmailTemplate = Object.freeze({
   from: null,
   subject: "Reset your {{ friendly_name }} password",
   body: DEFAULT_BODY,
@@ -55,4 +79,16 @@ export const DEFAULT_CHANGE_PASSWORD_TEMPLATE: ChangePasswordTemplate = Object.f
   resultUrl: null,
   includeEmailInRedirect: true,
   enabled: true,
+});
+
+export const DEFAULT_PASSWORD_CHANGED_TEMPLATE: EmailTemplate = Object.freeze({
+  ...DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+  subject: "Your {{ friendly_name }} password was changed",
+  body: DEFAULT_PASSWORD_CHANGED_BODY,
+});
+
+/** The built-in version (0) of each template, in force until one is saved. */
+export const DEFAULT_TEMPLATES: Readonly<Record<TemplateName, EmailTemplate>> = Object.freeze({
+  [CHANGE_PASSWORD_TEMPLATE]: DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+  [PASSWORD_CHANGED_TEMPLATE]: DEFAULT_PASSWORD_CHANGED_TEMPLATE,
 });

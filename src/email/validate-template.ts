@@ -3,10 +3,14 @@ import { describeDuration } from "./describe-duration.ts";
 import { sanitizeHeaderValue } from "./header-value.ts";
 import { htmlLiquid, plainLiquid, renderLiquidSync } from "./liquid.ts";
 import { parseMailbox } from "./mailbox.ts";
-import type { ChangePasswordTemplate } from "./template.ts";
+import {
+  createPasswordChangedScope,
+  samplePasswordChangedVariables,
+} from "./password-changed-variables.ts";
+import { type EmailTemplate, editsLinkFields, type TemplateName } from "./template.ts";
 
 export interface TemplateProblem {
-  field: keyof ChangePasswordTemplate;
+  field: keyof EmailTemplate;
   message: string;
 }
 
@@ -18,19 +22,22 @@ const URL_OUTPUT = /\{\{-?\s*url\s*-?\}\}/;
 
 /**
  * Every problem with a template, keyed by field (empty when it can be saved): Liquid must parse
- * and render with sample data, the body must contain `{{ url }}`, the sender must be `address` or
- * `Name <address>`, the redirect an https URL (http only for localhost), the lifetime in range.
+ * and render with sample data (strictly: a misspelt variable is a problem), the sender must be
+ * `address` or `Name <address>`. For change_password also: the body must contain `{{ url }}`,
+ * the redirect must be an https URL (http only for localhost), the lifetime in range. The
+ * password-changed notice need not contain `{{ secure_url }}`: it may simply inform.
  */
-export function validateChangePasswordTemplate(
-  template: ChangePasswordTemplate,
-): TemplateProblem[] {
-  const scope = createLiquidScope(sampleVariables(), describeDuration(template.urlLifetimeSeconds));
+export function validateTemplate(name: TemplateName, template: EmailTemplate): TemplateProblem[] {
+  const resetLink = editsLinkFields(name);
+  const scope = resetLink
+    ? createLiquidScope(sampleVariables(), describeDuration(template.urlLifetimeSeconds))
+    : createPasswordChangedScope(samplePasswordChangedVariables());
   const render = (source: string, escapeHtml: boolean) =>
     renderLiquidSync(escapeHtml ? htmlLiquid : plainLiquid, source, scope, {
       strictVariables: true,
     });
   const problems: TemplateProblem[] = [];
-  const check = (field: keyof ChangePasswordTemplate, rule: () => string | null) => {
+  const check = (field: keyof EmailTemplate, rule: () => string | null) => {
     try {
       const message = rule();
       if (message !== null) problems.push({ field, message });
@@ -51,10 +58,13 @@ export function validateChangePasswordTemplate(
   });
   check("body", () => {
     render(template.body, true);
-    return URL_OUTPUT.test(template.body) ? null : "must contain {{ url }}, the reset link";
+    if (!resetLink || URL_OUTPUT.test(template.body)) return null;
+    return "must contain {{ url }}, the reset link";
   });
-  check("resultUrl", () => checkResultUrl(template.resultUrl));
-  check("urlLifetimeSeconds", () => checkLifetime(template.urlLifetimeSeconds));
+  if (resetLink) {
+    check("resultUrl", () => checkResultUrl(template.resultUrl));
+    check("urlLifetimeSeconds", () => checkLifetime(template.urlLifetimeSeconds));
+  }
   return problems;
 }
 

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { OutboxStore } from "../email/ports.ts";
+import { PASSWORD_CHANGED_TEMPLATE, type TemplateStore } from "../email/ports.ts";
 import { generatePassword } from "../passwords/generate.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import { checkPassword } from "../passwords/policy.ts";
@@ -21,6 +21,10 @@ import {
   type RuleVerdict,
   storeNewPassword,
 } from "./new-password.ts";
+import {
+  type PasswordChangedNoticePorts,
+  queuePasswordChangedNotice,
+} from "./password-changed-notice.ts";
 import type { RevealSettings } from "./password-reveal.ts";
 import type { PasswordReveal, PasswordRevealStore, SlackRecipient } from "./ports.ts";
 import {
@@ -62,8 +66,9 @@ export type AdminSetPasswordResult =
   | { ok: false; reason: "send_unavailable" };
 
 /** What an admin's password set changes together: the password, links, notice and audit. */
-export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
-  outbox: Pick<OutboxStore, "enqueue">;
+export interface AdminSetPasswordTransactionPorts
+  extends PasswordChangePorts,
+    PasswordChangedNoticePorts {
   audit: Pick<AuditLog, "record">;
   passwordReveals: Pick<PasswordRevealStore, "create">;
 }
@@ -71,6 +76,8 @@ export interface AdminSetPasswordTransactionPorts extends PasswordChangePorts {
 /** What an admin's password set reads, and what it changes together in one transaction. */
 export interface AdminSetPasswordPorts {
   users: Pick<UserStore, "findByEmail" | "recentPasswordHashes">;
+  /** Whether the password-changed notice is enabled: a disabled one is not promised. */
+  templates: Pick<TemplateStore, "get">;
   connections: SetPasswordEligibilityPorts["connections"];
   externalChanges: Pick<ExternalChangeStore, "claim" | "release">;
   transaction: Transaction<AdminSetPasswordTransactionPorts & ExternalFinishPorts>;
@@ -104,9 +111,10 @@ function generateFor(user: User, connection: Connection): string {
 
 /**
  * An admin sets a user's password by hand. As in Auth0, the user is not told unless the admin
- * asks for a notice; every outstanding reset link is revoked either way. The hasher may throw
- * HasherBusyError (nothing changed): the caller says so and the admin submits again. Who may
- * be set is checked afresh, by the same rule the form was opened with.
+ * asks for a notice (and the password_changed template is enabled); every outstanding reset link
+ * is revoked either way. The hasher may throw HasherBusyError (nothing changed): the caller says
+ * so and the admin submits again. Who may be set is checked afresh, by the same rule the form was
+ * opened with.
  */
 export async function setPasswordByAdmin(
   { repo, hasher, clock, external, reveal }: AdminSetPasswordDependencies,
@@ -138,6 +146,7 @@ export async function setPasswordByAdmin(
   }
   const password = verdict.password;
   const hash = await hasher.hash(password);
+  const notify = input.notify && (await repo.templates.get(PASSWORD_CHANGED_TEMPLATE)).enabled;
   const audit = {
     actorType: "slack",
     actorId: input.actor.userId,
@@ -147,7 +156,7 @@ export async function setPasswordByAdmin(
     connection: connection.name,
     details: {
       mode: input.mode,
-      notified: input.notify,
+      notified: notify,
       teamId: input.actor.teamId,
       ...(input.mode === "send" && { delivery: input.slackRecipient ? "slack" : "email" }),
     },
@@ -156,7 +165,7 @@ export async function setPasswordByAdmin(
     ok: true as const,
     user,
     connection,
-    notified: input.notify,
+    notified: notify,
     ...(input.mode === "generate" && { generatedPassword: password }),
   };
 
@@ -170,7 +179,7 @@ export async function setPasswordByAdmin(
         password,
         historyHash: hash,
         ticketId: null,
-        outcome: { audit, notify: input.notify },
+        outcome: { audit, notify },
       },
     );
     if (changed.ok) return done;
@@ -197,18 +206,7 @@ export async function setPasswordByAdmin(
             at,
           })
         : undefined;
-    if (input.notify) {
-      await stores.outbox.enqueue(
-        {
-          messageRef: createOpaqueId("msg"),
-          kind: "password_changed",
-          requestId: null,
-          userId: user.id,
-          toAddress: user.email,
-        },
-        at,
-      );
-    }
+    if (notify) await queuePasswordChangedNotice(stores, user, "admin", at);
     await stores.audit.record({
       ...audit,
       details: { ...audit.details, ...effects, ...(waiting && { reveal: waiting.publicId }) },

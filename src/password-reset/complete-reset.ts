@@ -17,6 +17,7 @@ import {
   type PasswordChangePorts,
   storeNewPassword,
 } from "./new-password.ts";
+import { queuePasswordChangedNotice } from "./password-changed-notice.ts";
 import type { Ticket, TicketStore } from "./ports.ts";
 import { MAX_REJECTED_SUBMISSIONS } from "./submission-limits.ts";
 import { hashTicketToken } from "./tokens.ts";
@@ -95,8 +96,9 @@ export async function inspectTicket(
  * Sets a new password through a reset link. The policy is checked before the ticket is consumed,
  * so a refused password leaves the link usable, up to MAX_REJECTED_SUBMISSIONS refusals: each is
  * counted, and the one that reaches the budget revokes the link. The ticket is then consumed by
- * one guarded UPDATE in the same transaction as the password change, so simultaneous submissions
- * of one link change the password exactly once. The hasher may throw HasherBusyError before
+ * one guarded UPDATE in the same transaction as the password change (and the password-changed
+ * notice it queues), so simultaneous submissions of one link change the password, and tell the
+ * user, exactly once. The hasher may throw HasherBusyError before
  * anything was written or counted: the link stays as it was.
  */
 export async function completePasswordReset(
@@ -133,6 +135,7 @@ export async function completePasswordReset(
       connection: connection.name,
       by: { type: "user" },
     });
+    await queuePasswordChangedNotice(stores, user, "user", at);
     await stores.audit.record({
       actorType: "user",
       action: "password_reset.completed",
@@ -165,7 +168,7 @@ async function completeExternalReset(
       historyHash,
       ticketId: ticket.id,
       outcome: {
-        notify: false,
+        notify: true,
         audit: {
           actorType: "user",
           action: "password_reset.completed",

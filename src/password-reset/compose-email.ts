@@ -1,10 +1,14 @@
 import type { ClientStore } from "../clients/ports.ts";
 import type { Clock } from "../clock.ts";
 import { buildChangePasswordVariables } from "../email/change-password-variables.ts";
-import { renderPasswordChangedNotice } from "../email/notice.ts";
-import type { OutboxEmail, TemplateStore } from "../email/ports.ts";
-import { CHANGE_PASSWORD_TEMPLATE } from "../email/ports.ts";
-import { type RenderedEmail, renderChangePasswordEmail } from "../email/render.ts";
+import { buildPasswordChangedVariables } from "../email/password-changed-variables.ts";
+import type { OutboxEmail, StoredTemplate, TemplateStore } from "../email/ports.ts";
+import { CHANGE_PASSWORD_TEMPLATE, PASSWORD_CHANGED_TEMPLATE } from "../email/ports.ts";
+import {
+  type RenderedEmail,
+  renderChangePasswordEmail,
+  renderPasswordChangedEmail,
+} from "../email/render.ts";
 import { renderRevealEmail, renderRevealExpiredEmail } from "../email/reveal-email.ts";
 import type { ConnectionStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
@@ -67,7 +71,9 @@ export async function composeEmail(
 ): Promise<ComposedEmail> {
   const connection = await deps.repo.connections.findById(user.connectionId);
   if (email.kind === "password_changed") {
-    return composeNotice(deps, email, user, connection?.name ?? null);
+    const template = await deps.repo.templates.get(PASSWORD_CHANGED_TEMPLATE);
+    if (!template.enabled) return TEMPLATE_DISABLED;
+    return composePasswordChangedEmail(deps, email, user, connection?.name ?? null, template);
   }
   if (email.kind === "password_reveal") {
     return composeRevealEmail(deps, email, user, connection?.name ?? null);
@@ -84,12 +90,22 @@ export async function composeEmail(
   return composeResetEmail(deps, email, user, connection?.name ?? null);
 }
 
-/** As a reset email's ticket, the notice's "Secure my account" link is issued at send time. */
-async function composeNotice(
+const TEMPLATE_DISABLED = {
+  ok: false,
+  outcome: "template_disabled",
+  reason: "template disabled",
+} as const;
+
+/**
+ * The notice that the password was changed, by the user or an administrator, and when. As a
+ * reset email's ticket, its "Secure my account" link is issued at send time; `undo` revokes it.
+ */
+async function composePasswordChangedEmail(
   { repo, clock, settings, random }: ComposeDependencies,
   email: OutboxEmail,
   user: User,
   connection: string | null,
+  template: StoredTemplate,
 ): Promise<ComposedEmail> {
   const { url, ticket } = await issueSecureAccountLink(
     repo,
@@ -101,17 +117,20 @@ async function composeNotice(
     },
     random,
   );
+  const variables = buildPasswordChangedVariables(settings, {
+    user,
+    connection: connection ?? "",
+    // Notices queued before changed_by was recorded were all an administrator's.
+    changedBy: email.changedBy ?? "admin",
+    at: email.createdAt,
+    secureUrl: url,
+  });
   return {
     ok: true,
     connection,
     requestPublicId: null,
-    render: async () =>
-      renderPasswordChangedNotice({
-        email: user.email,
-        at: email.createdAt,
-        secureUrl: url,
-        ...settings,
-      }),
+    render: () =>
+      renderPasswordChangedEmail(template, variables, { defaultFrom: settings.defaultFrom }),
     undo: () => repo.secureAccountTickets.revoke(ticket.id, clock.now()),
   };
 }
@@ -154,8 +173,7 @@ async function composeResetEmail(
   connection: string | null,
 ): Promise<ComposedEmail> {
   const template = await repo.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  if (!template.enabled)
-    return { ok: false, outcome: "template_disabled", reason: "template disabled" };
+  if (!template.enabled) return TEMPLATE_DISABLED;
   const request =
     email.requestId === null ? undefined : await repo.resetRequests.findById(email.requestId);
   const client = request?.clientId

@@ -1,6 +1,5 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import type { OutboxStore } from "../email/ports.ts";
 import { startPolling } from "../jobs/polling.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +11,10 @@ import type { UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
 import { changeActorOf } from "../webhooks/events.ts";
 import { type PasswordChangePorts, storeNewPassword } from "./new-password.ts";
+import {
+  type PasswordChangedNoticePorts,
+  queuePasswordChangedNotice,
+} from "./password-changed-notice.ts";
 import type { TicketStore } from "./ports.ts";
 import { createOpaqueId } from "./tokens.ts";
 
@@ -36,7 +39,10 @@ export const EXTERNAL_CHANGE_LEASE_MILLIS = 60_000;
 /** What a finished change records, kept with the claim so that recovery can write it too. */
 export interface ExternalChangeOutcome {
   audit: AuditEntry;
-  /** Whether the user gets a password-changed notice (an admin's choice). */
+  /**
+   * Whether the user gets a password-changed notice: always for their own change on the reset
+   * page, an admin's choice for theirs. Who changed it is the audit entry's actor.
+   */
   notify: boolean;
 }
 
@@ -96,10 +102,9 @@ export interface ExternalChangeDependencies extends ExternalChangeWiring {
   clock: Clock;
 }
 
-export interface ExternalFinishPorts extends PasswordChangePorts {
+export interface ExternalFinishPorts extends PasswordChangePorts, PasswordChangedNoticePorts {
   externalChanges: Pick<ExternalChangeStore, "finish">;
   tickets: Pick<TicketStore, "revokeUnusedForUser" | "markUsed">;
-  outbox: Pick<OutboxStore, "enqueue">;
   audit: Pick<AuditLog, "record">;
 }
 
@@ -184,19 +189,11 @@ async function finishExternalChange(
       connection,
       by: changeActorOf(claim.outcome.audit),
     });
-    if (claim.outcome.notify) {
-      await stores.outbox.enqueue(
-        {
-          messageRef: createOpaqueId("msg"),
-          kind: "password_changed",
-          requestId: null,
-          userId: user.id,
-          toAddress: user.email,
-        },
-        at,
-      );
-    }
     const { audit } = claim.outcome;
+    if (claim.outcome.notify) {
+      const changedBy = audit.actorType === "user" ? "user" : "admin";
+      await queuePasswordChangedNotice(stores, user, changedBy, at);
+    }
     await stores.audit.record({
       ...audit,
       details: { ...audit.details, ...effects, ...(recovered && { recovered: true }) },

@@ -4,15 +4,12 @@ import {
   sampleVariables,
   TemplateRenderError,
 } from "../../src/email/render.ts";
-import {
-  type ChangePasswordTemplate,
-  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
-} from "../../src/email/template.ts";
+import { DEFAULT_CHANGE_PASSWORD_TEMPLATE, type EmailTemplate } from "../../src/email/template.ts";
 
 const DEFAULT_FROM = "Passdesk <no-reply@passdesk.test>";
 const options = { defaultFrom: DEFAULT_FROM };
 
-function withTemplate(changes: Partial<ChangePasswordTemplate>): ChangePasswordTemplate {
+function withTemplate(changes: Partial<EmailTemplate>): EmailTemplate {
   return { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, ...changes };
 }
 

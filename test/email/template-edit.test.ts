@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../src/email/ports.ts";
-import { DEFAULT_CHANGE_PASSWORD_TEMPLATE } from "../../src/email/template.ts";
+import { CHANGE_PASSWORD_TEMPLATE, PASSWORD_CHANGED_TEMPLATE } from "../../src/email/ports.ts";
 import {
-  revertChangePasswordTemplate,
+  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+  DEFAULT_PASSWORD_CHANGED_TEMPLATE,
+} from "../../src/email/template.ts";
+import {
+  revertTemplate,
   type SaveTemplateInput,
-  saveChangePasswordTemplate,
+  saveTemplate,
 } from "../../src/email/template-edit.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 
 const EDIT = {
+  name: CHANGE_PASSWORD_TEMPLATE,
   editedBy: "slack:U0ADMIN",
   actor: { actorType: "slack", actorId: "U0ADMIN" },
 } as const;
@@ -21,12 +25,12 @@ describe.each(backends)("editing the change-password template on %s", (backend) 
 
   async function save(changes: SaveTemplateInput["changes"], baseVersion?: number) {
     const base = baseVersion ?? (await current()).version;
-    return saveChangePasswordTemplate(repo(), { changes, baseVersion: base, ...EDIT });
+    return saveTemplate(repo(), { changes, baseVersion: base, ...EDIT });
   }
 
   async function revert(toVersion: number, baseVersion?: number) {
     const base = baseVersion ?? (await current()).version;
-    return revertChangePasswordTemplate(repo(), { toVersion, baseVersion: base, ...EDIT });
+    return revertTemplate(repo(), { toVersion, baseVersion: base, ...EDIT });
   }
 
   beforeAll(async () => {
@@ -113,7 +117,7 @@ describe.each(backends)("editing the change-password template on %s", (backend) 
     const { version } = await current();
     const edit = (subject: string) =>
       repo().transaction((stores) =>
-        saveChangePasswordTemplate(stores, { changes: { subject }, baseVersion: version, ...EDIT }),
+        saveTemplate(stores, { changes: { subject }, baseVersion: version, ...EDIT }),
       );
     const results = await Promise.all([edit("First"), edit("Second")]);
 
@@ -160,5 +164,61 @@ describe.each(backends)("editing the change-password template on %s", (backend) 
     expect(await revert(1, before.version - 1)).toMatchObject({ reason: "version_conflict" });
     expect(await revert(before.version)).toEqual({ ok: false, reason: "unchanged" });
     expect(await current()).toEqual(before);
+  });
+});
+
+describe.each(backends)("editing the password-changed template on %s", (backend) => {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  const repo = () => database.repo;
+  const NOTICE = { ...EDIT, name: PASSWORD_CHANGED_TEMPLATE } as const;
+
+  beforeAll(async () => {
+    database = await openMigratedDatabase(backend);
+  });
+
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("has its own default and versions; the reset link's fields are left as they are", async () => {
+    expect(await repo().templates.get(PASSWORD_CHANGED_TEMPLATE)).toMatchObject({
+      ...DEFAULT_PASSWORD_CHANGED_TEMPLATE,
+      version: 0,
+    });
+    const saved = await saveTemplate(repo(), {
+      ...NOTICE,
+      baseVersion: 0,
+      changes: { subject: "Changed by {{ changed_by }}", urlLifetimeSeconds: 1, resultUrl: "x" },
+    });
+    expect(saved).toMatchObject({ ok: true, changedFields: ["subject"] });
+    expect(await repo().templates.get(PASSWORD_CHANGED_TEMPLATE)).toMatchObject({
+      version: 1,
+      subject: "Changed by {{ changed_by }}",
+      urlLifetimeSeconds: DEFAULT_PASSWORD_CHANGED_TEMPLATE.urlLifetimeSeconds,
+      resultUrl: null,
+    });
+    expect(await repo().templates.get(CHANGE_PASSWORD_TEMPLATE)).toMatchObject({ version: 0 });
+    expect((await repo().audit.tail(1))[0]).toMatchObject({
+      action: "template.updated",
+      details: { template: PASSWORD_CHANGED_TEMPLATE, version: 1, changedFields: ["subject"] },
+    });
+  });
+
+  it("is validated with its own variables: {{ url }} is unknown there", async () => {
+    const refused = await saveTemplate(repo(), {
+      ...NOTICE,
+      baseVersion: 1,
+      changes: { body: "<a href='{{ url }}'>reset</a>" },
+    });
+    expect(refused).toMatchObject({ ok: false, reason: "invalid", problems: [{ field: "body" }] });
+  });
+
+  it("revert to version 0 restores its own built-in default", async () => {
+    const reverted = await revertTemplate(repo(), { ...NOTICE, baseVersion: 1, toVersion: 0 });
+    expect(reverted).toMatchObject({ ok: true, changedFields: ["subject"] });
+    const { version, updatedBy, updatedAt, ...fields } =
+      await repo().templates.get(PASSWORD_CHANGED_TEMPLATE);
+    expect(fields).toEqual(DEFAULT_PASSWORD_CHANGED_TEMPLATE);
+    expect(await repo().templates.history(CHANGE_PASSWORD_TEMPLATE, 10)).toEqual([]);
   });
 });

@@ -1,21 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { validateChangePasswordTemplate } from "../../src/email/render.ts";
-import {
-  type ChangePasswordTemplate,
-  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
-} from "../../src/email/template.ts";
+import { validateTemplate } from "../../src/email/render.ts";
+import { DEFAULT_CHANGE_PASSWORD_TEMPLATE, type EmailTemplate } from "../../src/email/template.ts";
 
-function problemsWith(changes: Partial<ChangePasswordTemplate>) {
-  return validateChangePasswordTemplate({ ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, ...changes });
+function problemsWith(changes: Partial<EmailTemplate>) {
+  return validateTemplate("change_password", { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, ...changes });
 }
 
-function fieldsWith(changes: Partial<ChangePasswordTemplate>) {
+function fieldsWith(changes: Partial<EmailTemplate>) {
   return problemsWith(changes).map((problem) => problem.field);
 }
 
-describe("validateChangePasswordTemplate", () => {
+describe("validateTemplate for change_password", () => {
   it("accepts the default template", () => {
-    expect(validateChangePasswordTemplate(DEFAULT_CHANGE_PASSWORD_TEMPLATE)).toEqual([]);
+    expect(validateTemplate("change_password", DEFAULT_CHANGE_PASSWORD_TEMPLATE)).toEqual([]);
   });
 
   it("accepts a complete custom template", () => {

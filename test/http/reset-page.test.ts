@@ -6,6 +6,8 @@ import { startTestPassdesk, type TestPassdesk } from "../support/passdesk.ts";
 import { createTestUser, DEFAULT_CONNECTION } from "../support/reset-fixture.ts";
 import { openResetForm, submitResetForm } from "../support/reset-page-client.ts";
 
+const RESET_LINK = /https:\/\/passdesk\.example\.com\/lo\/reset\?ticket=[A-Za-z0-9_-]+/;
+
 describe.each(backends)("the reset page on %s", (backend) => {
   let passdesk: TestPassdesk;
   let sendgrid: FakeSendGrid;
@@ -55,13 +57,24 @@ describe.each(backends)("the reset page on %s", (backend) => {
       body: JSON.stringify({ email, connection: DEFAULT_CONNECTION }),
     });
     expect(response.status).toBe(200);
-    const sent = await sendgrid.waitForEmails(before + 1, 10_000);
-    const text = sent.at(-1)?.text ?? "";
-    const link = text.match(
-      /https:\/\/passdesk\.example\.com\/lo\/reset\?ticket=[A-Za-z0-9_-]+/,
-    )?.[0];
+    const link = (await nextEmailTo(email, before, RESET_LINK))?.text?.match(RESET_LINK)?.[0];
     if (!link) throw new Error("no link in the email");
     return link.replace("https://passdesk.example.com", passdesk.url);
+  }
+
+  /**
+   * The first email to `to` sent after the first `before` ones whose text matches `pattern`: the
+   * worker also sends the password-changed notices of earlier tests' changes meanwhile.
+   */
+  async function nextEmailTo(to: string, before: number, pattern: RegExp) {
+    for (let count = before + 1; ; ) {
+      const sent = await sendgrid.waitForEmails(count, 10_000);
+      const found = sent
+        .slice(before)
+        .find((email) => email.to.includes(to) && pattern.test(email.text ?? ""));
+      if (found) return found;
+      count = sent.length + 1;
+    }
   }
 
   it("shows the form with strict security headers, and GET/HEAD never consume the ticket", async () => {
@@ -105,7 +118,7 @@ describe.each(backends)("the reset page on %s", (backend) => {
     expect((await openResetForm(link)).response.status).toBe(200);
   });
 
-  it("re-shows the form for a weak or mismatched password; a good one succeeds once", async () => {
+  it("re-shows the form for a weak or mismatched password; a good one succeeds once and is told to the user", async () => {
     const link = await linkFor("cat@example.com");
     const form = await openResetForm(link);
     const action = `${passdesk.url}/lo/reset`;
@@ -121,17 +134,23 @@ describe.each(backends)("the reset page on %s", (backend) => {
       "another passphrase",
     );
     expect(await mismatch.text()).toContain("The passwords do not match.");
+    const before = sendgrid.sentEmails().length;
     const ok = await submitResetForm(action, form, "a perfectly fine passphrase");
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain("Your password has been changed.");
     const reused = await openResetForm(link);
     expect(reused.response.status).toBe(410);
     expect(reused.html).toContain("This ticket was already used.");
+
+    const notice = await nextEmailTo("cat@example.com", before, /was\s+changed\s+by\s+you\s+on/);
+    expect(notice.subject).toMatch(/password was changed$/);
+    expect(notice.text).toContain("Secure my account");
   });
 
   it("50 simultaneous submissions of one link change the password once", async () => {
     const link = await linkFor("dan@example.com");
     const form = await openResetForm(link);
+    const before = sendgrid.sentEmails().length;
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         submitResetForm(`${passdesk.url}/lo/reset`, form, `simultaneous passphrase ${i}`),
@@ -144,6 +163,14 @@ describe.each(backends)("the reset page on %s", (backend) => {
     expect(bodies.filter((body) => body.includes("This ticket was already used."))).toHaveLength(
       49,
     );
+    await nextEmailTo("dan@example.com", before, /was\s+changed\s+by\s+you\s+on/);
+    const notices = sendgrid
+      .sentEmails()
+      .filter(
+        (email) =>
+          email.to.includes("dan@example.com") && /was\s+changed\s+by\s/.test(email.text ?? ""),
+      );
+    expect(notices).toHaveLength(1);
   });
 
   it("an unknown ticket says the link is invalid; no page ever shows a stack trace", async () => {

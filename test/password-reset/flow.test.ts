@@ -257,6 +257,13 @@ describe.each(backends)("the reset flow on %s", (backend) => {
     });
     expect(again).toMatchObject({ ok: false, reason: "used" });
     expect(await auditOutcomes("password_reset.completed")).toContain("success");
+    // The change queued one password-changed notice to the user, by "you".
+    const sentBefore = mailer.sent.length;
+    await sendDueEmails(sendDependencies(repo, mailer, clock));
+    const notices = mailer.sent.slice(sentBefore);
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ to: "jane@example.com" });
+    expect(notices[0]?.text).toMatch(/was\s+changed\s+by\s+you\s+on/);
 
     const next = await requestOneEmail("jane@example.com");
     const reused = await completePasswordReset(deps, {

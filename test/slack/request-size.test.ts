@@ -34,7 +34,7 @@ function fullTemplateEditSubmission(character: string): object {
     updatedBy: "U0123456789",
     updatedAt: new Date(),
   } as StoredTemplate;
-  const view = buildTemplateEditModal({ template, defaultFrom: full });
+  const view = buildTemplateEditModal({ name: "change_password", template, defaultFrom: full });
   const text = (value: string) => ({ [INPUT_ACTION_ID]: { type: "plain_text_input", value } });
   const values = {
     [TEMPLATE_EDIT_BLOCKS.from]: text(full),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import type { TemplateName } from "../../src/email/template.ts";
 import { INPUT_ACTION_ID } from "../../src/slack/block-kit.ts";
 import {
   ACTION_IDS,
@@ -6,7 +7,7 @@ import {
   SHORTCUTS,
   type TEMPLATE_EDIT_BLOCKS,
 } from "../../src/slack/contract.ts";
-import { TEMPLATE_CARD_ACTIONS_BLOCK } from "../../src/slack/templates/card.ts";
+import { templateCardActionsBlock } from "../../src/slack/templates/card.ts";
 import type { BackendName } from "./database.ts";
 import { type FakeSendGrid, startFakeSendGrid } from "./fake-sendgrid.ts";
 import { FAKE_SLACK_BOT, type RecordedCall } from "./fake-slack.ts";
@@ -159,14 +160,22 @@ export function createTemplateDriver(slack: SlackPassdesk) {
     return slack.fake.waitForCall("views.open", (call) => call.args.trigger_id === triggerId);
   }
 
-  /** Clicks a button of the App Home card; returns the trigger_id it carried. */
-  async function clickCard(actionId: string, userId: string = STAFF.admin): Promise<string> {
+  /**
+   * Clicks a button of a template's App Home card; returns the trigger_id it carried. Without a
+   * template, the button carries no value, as those published before there were two templates.
+   */
+  async function clickCard(
+    actionId: string,
+    userId: string = STAFF.admin,
+    template?: TemplateName,
+  ): Promise<string> {
     const triggerId = createTriggerId();
     const response = await slack.action({
       userId,
       teamId: SLACK.teamId,
       actionId,
-      blockId: TEMPLATE_CARD_ACTIONS_BLOCK,
+      blockId: templateCardActionsBlock(template ?? "change_password"),
+      ...(template && { value: template }),
       triggerId,
       view: { type: "home", viewId: "VHOME" },
     });
@@ -196,10 +205,11 @@ export function createTemplateDriver(slack: SlackPassdesk) {
   async function openEditor(
     via: "card" | "shortcut" = "card",
     userId: string = STAFF.admin,
+    template?: TemplateName,
   ): Promise<OpenedView> {
     const triggerId =
       via === "card"
-        ? await clickCard(ACTION_IDS.openTemplateEdit, userId)
+        ? await clickCard(ACTION_IDS.openTemplateEdit, userId, template)
         : await useShortcut(userId);
     const view = viewOf(await waitForOpened(triggerId));
     expect(view.callback_id).toBe(CALLBACK_IDS.templateEditModal);
@@ -219,8 +229,8 @@ export function createTemplateDriver(slack: SlackPassdesk) {
   }
 
   /** Opens the editor and saves `overrides`; returns the version saved. */
-  async function save(overrides: EditOverrides): Promise<number> {
-    const submitted = await submitEdit(await openEditor(), overrides);
+  async function save(overrides: EditOverrides, template?: TemplateName): Promise<number> {
+    const submitted = await submitEdit(await openEditor("card", STAFF.admin, template), overrides);
     const text = JSON.stringify(submitted.body);
     const version = /Saved as version (\d+)/.exec(text)?.[1];
     if (!version) throw new Error(`not saved: ${text}`);

@@ -406,6 +406,14 @@ function defineFlows(backend: BackendName, kind: StoreKind) {
     return rows.map((row) => row.state);
   }
 
+  /** The password-changed notices queued to the user, and who they say made the change. */
+  async function notices(userId: number) {
+    return database.handle.query<{ kind: string; changed_by: string | null }>(
+      "select kind, changed_by from email_outbox where user_id = $1 and kind = 'password_changed' order by id",
+      [userId],
+    );
+  }
+
   /** The rejection of `promise`, which must be an ExternalStoreUnavailableError. */
   async function unavailable(promise: Promise<unknown>): Promise<ExternalStoreUnavailableError> {
     const error = await promise.then(
@@ -467,6 +475,7 @@ function defineFlows(backend: BackendName, kind: StoreKind) {
     expect(audit).toHaveLength(1);
     expect(audit[0]?.details).toMatchObject({ externalStore: true, logType: "scp" });
     expect(audit[0]?.details.recovered).toBeUndefined();
+    expect(await notices(user.id)).toEqual([{ kind: "password_changed", changed_by: "user" }]);
 
     const history = await repo.users.recentPasswordHashes(user.id, 5);
     expect(history.length).toBeGreaterThanOrEqual(2);
@@ -926,5 +935,6 @@ function defineFlows(backend: BackendName, kind: StoreKind) {
     expect(audit).toHaveLength(1);
     expect(audit[0]?.details).toMatchObject({ mode: "type", notified: false, logType: "scp" });
     expect(await claimStates(user.id)).toEqual(["done"]);
+    expect(await notices(user.id)).toEqual([]);
   });
 }

@@ -1,8 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { type Command, Option } from "commander";
-import { CHANGE_PASSWORD_TEMPLATE } from "../../email/ports.ts";
-import type { ChangePasswordTemplate } from "../../email/template.ts";
-import { revertChangePasswordTemplate } from "../../email/template-edit.ts";
+import {
+  type EmailTemplate,
+  editsLinkFields,
+  LINK_FIELDS,
+  type TemplateName,
+} from "../../email/template.ts";
+import { revertTemplate } from "../../email/template-edit.ts";
 import { CliError, type CliRuntime, parseIntegerOption, readStdin } from "../context.ts";
 import { editBody } from "./template-editor.ts";
 import {
@@ -11,9 +15,11 @@ import {
   describeSaved,
   refuse,
   saveChanges,
+  templateOption,
 } from "./template-outcomes.ts";
 
 interface SetOptions {
+  template: TemplateName;
   from?: string | false;
   subject?: string;
   bodyFile?: string;
@@ -35,25 +41,27 @@ export function registerTemplateChangeCommands(templates: Command, runtime: CliR
   templates
     .command("set")
     .description("save a new version with the given fields changed (validated first)")
+    .addOption(templateOption())
     .option("--from <sender>", 'sender, "address" or "Name <address>" (Liquid)')
     .option("--no-from", "send from EMAIL_FROM")
     .option("--subject <subject>", "subject line (Liquid)")
     .option("--body-file <path>", "HTML body (Liquid) from a file, or - for standard input")
     .option(
       "--url-lifetime <seconds>",
-      "how long the link works (300 to 2592000)",
+      "how long the link works (300 to 2592000; change_password only)",
       wholeNumber("--url-lifetime"),
     )
     .addOption(
-      new Option("--redirect-to <url>", "where the reset page sends the user afterwards").conflicts(
-        "redirect",
-      ),
+      new Option(
+        "--redirect-to <url>",
+        "where the reset page sends the user afterwards (change_password only)",
+      ).conflicts("redirect"),
     )
     .option("--no-redirect", "no redirect after the reset")
     .option("--include-email", "add the user's email to the redirect URL")
     .option("--no-include-email", "do not add the user's email to the redirect URL")
-    .addOption(new Option("--enable", "send reset emails").conflicts("disable"))
-    .option("--disable", "send no reset emails")
+    .addOption(new Option("--enable", "send this email").conflicts("disable"))
+    .option("--disable", "send no such emails")
     .option(
       "--base-version <n>",
       "refuse to save unless the template is still at this version",
@@ -62,43 +70,47 @@ export function registerTemplateChangeCommands(templates: Command, runtime: CliR
     .action(async (options: SetOptions) => {
       const changes = await readChanges(options);
       await withContext(async (context) => {
-        const base =
-          options.baseVersion ??
-          (await context.repo.templates.get(CHANGE_PASSWORD_TEMPLATE)).version;
-        const outcome = await saveChanges(context, changes, base);
+        const name = options.template;
+        const base = options.baseVersion ?? (await context.repo.templates.get(name)).version;
+        const outcome = await saveChanges(context, name, changes, base);
         if (outcome.ok) context.print(describeSaved(outcome));
-        else refuse(describeRefusal(outcome, base));
+        else refuse(describeRefusal(outcome, base, name));
       });
     });
 
   templates
     .command("edit")
     .description("edit the body in $VISUAL or $EDITOR and save it as a new version")
+    .addOption(templateOption())
     .option("--editor <command>", "editor command; the file name is appended")
-    .action((options: { editor?: string }) => editBody(runtime, options.editor));
+    .action((options: { editor?: string; template: TemplateName }) =>
+      editBody(runtime, options.editor, options.template),
+    );
 
   templates
     .command("revert")
     .description("save an earlier version's fields as a new version (0: the built-in default)")
     .argument("<version>", "the version to copy", wholeNumber("VERSION"))
-    .action((toVersion: number) =>
+    .addOption(templateOption())
+    .action((toVersion: number, { template: name }: { template: TemplateName }) =>
       withContext(async ({ repo, print, osUser }) => {
-        const base = (await repo.templates.get(CHANGE_PASSWORD_TEMPLATE)).version;
+        const base = (await repo.templates.get(name)).version;
         const outcome = await repo.transaction((stores) =>
-          revertChangePasswordTemplate(stores, {
+          revertTemplate(stores, {
+            name,
             toVersion,
             baseVersion: base,
             ...cliEditor(osUser),
           }),
         );
         if (outcome.ok) print(`reverted to version ${toVersion}: ${describeSaved(outcome)}`);
-        else refuse(describeRefusal(outcome, base));
+        else refuse(describeRefusal(outcome, base, name));
       }),
     );
 }
 
-async function readChanges(options: SetOptions): Promise<Partial<ChangePasswordTemplate>> {
-  const changes: Partial<ChangePasswordTemplate> = {};
+async function readChanges(options: SetOptions): Promise<Partial<EmailTemplate>> {
+  const changes: Partial<EmailTemplate> = {};
   if (options.from !== undefined) changes.from = options.from === false ? null : options.from;
   if (options.subject !== undefined) changes.subject = options.subject;
   if (options.bodyFile !== undefined) changes.body = await readBody(options.bodyFile);
@@ -106,6 +118,11 @@ async function readChanges(options: SetOptions): Promise<Partial<ChangePasswordT
   if (options.redirectTo !== undefined) changes.resultUrl = options.redirectTo;
   if (!options.redirect) changes.resultUrl = null;
   if (options.includeEmail !== undefined) changes.includeEmailInRedirect = options.includeEmail;
+  if (!editsLinkFields(options.template) && LINK_FIELDS.some((field) => field in changes)) {
+    throw new CliError(
+      `the template was not saved: ${options.template} has no reset link (--url-lifetime, --redirect-to, --no-redirect and --include-email are for change_password)`,
+    );
+  }
   if (options.enable || options.disable) changes.enabled = options.enable === true;
   if (Object.keys(changes).length === 0)
     throw new CliError("the template was not saved: no field to change was given (see --help)");

@@ -1,18 +1,29 @@
+import { Option } from "commander";
 import type { StoredTemplate } from "../../email/ports.ts";
-import type { ChangePasswordTemplate } from "../../email/template.ts";
 import {
-  type RevertTemplateOutcome,
-  saveChangePasswordTemplate,
-} from "../../email/template-edit.ts";
+  CHANGE_PASSWORD_TEMPLATE,
+  type EmailTemplate,
+  TEMPLATE_NAMES,
+  type TemplateName,
+} from "../../email/template.ts";
+import { type RevertTemplateOutcome, saveTemplate } from "../../email/template-edit.ts";
 import type { CliContext } from "../context.ts";
+
+/** `--template`: which email a `templates` command works on; change_password when left out. */
+export function templateOption(): Option {
+  return new Option("--template <name>", "the email: the reset link, or the changed notice")
+    .choices(TEMPLATE_NAMES)
+    .default(CHANGE_PASSWORD_TEMPLATE);
+}
 
 export function saveChanges(
   { repo, osUser }: CliContext,
-  changes: Partial<ChangePasswordTemplate>,
+  name: TemplateName,
+  changes: Partial<EmailTemplate>,
   baseVersion: number,
 ) {
   return repo.transaction((stores) =>
-    saveChangePasswordTemplate(stores, { changes, baseVersion, ...cliEditor(osUser) }),
+    saveTemplate(stores, { name, changes, baseVersion, ...cliEditor(osUser) }),
   );
 }
 
@@ -33,7 +44,12 @@ export function describeSaved(saved: {
 export function describeRefusal(
   outcome: Exclude<RevertTemplateOutcome, { ok: true }>,
   baseVersion: number,
+  name: TemplateName,
 ): string[] {
+  const show =
+    name === CHANGE_PASSWORD_TEMPLATE
+      ? "passdesk templates show"
+      : `passdesk templates show --template ${name}`;
   const notSaved = "the template was not saved";
   switch (outcome.reason) {
     case "version_not_found":
@@ -43,7 +59,7 @@ export function describeRefusal(
     case "version_conflict": {
       const { version, updatedBy } = outcome.current;
       return [
-        `${notSaved}: it was changed to version ${version} by ${updatedBy ?? "someone"} after version ${baseVersion}; look again with "passdesk templates show"`,
+        `${notSaved}: it was changed to version ${version} by ${updatedBy ?? "someone"} after version ${baseVersion}; look again with "${show}"`,
       ];
     }
     case "invalid":

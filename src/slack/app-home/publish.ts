@@ -1,5 +1,6 @@
 import type { webApi } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE, type TemplateStore } from "../../email/ports.ts";
+import type { TemplateStore } from "../../email/ports.ts";
+import { TEMPLATE_NAMES } from "../../email/template.ts";
 import type { PasswordRevealStore, ResetRequestStore } from "../../password-reset/ports.ts";
 import type { UserStore } from "../../users/ports.ts";
 import type { SlackActor } from "../actor.ts";
@@ -41,9 +42,16 @@ export async function publishAppHome(
   actor: SlackActor,
 ): Promise<void> {
   const roles = await deps.roles.rolesOf(actor);
-  // Only staff see the email card; a user without a role is not shown the template at all.
+  // Only staff see the email cards; a user without a role is not shown the templates at all.
   const staff = canRequestReset(roles);
-  const template = staff ? await deps.repo.templates.get(CHANGE_PASSWORD_TEMPLATE) : undefined;
+  const templates = staff
+    ? await Promise.all(
+        TEMPLATE_NAMES.map(async (name) => ({
+          name,
+          template: await deps.repo.templates.get(name),
+        })),
+      )
+    : undefined;
   const recentRequests = staff
     ? await deps.repo.resetRequests.listRecentBySlackUser(actor.userId, RECENT_REQUESTS)
     : undefined;
@@ -55,7 +63,7 @@ export async function publishAppHome(
       roles: { admin: roles.has("admin"), support: roles.has("support") },
       defaultConnection: deps.defaultConnection,
       adminUserIds: [...deps.bootstrapAdmins],
-      ...(template && { template }),
+      ...(templates && { templates }),
       ...(recentRequests && { recentRequests }),
       ...(waitingReveals && { waitingReveals }),
     }),

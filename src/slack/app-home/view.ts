@@ -9,7 +9,7 @@ import {
 } from "../block-kit.ts";
 import { ACTION_IDS, COMMANDS } from "../contract.ts";
 import { slackDate } from "../reveal/message.ts";
-import { buildTemplateCard, type TemplateSummary } from "../templates/card.ts";
+import { buildTemplateCard, type TemplateCard } from "../templates/card.ts";
 import { buildRecentRequestsSection } from "./recent-requests.ts";
 
 export interface AppHomeInput {
@@ -18,8 +18,8 @@ export interface AppHomeInput {
   defaultConnection: string;
   /** Admins to name to a user without a role (for example the bootstrap admins). */
   adminUserIds?: string[];
-  /** The change-password email, for staff: a card admins can act on, read-only for support. */
-  template?: TemplateSummary;
+  /** The email templates, for staff: cards admins can act on, read-only for support. */
+  templates?: TemplateCard[];
   /** The viewer's own recent /reset-password requests, for staff. */
   recentRequests?: RecentRequest[];
   /** Passwords sent to their users ("Send it to the user") and not yet revealed, for admins. */
@@ -58,9 +58,9 @@ export function buildAppHome(input: AppHomeInput): HomeView {
     if (input.waitingReveals && input.waitingReveals.length > 0) {
       blocks.push(waitingRevealsSection(input.waitingReveals));
     }
-    blocks.push({ type: "divider" }, ...adminToolSections(input.template));
-  } else if (input.template) {
-    blocks.push({ type: "divider" }, ...buildTemplateCard(input.template, { editable: false }));
+    blocks.push({ type: "divider" }, ...adminToolSections(input.templates));
+  } else {
+    blocks.push(...templateCards(input.templates, false));
   }
   if (input.recentRequests) {
     blocks.push({ type: "divider" }, ...buildRecentRequestsSection(input.recentRequests));
@@ -102,13 +102,15 @@ function waitingRevealsSection(reveals: WaitingReveal[]): KnownBlock {
 }
 
 // Admin tools, one section builder each.
-function adminToolSections(template: TemplateSummary | undefined): KnownBlock[] {
-  return [
-    manageRolesSection(),
-    ...(template
-      ? [{ type: "divider" } as const, ...buildTemplateCard(template, { editable: true })]
-      : []),
-  ];
+function adminToolSections(templates: TemplateCard[] | undefined): KnownBlock[] {
+  return [manageRolesSection(), ...templateCards(templates, true)];
+}
+
+function templateCards(cards: TemplateCard[] = [], editable: boolean): KnownBlock[] {
+  return cards.flatMap((card) => [
+    { type: "divider" } as const,
+    ...buildTemplateCard(card, { editable }),
+  ]);
 }
 
 function manageRolesSection(): KnownBlock {

@@ -1,7 +1,7 @@
 import { ANCHOR_ACTION, parseAnchor } from "../../audit/chain.ts";
 import { maskEmail, maskEmailsIn } from "../../users/email.ts";
 import { escapeMrkdwn, type KnownBlock, mentionUser, mrkdwn } from "../block-kit.ts";
-import { labelChangedFields } from "../templates/fields.ts";
+import { labelChangedFields, readTemplateName, TEMPLATE_TEXTS } from "../templates/fields.ts";
 
 export interface AuditMessageEntry {
   at: Date;
@@ -54,10 +54,10 @@ const ACTIONS: Record<string, (details: PostedDetails, raw: Record<string, unkno
   "role.granted": (details) => `granted ${roleAndUser(details, "to")}`,
   "role.revoked": (details) => `revoked ${roleAndUser(details, "from")}`,
   "access.denied": () => "was denied access",
-  "template.updated": (_details, raw) => `changed the password email${templateFields(raw)}`,
+  "template.updated": (_details, raw) => `changed ${templateNoun(raw)}${templateFields(raw)}`,
   "template.reverted": (_details, raw) =>
-    `reverted the password email${revertedTo(raw)}${templateFields(raw)}`,
-  "template.test_sent": () => "sent a test of the password email",
+    `reverted ${templateNoun(raw)}${revertedTo(raw)}${templateFields(raw)}`,
+  "template.test_sent": (_details, raw) => `sent a test of ${templateNoun(raw)}`,
   "sign_in.blocked": () => "blocked sign-in after too many failed attempts",
   "sign_in.unblocked": () => "unblocked sign-in",
   "sign_in.ip_throttled": () => "throttled sign-in from an IP with too many failures",
@@ -153,6 +153,11 @@ function roleAndUser(details: PostedDetails, preposition: string): string {
 }
 
 // Field names only, and only known ones: never a value, so never the body.
+/** Which email: entries from before there were two templates name none (change_password). */
+function templateNoun(raw: Record<string, unknown>): string {
+  return TEMPLATE_TEXTS[readTemplateName(raw.template)].noun;
+}
+
 function templateFields(raw: Record<string, unknown>): string {
   const fields = labelChangedFields(raw.changedFields);
   return fields.length > 0 ? ` (fields: ${fields.join(", ")})` : "";

@@ -1,12 +1,22 @@
 import { z } from "zod";
-import type { ChangePasswordTemplate } from "../../email/template.ts";
+import {
+  CHANGE_PASSWORD_TEMPLATE,
+  type EmailTemplate,
+  editsLinkFields,
+  TEMPLATE_NAMES,
+  type TemplateName,
+} from "../../email/template.ts";
 import type { TemplateProblem } from "../../email/validate-template.ts";
 import { INPUT_ACTION_ID } from "../block-kit.ts";
 import { TEMPLATE_EDIT_BLOCKS } from "../contract.ts";
 import { readSelectedOptions, readTextValue } from "../view-state.ts";
 
-/** What the edit modal carries in `private_metadata`: the version it shows, and whether the body is in it. */
+/**
+ * What the edit modal carries in `private_metadata`: the template, the version it shows, and
+ * whether the body is in it.
+ */
 export interface TemplateEditMetadata {
+  template: TemplateName;
   version: number;
   bodyShown: boolean;
 }
@@ -15,6 +25,8 @@ export const INCLUDE_EMAIL_OPTION_VALUE = "include_email";
 export const ENABLED_OPTION_VALUE = "enabled";
 
 const metadataSchema = z.object({
+  // Modals opened before there were two templates carry none: they edit change_password.
+  template: z.enum(TEMPLATE_NAMES).default(CHANGE_PASSWORD_TEMPLATE),
   version: z.number().int().nonnegative(),
   bodyShown: z.boolean(),
 });
@@ -44,26 +56,32 @@ export function decodeTemplateEditMetadata(
 export function readTemplateEditSubmission(
   values: unknown,
   metadata: TemplateEditMetadata,
-): Partial<ChangePasswordTemplate> {
+): Partial<EmailTemplate> {
   const text = (blockId: string) => readTextValue(values, blockId, INPUT_ACTION_ID)?.trim();
   const ticked = (blockId: string, value: string) =>
     readSelectedOptions(values, blockId, INPUT_ACTION_ID).includes(value);
-  const lifetime = text(TEMPLATE_EDIT_BLOCKS.urlLifetime) ?? "";
-  const changes: Partial<ChangePasswordTemplate> = {
+  const changes: Partial<EmailTemplate> = {
     from: text(TEMPLATE_EDIT_BLOCKS.from) || null,
     subject: text(TEMPLATE_EDIT_BLOCKS.subject) ?? "",
-    urlLifetimeSeconds: /^\d{1,10}$/.test(lifetime) ? Number(lifetime) : Number.NaN,
-    resultUrl: text(TEMPLATE_EDIT_BLOCKS.redirect) || null,
-    includeEmailInRedirect: ticked(TEMPLATE_EDIT_BLOCKS.includeEmail, INCLUDE_EMAIL_OPTION_VALUE),
     enabled: ticked(TEMPLATE_EDIT_BLOCKS.enabled, ENABLED_OPTION_VALUE),
   };
+  // Only the change-password modal has the link's fields (see edit-modal.ts).
+  if (editsLinkFields(metadata.template)) {
+    const lifetime = text(TEMPLATE_EDIT_BLOCKS.urlLifetime) ?? "";
+    changes.urlLifetimeSeconds = /^\d{1,10}$/.test(lifetime) ? Number(lifetime) : Number.NaN;
+    changes.resultUrl = text(TEMPLATE_EDIT_BLOCKS.redirect) || null;
+    changes.includeEmailInRedirect = ticked(
+      TEMPLATE_EDIT_BLOCKS.includeEmail,
+      INCLUDE_EMAIL_OPTION_VALUE,
+    );
+  }
   if (metadata.bodyShown) {
     changes.body = readTextValue(values, TEMPLATE_EDIT_BLOCKS.body, INPUT_ACTION_ID) ?? "";
   }
   return changes;
 }
 
-const FIELD_BLOCKS: Record<keyof ChangePasswordTemplate, string> = {
+const FIELD_BLOCKS: Record<keyof EmailTemplate, string> = {
   from: TEMPLATE_EDIT_BLOCKS.from,
   subject: TEMPLATE_EDIT_BLOCKS.subject,
   body: TEMPLATE_EDIT_BLOCKS.body,

@@ -4,10 +4,11 @@ import type {
   ButtonAction,
   SlackActionMiddlewareArgs,
 } from "@slack/bolt";
-import { CHANGE_PASSWORD_TEMPLATE, type TemplateStore } from "../../email/ports.ts";
+import type { TemplateStore } from "../../email/ports.ts";
+import type { TemplateName } from "../../email/template.ts";
 import {
   type RevertTemplateOutcome,
-  revertChangePasswordTemplate,
+  revertTemplate,
   type TemplateEditPorts,
 } from "../../email/template-edit.ts";
 import type { Transaction } from "../../unit-of-work.ts";
@@ -16,7 +17,7 @@ import { type AppHomeDependencies, publishAppHome } from "../app-home/publish.ts
 import { escapeMrkdwn, type ModalView } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import { type RoleGuardDependencies, requireRole } from "../require-role.ts";
-import { labelChangedFields, TEMPLATE_FIELD_LABELS } from "./fields.ts";
+import { labelChangedFields, readTemplateName, TEMPLATE_FIELD_LABELS } from "./fields.ts";
 import {
   buildTemplateHistoryModal,
   decodeHistoryMetadata,
@@ -36,19 +37,25 @@ export type HistoryDependencies = RoleGuardDependencies & {
 export type RevertDependencies = HistoryDependencies &
   AppHomeDependencies & { transaction: Transaction<TemplateEditPorts> };
 
-/** The card's "History" button. */
+/** A card's "History" button: its value names the template. */
 export function createHistoryButton(deps: HistoryDependencies) {
-  return async function showHistory({ ack, body, client }: ButtonArgs<BlockAction>) {
+  return async function showHistory({
+    ack,
+    body,
+    action,
+    client,
+  }: ButtonArgs<BlockAction<ButtonAction>>) {
     await ack();
     const actor = actorOfInteraction(body);
     if (!(await requireRole(deps, actor, "admin", ACTION_IDS.openTemplateHistory))) return;
-    await client.views.open({ trigger_id: body.trigger_id, view: await loadHistory(deps) });
+    const view = await loadHistory(deps, readTemplateName(action.value));
+    await client.views.open({ trigger_id: body.trigger_id, view });
   };
 }
 
 /** The history modal's Revert buttons: each revert is saved as a new version. */
 export function createRevertButton(deps: RevertDependencies) {
-  return async function revertTemplate({
+  return async function revertFromHistory({
     ack,
     body,
     action,
@@ -57,29 +64,36 @@ export function createRevertButton(deps: RevertDependencies) {
     await ack();
     const actor = actorOfInteraction(body);
     if (!(await requireRole(deps, actor, "admin", ACTION_IDS.revertTemplate)) || !body.view) return;
-    const baseVersion = decodeHistoryMetadata(body.view.private_metadata);
+    const listed = decodeHistoryMetadata(body.view.private_metadata);
     const toVersion = /^\d{1,9}$/.test(action.value ?? "") ? Number(action.value) : undefined;
-    if (baseVersion === undefined || toVersion === undefined) return;
+    if (listed === undefined || toVersion === undefined) return;
+    const name = listed.template;
     const outcome = await deps.transaction((stores) =>
-      revertChangePasswordTemplate(stores, {
+      revertTemplate(stores, {
+        name,
         toVersion,
-        baseVersion,
+        baseVersion: listed.version,
         editedBy: actor.userId,
         actor: { actorType: "slack", actorId: actor.userId },
       }),
     );
     await client.views.update({
       view_id: body.view.id,
-      view: await loadHistory(deps, describeRevert(outcome, toVersion)),
+      view: await loadHistory(deps, name, describeRevert(outcome, toVersion)),
     });
     if (outcome.ok) await publishAppHome(deps, client, actor);
   };
 }
 
-async function loadHistory(deps: HistoryDependencies, notice?: string): Promise<ModalView> {
-  const current = await deps.templates.get(CHANGE_PASSWORD_TEMPLATE);
-  const versions = await deps.templates.history(CHANGE_PASSWORD_TEMPLATE, HISTORY_VERSIONS_SHOWN);
+async function loadHistory(
+  deps: HistoryDependencies,
+  name: TemplateName,
+  notice?: string,
+): Promise<ModalView> {
+  const current = await deps.templates.get(name);
+  const versions = await deps.templates.history(name, HISTORY_VERSIONS_SHOWN);
   return buildTemplateHistoryModal({
+    name,
     currentVersion: current.version,
     versions,
     ...(notice && { notice }),

@@ -1,5 +1,6 @@
+import type { TemplateName } from "../../email/template.ts";
 import { type ModalView, mrkdwn, plainText } from "../block-kit.ts";
-import { labelChangedFields } from "./fields.ts";
+import { labelChangedFields, TEMPLATE_TEXTS } from "./fields.ts";
 
 /** A modal that only tells something: a save's result, a test send's progress, a refusal. */
 export function buildTemplateNoticeModal(title: string, text: string): ModalView {
@@ -12,14 +13,15 @@ export function buildTemplateNoticeModal(title: string, text: string): ModalView
 }
 
 /** What the edit modal turns into once saved. */
-export function buildTemplateSavedModal(saved: {
-  version: number;
-  changedFields: string[];
-}): ModalView {
+export function buildTemplateSavedModal(
+  name: TemplateName,
+  saved: { version: number; changedFields: string[] },
+): ModalView {
   const fields = labelChangedFields(saved.changedFields).join(", ");
+  const texts = TEMPLATE_TEXTS[name];
   return buildTemplateNoticeModal(
-    "Password email",
-    `:white_check_mark: Saved as version ${saved.version} (changed: ${fields}). It is used for the next reset email.`,
+    texts.title,
+    `:white_check_mark: Saved as version ${saved.version} (changed: ${fields}). It is used for ${texts.next}.`,
   );
 }
 

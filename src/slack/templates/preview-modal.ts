@@ -1,4 +1,5 @@
 import type { AdminPreview } from "../../email/admin-sample-email.ts";
+import type { TemplateName } from "../../email/template.ts";
 import { escapeMrkdwn, type KnownBlock, type ModalView, mrkdwn, plainText } from "../block-kit.ts";
 import { CALLBACK_IDS } from "../contract.ts";
 
@@ -9,18 +10,30 @@ export type TemplatePreview = AdminPreview;
 const CHUNK_CHARS = 2900;
 const MAX_BODY_BLOCKS = 80;
 
-/** The rendered subject and plain-text body of the change-password email, with sample data. */
-export function buildTemplatePreviewModal(preview: TemplatePreview): ModalView {
+/** What a sample's links do, and what a template that cannot render stops. */
+const SAMPLE_TEXTS: Record<TemplateName, { links: string; broken: string }> = {
+  change_password: { links: "Its link resets nothing.", broken: "reset emails fail to send" },
+  password_changed: {
+    links: "Its link secures nothing.",
+    broken: "password-changed notices fail to send",
+  },
+};
+
+/** The rendered subject and plain-text body of an email template, with sample data. */
+export function buildTemplatePreviewModal(name: TemplateName, preview: TemplatePreview): ModalView {
   return {
     type: "modal",
     callback_id: CALLBACK_IDS.templatePreviewModal,
     title: plainText("Email preview"),
     close: plainText("Close"),
-    blocks: preview.ok ? previewBlocks(preview) : problemBlocks(preview.message),
+    blocks: preview.ok ? previewBlocks(name, preview) : problemBlocks(name, preview.message),
   };
 }
 
-function previewBlocks(preview: Extract<TemplatePreview, { ok: true }>): KnownBlock[] {
+function previewBlocks(
+  name: TemplateName,
+  preview: Extract<TemplatePreview, { ok: true }>,
+): KnownBlock[] {
   const { email, recipient } = preview;
   const chunks = splitText(email.text || "(empty)");
   const shown = chunks.slice(0, MAX_BODY_BLOCKS);
@@ -29,7 +42,7 @@ function previewBlocks(preview: Extract<TemplatePreview, { ok: true }>): KnownBl
       type: "context",
       elements: [
         mrkdwn(
-          `Rendered with sample data for *${escapeMrkdwn(recipient.name)}* (${escapeMrkdwn(recipient.email)}). Its link resets nothing. The plain-text part is shown; the HTML part has the same content.`,
+          `Rendered with sample data for *${escapeMrkdwn(recipient.name)}* (${escapeMrkdwn(recipient.email)}). ${SAMPLE_TEXTS[name].links} The plain-text part is shown; the HTML part has the same content.`,
         ),
       ],
     },
@@ -47,12 +60,12 @@ function previewBlocks(preview: Extract<TemplatePreview, { ok: true }>): KnownBl
   return blocks;
 }
 
-function problemBlocks(problem: string): KnownBlock[] {
+function problemBlocks(name: TemplateName, problem: string): KnownBlock[] {
   return [
     {
       type: "section",
       text: mrkdwn(
-        `:warning: The email cannot be rendered: ${escapeMrkdwn(problem)}\nFix it with *Edit*; until then reset emails fail to send.`,
+        `:warning: The email cannot be rendered: ${escapeMrkdwn(problem)}\nFix it with *Edit*; until then ${SAMPLE_TEXTS[name].broken}.`,
       ),
     },
   ];

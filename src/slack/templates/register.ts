@@ -8,7 +8,7 @@ import { createSaveEdit } from "./save-edit.ts";
 import { createTestSendButton } from "./test-send.ts";
 
 /**
- * The change-password email in Slack: the App Home card's buttons, the "Edit password email"
+ * The email templates in Slack: the App Home card's buttons, the "Edit password email"
  * shortcut, and the edit and history modals. Every entry point and submission re-checks the
  * admin role.
  */
@@ -22,16 +22,27 @@ export function registerTemplates(app: App, deps: SlackDependencies): void {
       mailer: deps.mailer,
       settings: deps.email,
       logger: deps.logger,
+      clock: deps.clock,
     },
   };
   app.shortcut<GlobalShortcut>(
     SHORTCUTS.editPasswordEmail.callbackId,
     createEditShortcut(withStores),
   );
-  app.action<BlockAction>(ACTION_IDS.openTemplateEdit, createEditButton(withStores));
+  // The card buttons' value names the template (see card.ts).
+  app.action<BlockAction<ButtonAction>>(ACTION_IDS.openTemplateEdit, createEditButton(withStores));
   app.view(CALLBACK_IDS.templateEditModal, createSaveEdit(withStores));
-  app.action<BlockAction>(ACTION_IDS.openTemplatePreview, createPreviewButton(withStores));
-  app.action<BlockAction>(ACTION_IDS.sendTemplateTest, createTestSendButton(withStores));
-  app.action<BlockAction>(ACTION_IDS.openTemplateHistory, createHistoryButton(withStores));
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.openTemplatePreview,
+    createPreviewButton(withStores),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.sendTemplateTest,
+    createTestSendButton(withStores),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    ACTION_IDS.openTemplateHistory,
+    createHistoryButton(withStores),
+  );
   app.action<BlockAction<ButtonAction>>(ACTION_IDS.revertTemplate, createRevertButton(withStores));
 }

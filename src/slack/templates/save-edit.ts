@@ -1,5 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from "@slack/bolt";
-import { saveChangePasswordTemplate, type TemplateEditPorts } from "../../email/template-edit.ts";
+import { saveTemplate, type TemplateEditPorts } from "../../email/template-edit.ts";
 import type { Transaction } from "../../unit-of-work.ts";
 import { actorOfInteraction } from "../actor.ts";
 import { type AppHomeDependencies, publishAppHome } from "../app-home/publish.ts";
@@ -10,6 +10,7 @@ import {
   readTemplateEditSubmission,
   templateEditErrors,
 } from "./edit-submission.ts";
+import { TEMPLATE_TEXTS } from "./fields.ts";
 import { buildTemplateNoticeModal, buildTemplateSavedModal } from "./notice-modal.ts";
 
 type SubmitArgs = Pick<
@@ -34,8 +35,10 @@ export function createSaveEdit(deps: SaveEditDependencies) {
     const metadata = decodeTemplateEditMetadata(view.private_metadata);
     if (!metadata)
       return void (await refuse("This form is out of date: close it and open it again."));
+    const name = metadata.template;
     const outcome = await deps.transaction((stores) =>
-      saveChangePasswordTemplate(stores, {
+      saveTemplate(stores, {
+        name,
         changes: readTemplateEditSubmission(view.state.values, metadata),
         baseVersion: metadata.version,
         editedBy: actor.userId,
@@ -57,13 +60,16 @@ export function createSaveEdit(deps: SaveEditDependencies) {
         case "unchanged":
           return void (await ack({
             response_action: "update",
-            view: buildTemplateNoticeModal("Password email", "Nothing changed: nothing was saved."),
+            view: buildTemplateNoticeModal(
+              TEMPLATE_TEXTS[name].title,
+              "Nothing changed: nothing was saved.",
+            ),
           }));
       }
     }
     await ack({
       response_action: "update",
-      view: buildTemplateSavedModal({
+      view: buildTemplateSavedModal(name, {
         version: outcome.template.version,
         changedFields: outcome.changedFields,
       }),

@@ -211,8 +211,14 @@ function defineResetPassword(backend: (typeof backends)[number], kind: StoreKind
     const completed = await slack.waitForAuditMessage("completed a password reset");
     expect(completed.args.text).toBe(`The user completed a password reset for ${masked} (success)`);
     expect((await openResetForm(linkOn(sent))).response.status).toBe(410);
-    const everywhere = [JSON.stringify(slack.fake.calls()), ...slack.logLines];
-    expect(everywhere.filter((text) => text.includes(NEW_PASSWORD))).toEqual([]);
+    // Her own change on the reset page: the worker tells her so, at her address only.
+    await waitFor(() => sentSince(from).length > 1, 10_000, "the password-changed notice");
+    const [, notice, ...more] = sentSince(from);
+    expect(more).toEqual([]);
+    expect(notice?.to).toBe(email);
+    expect(notice?.text).toMatch(/was\s+changed\s+by\s+you\s+on/);
+    const everywhere = [JSON.stringify(slack.fake.calls()), ...slack.logLines, notice?.text];
+    expect(everywhere.filter((text) => text?.includes(NEW_PASSWORD))).toEqual([]);
   });
 
   it("says there is no such user for an address the app's table does not have, and sends nothing", async () => {

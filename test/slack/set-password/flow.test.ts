@@ -182,6 +182,8 @@ describe.each(backends)("/set-password on %s", (backend) => {
 
     expect(JSON.stringify(submitted.body)).toContain("will be notified");
     const notice = await slack.waitForEmail("notify@example.com", /password was changed/);
+    expect(notice.text).toMatch(/was\s+changed\s+by\s+an\s+administrator\s+on/);
+    expect(notice.text).toContain("Secure my account");
     expect(notice.text).not.toContain("amber meadows hum softly");
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CHANGE_PASSWORD_TEMPLATE } from "../../../src/email/ports.ts";
 import {
-  type ChangePasswordTemplate,
   DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+  type EmailTemplate,
 } from "../../../src/email/template.ts";
 import { ACTION_IDS, CALLBACK_IDS } from "../../../src/slack/contract.ts";
 import { backends } from "../../support/database.ts";
@@ -14,10 +14,8 @@ import {
 } from "../../support/slack-templates.ts";
 import { type OpenedView, viewOf } from "../../support/slack-views.ts";
 
-function fieldsOf(template: ChangePasswordTemplate): ChangePasswordTemplate {
-  const fields = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<
-    keyof ChangePasswordTemplate
-  >;
+function fieldsOf(template: EmailTemplate): EmailTemplate {
+  const fields = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof EmailTemplate>;
   return Object.fromEntries(fields.map((field) => [field, template[field]])) as never;
 }
 

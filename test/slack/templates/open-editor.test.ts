@@ -34,6 +34,7 @@ describe.each(backends)("opening the password email editor from Slack on %s", (b
 
         expect(blockIds(view)).toEqual(Object.values(TEMPLATE_EDIT_BLOCKS));
         expect(JSON.parse(view.private_metadata)).toEqual({
+          template: "change_password",
           version: expect.any(Number),
           bodyShown: true,
         });

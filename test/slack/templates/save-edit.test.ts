@@ -169,7 +169,11 @@ describe.each(backends)("a body over Slack's 3000 characters on %s", (backend) =
     expect(text).toContain("passdesk templates edit");
     expect(text).toContain("--body-file");
     expect(JSON.stringify(view.blocks)).not.toContain("legal text");
-    expect(JSON.parse(view.private_metadata)).toEqual({ version: 1, bodyShown: false });
+    expect(JSON.parse(view.private_metadata)).toEqual({
+      template: "change_password",
+      version: 1,
+      bodyShown: false,
+    });
   });
 
   it("is kept intact when the other fields are saved", async () => {

@@ -63,7 +63,9 @@ describe("the audit message of a template change", () => {
 describe("buildTemplateCard", () => {
   it("gives admins the four buttons and support staff none", () => {
     const actions = (editable: boolean) =>
-      JSON.stringify(buildTemplateCard(STORED, { editable })).match(/"action_id"/g)?.length ?? 0;
+      JSON.stringify(
+        buildTemplateCard({ name: "change_password", template: STORED }, { editable }),
+      ).match(/"action_id"/g)?.length ?? 0;
 
     expect(actions(true)).toBe(4);
     expect(actions(false)).toBe(0);
@@ -71,7 +73,10 @@ describe("buildTemplateCard", () => {
 
   it("escapes the subject and shows the defaults in words", () => {
     const card = JSON.stringify(
-      buildTemplateCard({ ...STORED, subject: "<!channel> reset" }, { editable: false }),
+      buildTemplateCard(
+        { name: "change_password", template: { ...STORED, subject: "<!channel> reset" } },
+        { editable: false },
+      ),
     );
 
     expect(card).toContain("&lt;!channel&gt; reset");
@@ -83,10 +88,15 @@ describe("buildTemplateCard", () => {
 
 describe("buildTemplateEditModal", () => {
   it("stays within Slack's limits, with the version in private_metadata", () => {
-    const modal = buildTemplateEditModal({ template: STORED, defaultFrom: "a@example.com" });
+    const modal = buildTemplateEditModal({
+      name: "change_password",
+      template: STORED,
+      defaultFrom: "a@example.com",
+    });
 
     expect(modal.title.text.length).toBeLessThanOrEqual(SLACK_LIMITS.viewTitleChars);
     expect(decodeTemplateEditMetadata(modal.private_metadata)).toEqual({
+      template: "change_password",
       version: 3,
       bodyShown: true,
     });
@@ -96,6 +106,7 @@ describe("buildTemplateEditModal", () => {
     const body = (length: number) => `{{ url }}${"x".repeat(length - 9)}`;
     const blockType = (length: number) =>
       buildTemplateEditModal({
+        name: "change_password",
         template: { ...STORED, body: body(length) },
         defaultFrom: "a@example.com",
       }).blocks.find((block) => block.block_id === TEMPLATE_EDIT_BLOCKS.body)?.type;
@@ -113,7 +124,11 @@ describe("readTemplateEditSubmission and templateEditErrors", () => {
       [TEMPLATE_EDIT_BLOCKS.urlLifetime]: { value: { type: "number_input", value: "1.5" } },
     };
 
-    const changes = readTemplateEditSubmission(values, { version: 1, bodyShown: false });
+    const changes = readTemplateEditSubmission(values, {
+      template: "change_password",
+      version: 1,
+      bodyShown: false,
+    });
 
     expect(changes).toEqual({
       from: null,
@@ -150,6 +165,7 @@ describe("readTemplateEditSubmission and templateEditErrors", () => {
 describe("buildTemplateHistoryModal", () => {
   it("offers Revert on older versions and the default, not on the current one", () => {
     const modal = buildTemplateHistoryModal({
+      name: "change_password",
       currentVersion: 2,
       versions: [
         { version: 2, changedFields: ["subject"], editedBy: "cli:alice", createdAt: AT },
@@ -169,7 +185,7 @@ describe("buildTemplatePreviewModal", () => {
     const text = Array.from({ length: 400 }, (_, line) => `line ${line} ${"y".repeat(40)}`).join(
       "\n",
     );
-    const modal = buildTemplatePreviewModal({
+    const modal = buildTemplatePreviewModal("change_password", {
       ok: true,
       email: { from: "a@example.com", subject: "S", html: "", text },
       recipient: { name: "Ada", email: "ada@example.com" },

@@ -6,8 +6,9 @@ import type {
   TemplateStore,
 } from "../../../src/email/ports.ts";
 import {
-  type ChangePasswordTemplate,
-  DEFAULT_CHANGE_PASSWORD_TEMPLATE,
+  DEFAULT_TEMPLATES,
+  type EmailTemplate,
+  type TemplateName,
 } from "../../../src/email/template.ts";
 import { ConstraintError, copy, type MemoryDatabase } from "./database.ts";
 
@@ -21,6 +22,7 @@ export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
         throw new ConstraintError(`duplicate message ref ${email.messageRef}`);
       tables.outbox.push({
         ...copy(email),
+        changedBy: email.changedBy ?? null,
         id: database.nextId("outbox"),
         status: "pending",
         attempts: 0,
@@ -87,21 +89,20 @@ function update(email: OutboxEmail | undefined, fields: Partial<OutboxEmail>): v
   if (email) Object.assign(email, fields);
 }
 
-const FIELDS = Object.keys(DEFAULT_CHANGE_PASSWORD_TEMPLATE) as Array<keyof ChangePasswordTemplate>;
+const FIELDS = Object.keys(DEFAULT_TEMPLATES.change_password) as Array<keyof EmailTemplate>;
 
-function pickFields(template: ChangePasswordTemplate): ChangePasswordTemplate {
+function pickFields(template: EmailTemplate): EmailTemplate {
   return Object.fromEntries(
     FIELDS.map((field) => [field, template[field]]),
-  ) as unknown as ChangePasswordTemplate;
+  ) as unknown as EmailTemplate;
 }
 
 /** TemplateStore over maps, with src/db/template-store.ts's versioned saves. */
 export function createMemoryTemplateStore(database: MemoryDatabase): TemplateStore {
   const { tables, clock } = database;
-  async function get(name: string): Promise<StoredTemplate> {
+  async function get(name: TemplateName): Promise<StoredTemplate> {
     const row = tables.templates.get(name);
-    if (!row)
-      return { ...DEFAULT_CHANGE_PASSWORD_TEMPLATE, version: 0, updatedBy: null, updatedAt: null };
+    if (!row) return { ...DEFAULT_TEMPLATES[name], version: 0, updatedBy: null, updatedAt: null };
     return copy(row);
   }
   return {
