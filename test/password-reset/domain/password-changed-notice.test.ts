@@ -57,7 +57,9 @@ describe("the password-changed notice", () => {
     expect(notice?.text).toMatch(
       /was\s+changed\s+by\s+you\s+on\s+1\s+April\s+2026,\s+08:06\s+UTC\./,
     );
-    expect(notice?.html).toContain('href="https://passdesk.example.com"');
+    expect(notice?.html).toMatch(
+      /href="https:\/\/passdesk\.example\.com\/lo\/secure\?ticket=[\w-]{43}"/,
+    );
     expect(notice?.text).not.toContain(NEW_PASSWORD);
     expect(await reset.auditOutcomes("password.notice_email")).toEqual(["sent"]);
   });
