@@ -3,7 +3,7 @@ CREATE TABLE "set_password_approvals" (
 	"public_id" text NOT NULL,
 	"user_id" bigint NOT NULL,
 	"connection" text NOT NULL,
-	"requester_team_id" text,
+	"requester_team_id" text NOT NULL,
 	"requester_user_id" text NOT NULL,
 	"reason" text NOT NULL,
 	"status" text DEFAULT 'pending' NOT NULL,

@@ -5,7 +5,7 @@ export type SetPasswordDecision = "approved" | "denied";
 
 /** A Slack user: the admin asking, or the admin deciding. */
 export interface SlackActor {
-  teamId: string | null;
+  teamId: string;
   userId: string;
 }
 

@@ -573,7 +573,7 @@ export const setPasswordApprovals = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     connection: text("connection").notNull(),
-    requesterTeamId: text("requester_team_id"),
+    requesterTeamId: text("requester_team_id").notNull(),
     requesterUserId: text("requester_user_id").notNull(),
     reason: text("reason").notNull(),
     status: text("status").$type<SetPasswordApprovalStatus>().notNull().default("pending"),
