@@ -65,7 +65,10 @@ async function liftBlock(
       outcome: user.blocked ? "unblocked" : "not_blocked",
       targetEmail: user.email,
       connection,
-      details: { via: SECURED_ACTION, ...(input.unusableHash && { passwordInvalidated: invalidated }) },
+      details: {
+        via: SECURED_ACTION,
+        ...(input.unusableHash && { passwordInvalidated: invalidated }),
+      },
     } satisfies AuditEntry;
     await stores.audit.record(entry);
     if (!user.blocked) return false;
