@@ -37,6 +37,8 @@ export const ACTION_IDS = {
   revealPassword: "reveal_password",
   resetSecuredAccount: "reset_secured_account",
   unblockSecuredAccount: "unblock_secured_account",
+  approveSetPassword: "approve_set_password",
+  denySetPassword: "deny_set_password",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;
