@@ -16,5 +16,6 @@ CREATE TABLE "set_password_approvals" (
 	CONSTRAINT "set_password_approvals_public_id_unique" UNIQUE("public_id")
 );
 --> statement-breakpoint
+ALTER TABLE "connections" ADD COLUMN "set_password_approval" text;--> statement-breakpoint
 ALTER TABLE "set_password_approvals" ADD CONSTRAINT "set_password_approvals_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "set_password_approvals_pending_idx" ON "set_password_approvals" USING btree ("expires_at") WHERE status = 'pending';

@@ -6,6 +6,7 @@ import {
   setPasswordByAdmin,
 } from "../password-reset/admin-set-password.ts";
 import type { SlackRecipient } from "../password-reset/ports.ts";
+import { HasherBusyError } from "../passwords/bounded-hasher.ts";
 import type { UserStore } from "../users/ports.ts";
 import type {
   SetPasswordApproval,
@@ -29,14 +30,20 @@ export interface DecideApprovalDependencies extends Omit<AdminSetPasswordDepende
 
 type PasswordSet = Extract<AdminSetPasswordResult, { ok: true }>;
 
+/** The request as it stands, and its user's email (null once the user is gone). */
+interface Decided {
+  approval: SetPasswordApproval;
+  email: string | null;
+}
+
 export type DecideApprovalResult =
-  | { ok: true; decision: "approved"; approval: SetPasswordApproval; set: PasswordSet }
-  | { ok: true; decision: "denied"; approval: SetPasswordApproval }
+  | ({ ok: true; decision: "approved"; set: PasswordSet } & Decided)
+  | ({ ok: true; decision: "denied" } & Decided)
   | { ok: false; reason: "not_found" }
   /** Refused, changing nothing: the requester's own click, or a request decided or expired. */
-  | { ok: false; reason: "self_approval" | "not_pending"; approval: SetPasswordApproval }
+  | ({ ok: false; reason: "self_approval" | "not_pending" } & Decided)
   /** Approved, but the password could not be set (the user gone, the policy): nothing changed. */
-  | { ok: false; reason: "set_failed"; approval: SetPasswordApproval; failure: string };
+  | ({ ok: false; reason: "set_failed"; failure: string } & Decided);
 
 /**
  * A second admin approves or denies a set another admin asked for. The caller has checked the
@@ -53,6 +60,7 @@ export async function decideSetPasswordApproval(
   const found = await repo.setPasswordApprovals.findByPublicId(input.publicId);
   if (!found) return { ok: false, reason: "not_found" };
   const user = await repo.users.findById(found.userId);
+  const email = user?.email ?? null;
   const audit = (action: string, outcome: string, details: Record<string, unknown> = {}) =>
     repo.audit.record({
       actorType: "slack",
@@ -71,7 +79,7 @@ export async function decideSetPasswordApproval(
 
   if (found.requester.userId === input.decider.userId) {
     await audit("password.approval_refused", "self_approval", { decision: input.decision });
-    return { ok: false, reason: "self_approval", approval: found };
+    return { ok: false, reason: "self_approval", approval: found, email };
   }
   const approval = await repo.setPasswordApprovals.decide(
     found.id,
@@ -81,18 +89,18 @@ export async function decideSetPasswordApproval(
   );
   if (!approval) {
     await audit("password.approval_refused", "not_pending", { decision: input.decision });
-    return { ok: false, reason: "not_pending", approval: found };
+    return { ok: false, reason: "not_pending", approval: found, email };
   }
   if (approval.status === "denied") {
     await audit("password.set_denied", "denied");
-    return { ok: true, decision: "denied", approval };
+    return { ok: true, decision: "denied", approval, email };
   }
   await audit("password.set_approved", "approved");
 
   const failed = async (failure: string) => {
     const marked = (await repo.setPasswordApprovals.markFailed(approval.id)) ?? approval;
     await audit("password.set_approved", "failed", { failure });
-    return { ok: false as const, reason: "set_failed" as const, approval: marked, failure };
+    return { ok: false as const, reason: "set_failed" as const, approval: marked, email, failure };
   };
   if (!user) return failed("user_not_found");
   let set: AdminSetPasswordResult;
@@ -106,9 +114,11 @@ export async function decideSetPasswordApproval(
       approved: { approval: approval.publicId, requester: approval.requester },
     });
   } catch (error) {
+    // Busy hashing, nothing changed: the requester asks again, as for any refused set.
+    if (error instanceof HasherBusyError) return failed("hasher_busy");
     await failed("error");
     throw error;
   }
   if (!set.ok) return failed(set.reason);
-  return { ok: true, decision: "approved", approval, set };
+  return { ok: true, decision: "approved", approval, email, set };
 }

@@ -19,7 +19,7 @@ export interface ApprovalExpiryDependencies {
   clock: Clock;
   logger: Logger;
   /** Tells people a request expired (the card, the requester); a failure is only logged. */
-  onExpired?(approval: SetPasswordApproval): Promise<void>;
+  onExpired?(approval: SetPasswordApproval, email: string | null): Promise<void>;
 }
 
 /**
@@ -41,7 +41,7 @@ export async function expireDueApprovals(deps: ApprovalExpiryDependencies): Prom
       details: { approval: expired.publicId, requestedBy: expired.requester.userId },
     });
     try {
-      await deps.onExpired?.(expired);
+      await deps.onExpired?.(expired, user?.email ?? null);
     } catch (error) {
       deps.logger.warn({ err: error, approval: expired.publicId }, "could not tell of an expiry");
     }

@@ -51,6 +51,8 @@ export const connections = pgTable("connections", {
    * (users/external-store.ts). Names of environment variables only, never a URL or secret.
    */
   store: jsonb("store").$type<Record<string, unknown>>(),
+  /** Four-eyes /set-password: `off` or `required`; null follows SET_PASSWORD_APPROVAL. */
+  setPasswordApproval: text("set_password_approval"),
   createdAt: createdAt(),
 });
 

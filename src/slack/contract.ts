@@ -61,6 +61,8 @@ export const SET_PASSWORD_BLOCKS = {
   password: "password",
   confirmation: "confirmation",
   notify: "notify",
+  /** Four-eyes approval: why the password needs setting, shown on the approval card. */
+  reason: "reason",
 } as const;
 
 export const MANAGE_ROLES_BLOCKS = {
