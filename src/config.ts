@@ -97,6 +97,8 @@ const schema = z
     AUDIT_ANCHOR_INTERVAL_HOURS: wholeNumber(0, 24 * 366, 24),
     // A password waiting for its user: long enough to read an email, short enough to matter.
     PASSWORD_REVEAL_LIFETIME_HOURS: wholeNumber(1, 7 * 24, 24),
+    SET_PASSWORD_APPROVAL: z.enum(["off", "required"]).default("off"),
+    SET_PASSWORD_APPROVAL_MINUTES: wholeNumber(1, 24 * 60, 30),
     WEBHOOK_TIMEOUT_MILLIS: wholeNumber(100, 60_000, 10_000),
     WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 1000, 100),
     WEBHOOK_MAX_AGE_HOURS: wholeNumber(1, 30 * 24, 24),
@@ -144,6 +146,11 @@ const schema = z
       .optional(),
     SLACK_API_URL: httpUrl.default("https://slack.com/api/"),
     SLACK_AUDIT_CHANNEL: z
+      .string()
+      .trim()
+      .regex(/^[CGD][A-Z0-9]{2,}$/, { message: "must be a channel ID like C0123ABCD" })
+      .optional(),
+    SLACK_APPROVAL_CHANNEL: z
       .string()
       .trim()
       .regex(/^[CGD][A-Z0-9]{2,}$/, { message: "must be a channel ID like C0123ABCD" })
@@ -283,6 +290,11 @@ const schema = z
     },
     /** "Send it to the user" (/set-password): how long the password waits to be revealed. */
     passwordRevealLifetimeSeconds: env.PASSWORD_REVEAL_LIFETIME_HOURS * 3600,
+    /** Four-eyes /set-password: the default of connections without their own setting. */
+    setPasswordApproval: {
+      defaultSetting: env.SET_PASSWORD_APPROVAL,
+      lifetimeSeconds: env.SET_PASSWORD_APPROVAL_MINUTES * 60,
+    },
     audit: {
       /** How often the chain's head is written to the audit channel; 0: never. */
       anchorIntervalMillis: env.AUDIT_ANCHOR_INTERVAL_HOURS * 60 * 60 * 1000,
@@ -369,6 +381,7 @@ interface SlackEnv {
   SLACK_APP_TOKEN?: string | undefined;
   SLACK_API_URL: string;
   SLACK_AUDIT_CHANNEL?: string | undefined;
+  SLACK_APPROVAL_CHANNEL?: string | undefined;
   SLACK_ADMIN_USERS?: string | undefined;
   SLACK_SUPPORT_USERGROUP?: string | undefined;
   SLACK_ADMIN_USERGROUP?: string | undefined;
@@ -391,6 +404,8 @@ function describeSlack(env: SlackEnv) {
       appToken: env.SLACK_APP_TOKEN,
       apiUrl: env.SLACK_API_URL.endsWith("/") ? env.SLACK_API_URL : `${env.SLACK_API_URL}/`,
       auditChannel: env.SLACK_AUDIT_CHANNEL,
+      /** Where approval cards go: this channel, else the audit channel. */
+      approvalChannel: env.SLACK_APPROVAL_CHANNEL ?? env.SLACK_AUDIT_CHANNEL,
       auditPublicRequests: env.SLACK_AUDIT_PUBLIC_REQUESTS,
       auditSignInEvents: env.SLACK_AUDIT_SIGN_IN_EVENTS,
       bootstrapAdmins: (env.SLACK_ADMIN_USERS ?? "")

@@ -37,6 +37,8 @@ export interface StartOptions extends AdapterOverrides {
   webhookPollIntervalMillis?: number;
   /** How often unrevealed passwords are checked for expiry (every minute by default). */
   revealExpiryIntervalMillis?: number;
+  /** How often undecided /set-password approvals are checked for expiry (every minute by default). */
+  approvalExpiryIntervalMillis?: number;
 }
 
 /**

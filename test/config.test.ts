@@ -420,6 +420,40 @@ describe("parseConfig for sign-in", () => {
   });
 });
 
+describe("four-eyes /set-password", () => {
+  const slack = { SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" };
+  it("is off, with 30-minute requests, unless told otherwise; refuses other settings", () => {
+    expect(parseConfig({}).setPasswordApproval).toEqual({
+      defaultSetting: "off",
+      lifetimeSeconds: 30 * 60,
+    });
+    expect(
+      parseConfig({ SET_PASSWORD_APPROVAL: "required", SET_PASSWORD_APPROVAL_MINUTES: "10" })
+        .setPasswordApproval,
+    ).toEqual({ defaultSetting: "required", lifetimeSeconds: 600 });
+    expect(
+      configErrorOf({ SET_PASSWORD_APPROVAL: "on", SET_PASSWORD_APPROVAL_MINUTES: "0" }).problems,
+    ).toEqual([
+      expect.stringMatching(/^SET_PASSWORD_APPROVAL: /),
+      "SET_PASSWORD_APPROVAL_MINUTES: must be a whole number from 1 to 1440",
+    ]);
+  });
+
+  it("posts its cards to SLACK_APPROVAL_CHANNEL, else to the audit channel", () => {
+    expect(parseConfig(slack).slack.settings?.approvalChannel).toBeUndefined();
+    expect(
+      parseConfig({ ...slack, SLACK_AUDIT_CHANNEL: "C0AUDIT" }).slack.settings?.approvalChannel,
+    ).toBe("C0AUDIT");
+    expect(
+      parseConfig({ ...slack, SLACK_AUDIT_CHANNEL: "C0AUDIT", SLACK_APPROVAL_CHANNEL: "C0APPROVE" })
+        .slack.settings?.approvalChannel,
+    ).toBe("C0APPROVE");
+    expect(configErrorOf({ ...slack, SLACK_APPROVAL_CHANNEL: "#approvals" }).problems).toEqual([
+      expect.stringMatching(/^SLACK_APPROVAL_CHANNEL: must be a channel ID/),
+    ]);
+  });
+});
+
 describe("the secure-account link", () => {
   it("works for 7 days unless told otherwise, at most 30 days", () => {
     expect(parseConfig({}).email.secureLinkLifetimeSeconds).toBe(7 * 24 * 3600);

@@ -1,3 +1,4 @@
+import { startApprovalExpiry } from "../approvals/expire-approvals.ts";
 import { startAuditAnchoring } from "../audit/anchor-job.ts";
 import { createHttpAuditSender } from "../audit/http-batch-sender.ts";
 import { startAuditPoster } from "../audit/post-to-channel.ts";
@@ -10,6 +11,7 @@ import { startWorker } from "../password-reset/worker.ts";
 import { createOpaqueId } from "../secret-tokens.ts";
 import { startSignInPruner } from "../sign-in/prune.ts";
 import { startSlack } from "../slack/app.ts";
+import { tellOutcome } from "../slack/approval/tell.ts";
 import { createSlackDeliveryNotifier } from "../slack/audit-channel/delivery-status.ts";
 import { createSlackAuditChannel } from "../slack/audit-channel/slack-audit-channel.ts";
 import { createRoleResolver } from "../slack/role-resolver.ts";
@@ -44,6 +46,7 @@ export async function startBackgroundJobs(
     auditAnchorCheckMillis?: number;
     webhookPollIntervalMillis?: number;
     revealExpiryIntervalMillis?: number;
+    approvalExpiryIntervalMillis?: number;
   },
 ) {
   const email = emailSettingsOf(config, publicUrl);
@@ -98,6 +101,10 @@ export async function startBackgroundJobs(
         hasher,
         external,
         reveal,
+        approval: {
+          ...config.setPasswordApproval,
+          channel: slackSettings.approvalChannel,
+        },
         clock,
         logger,
         limits: config.rateLimits,
@@ -128,6 +135,18 @@ export async function startBackgroundJobs(
           ...(options.auditAnchorCheckMillis && { checkMillis: options.auditAnchorCheckMillis }),
         })
       : undefined;
+  // Requests for approval exist only with Slack: their expiry is told on the card and by DM.
+  const approvalExpiry = slack
+    ? startApprovalExpiry({
+        repo,
+        clock,
+        logger,
+        onExpired: (approval, email) => tellOutcome({ logger }, slack.client, approval, email),
+        ...(options.approvalExpiryIntervalMillis && {
+          intervalMillis: options.approvalExpiryIntervalMillis,
+        }),
+      })
+    : undefined;
   const deliveryNotifier = slack
     ? createSlackDeliveryNotifier({ repo, client: slack.client, logger })
     : undefined;
@@ -141,6 +160,7 @@ export async function startBackgroundJobs(
       await auditStream?.stop();
       await signInPruner.stop();
       await revealExpiry.stop();
+      await approvalExpiry?.stop();
       await recovery.stop();
       await anchoring?.stop();
       await auditPoster?.stop();

@@ -40,6 +40,10 @@ function toConnection(row: Row): Connection {
     // Validated when written; a row edited by hand into something else reads as a store that
     // cannot be reached rather than as Passdesk's own tables.
     ...(row.store !== null && { store: storeConfigSchema.safeParse(row.store).data ?? "invalid" }),
+    // Anything but the two settings (the column is free text) follows the default.
+    ...((row.setPasswordApproval === "off" || row.setPasswordApproval === "required") && {
+      setPasswordApproval: row.setPasswordApproval,
+    }),
   };
 }
 
@@ -109,6 +113,14 @@ export function createDrizzleConnectionStore(db: Executor): ConnectionStore {
       const [row] = await db
         .update(connections)
         .set({ store })
+        .where(eq(connections.name, name))
+        .returning();
+      return row && toConnection(row);
+    },
+    async setSetPasswordApproval(name, setting) {
+      const [row] = await db
+        .update(connections)
+        .set({ setPasswordApproval: setting })
         .where(eq(connections.name, name))
         .returning();
       return row && toConnection(row);

@@ -15,6 +15,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { SetPasswordApprovalStatus } from "../approvals/ports.ts";
 import type { OutboxEmailKind, PasswordChangedBy } from "../email/ports.ts";
 import type { ResetRequestSource } from "../password-reset/ports.ts";
 import type { ChangeEventData, ChangeEventType } from "../webhooks/events.ts";
@@ -50,6 +51,8 @@ export const connections = pgTable("connections", {
    * (users/external-store.ts). Names of environment variables only, never a URL or secret.
    */
   store: jsonb("store").$type<Record<string, unknown>>(),
+  /** Four-eyes /set-password: `off` or `required`; null follows SET_PASSWORD_APPROVAL. */
+  setPasswordApproval: text("set_password_approval"),
   createdAt: createdAt(),
 });
 
@@ -557,5 +560,34 @@ export const passwordReveals = pgTable(
     index("password_reveals_pending_idx")
       .on(table.expiresAt)
       .where(sql`revealed_at is null and expired_at is null`),
+  ],
+);
+
+/**
+ * /set-password requests waiting for a second admin (four-eyes approval). No password is stored:
+ * it is generated when the request is approved. A decision is one guarded update of a pending row.
+ */
+export const setPasswordApprovals = pgTable(
+  "set_password_approvals",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    publicId: text("public_id").notNull().unique(),
+    userId: bigint("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    connection: text("connection").notNull(),
+    requesterTeamId: text("requester_team_id").notNull(),
+    requesterUserId: text("requester_user_id").notNull(),
+    reason: text("reason").notNull(),
+    status: text("status").$type<SetPasswordApprovalStatus>().notNull().default("pending"),
+    decidedBy: text("decided_by"),
+    decidedAt: at("decided_at"),
+    expiresAt: at("expires_at").notNull(),
+    cardChannel: text("card_channel"),
+    cardTs: text("card_ts"),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index("set_password_approvals_pending_idx").on(table.expiresAt).where(sql`status = 'pending'`),
   ],
 );

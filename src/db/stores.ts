@@ -1,3 +1,4 @@
+import type { SetPasswordApprovalStore } from "../approvals/ports.ts";
 import type { AuditChainStore } from "../audit/chain.ts";
 import type { AuditEntry, AuditLog, AuditPostQueue } from "../audit/ports.ts";
 import type { AuditStreamCheckpoints } from "../audit/stream.ts";
@@ -50,6 +51,7 @@ import { createDrizzleRefreshTokenStore } from "./refresh-token-store.ts";
 import { createDrizzleResetRequestStore } from "./reset-request-store.ts";
 import { createDrizzleRoleStore } from "./role-store.ts";
 import { createDrizzleSecureAccountTicketStore } from "./secure-account-ticket-store.ts";
+import { createDrizzleSetPasswordApprovalStore } from "./set-password-approval-store.ts";
 import { createDrizzleSignInFailureStore } from "./sign-in-failure-store.ts";
 import { createDrizzleSigningKeyStore } from "./signing-key-store.ts";
 import { createDrizzleTemplateStore } from "./template-store.ts";
@@ -86,6 +88,7 @@ export interface Stores {
   webhookEndpoints: WebhookEndpointStore;
   webhookDeliveries: WebhookDeliveryStore;
   passwordReveals: PasswordRevealStore;
+  setPasswordApprovals: SetPasswordApprovalStore;
 }
 
 export interface Repository extends Stores {
@@ -144,6 +147,7 @@ function createStores(
     webhookEndpoints: createDrizzleWebhookEndpointStore(db),
     webhookDeliveries: createDrizzleWebhookDeliveryStore(db),
     passwordReveals: createDrizzlePasswordRevealStore(db),
+    setPasswordApprovals: createDrizzleSetPasswordApprovalStore(db),
   };
 }
 

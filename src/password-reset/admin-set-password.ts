@@ -44,6 +44,16 @@ export type AdminPasswordInput =
    */
   | { mode: "send"; slackRecipient: SlackRecipient | null };
 
+/**
+ * A set a second admin approved (four-eyes): the actor is the approver, and the audit entry and
+ * the webhook event also name the admin who asked.
+ */
+export interface ApprovedBy {
+  /** The approval request's public id. */
+  approval: string;
+  requester: { teamId: string; userId: string };
+}
+
 export type AdminSetPasswordResult =
   | {
       ok: true;
@@ -122,6 +132,7 @@ export async function setPasswordByAdmin(
     target: SetPasswordTarget;
     notify: boolean;
     actor: { teamId: string; userId: string };
+    approved?: ApprovedBy;
   },
 ): Promise<AdminSetPasswordResult> {
   const eligibility = await checkSetPasswordEligibility(repo, input.target);
@@ -159,8 +170,19 @@ export async function setPasswordByAdmin(
       notified: notify,
       teamId: input.actor.teamId,
       ...(input.mode === "send" && { delivery: input.slackRecipient ? "slack" : "email" }),
+      ...(input.approved && {
+        approval: input.approved.approval,
+        requestedBy: input.approved.requester.userId,
+      }),
     },
   } satisfies AuditEntry;
+  const by = input.approved
+    ? {
+        ...changeActorOf(audit),
+        via: "approval" as const,
+        requested_by: input.approved.requester.userId,
+      }
+    : changeActorOf(audit);
   const done = {
     ok: true as const,
     user,
@@ -193,7 +215,7 @@ export async function setPasswordByAdmin(
     const at = clock.now();
     const effects = await storeNewPassword(stores, user, hash, at, {
       connection: connection.name,
-      by: changeActorOf(audit),
+      by,
     });
     const waiting =
       input.mode === "send" && reveal

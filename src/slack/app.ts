@@ -2,6 +2,7 @@ import { App, type webApi } from "@slack/bolt";
 import type { Hono } from "hono";
 import type { SlackConfig } from "../config.ts";
 import { registerAppHome } from "./app-home/register.ts";
+import { registerApproval } from "./approval/register.ts";
 import { checkSlackTokens, type SlackIdentity, type SlackTokenName } from "./check-tokens.ts";
 import type { SlackDependencies } from "./dependencies.ts";
 import { createHonoReceiver } from "./receiver.ts";
@@ -101,6 +102,7 @@ export async function startSlack(
   registerAppHome(app, listenerDeps);
   registerSignIn(app, listenerDeps);
   registerReveal(app, listenerDeps);
+  registerApproval(app, listenerDeps);
   registerSecuredAccount(app, listenerDeps);
 
   const unreachableAtStart = check.ok ? undefined : check.detail;

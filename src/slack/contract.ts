@@ -37,6 +37,8 @@ export const ACTION_IDS = {
   revealPassword: "reveal_password",
   resetSecuredAccount: "reset_secured_account",
   unblockSecuredAccount: "unblock_secured_account",
+  approveSetPassword: "approve_set_password",
+  denySetPassword: "deny_set_password",
 } as const;
 
 export const EVENTS = ["app_home_opened"] as const;
@@ -59,6 +61,8 @@ export const SET_PASSWORD_BLOCKS = {
   password: "password",
   confirmation: "confirmation",
   notify: "notify",
+  /** Four-eyes approval: why the password needs setting, shown on the approval card. */
+  reason: "reason",
 } as const;
 
 export const MANAGE_ROLES_BLOCKS = {

@@ -1,3 +1,5 @@
+import type { SetPasswordApprovalStore } from "../approvals/ports.ts";
+import type { ApprovalSettings } from "../approvals/setting.ts";
 import type { AuditPostQueue } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { Mailer } from "../email/mailer.ts";
@@ -41,6 +43,10 @@ export type SlackPorts = Omit<StaffResetPorts, "transaction"> &
     users: RevealPorts["users"];
     passwordReveals: RevealPorts["passwordReveals"] &
       Pick<PasswordRevealStore, "setSlackMessage" | "listPending">;
+    setPasswordApprovals: Pick<
+      SetPasswordApprovalStore,
+      "create" | "findByPublicId" | "setCard" | "decide" | "markFailed"
+    >;
     transaction: Transaction<
       StaffResetTransactionPorts &
         AdminSetPasswordTransactionPorts &
@@ -70,4 +76,6 @@ export interface SlackDependencies {
   external?: ExternalChangeWiring;
   /** "Send it to the user": how the password is sealed while it waits, and for how long. */
   reveal?: RevealSettings;
+  /** Four-eyes /set-password, and where its cards go (undefined: no channel, so refused). */
+  approval?: ApprovalSettings & { channel: string | undefined };
 }

@@ -22,6 +22,8 @@ export interface Connection {
    * `invalid` when the stored setting no longer reads as one.
    */
   store?: StoreConfig | "invalid";
+  /** Four-eyes /set-password for this connection; null: the global default. */
+  setPasswordApproval?: "off" | "required" | null;
 }
 
 /** Auth0's brute-force protection settings of a connection (see src/sign-in/brute-force.ts). */

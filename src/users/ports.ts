@@ -94,6 +94,11 @@ export interface ConnectionStore {
   setStore(name: string, store: StoreConfig): Promise<Connection | undefined>;
   /** Opens or closes public signup; undefined when there is no connection of that name. */
   setSignup(name: string, signup: SignupMode): Promise<Connection | undefined>;
+  /** Four-eyes /set-password for this connection, or null for the global default. */
+  setSetPasswordApproval(
+    name: string,
+    setting: "off" | "required" | null,
+  ): Promise<Connection | undefined>;
   /** Changes the given brute-force settings; undefined when there is no connection of that name. */
   updateBruteForce(
     name: string,

@@ -23,6 +23,10 @@ export function isChangeEventType(name: string): name is ChangeEventType {
 export interface ChangeActor {
   type: "staff" | "user" | "cli" | "system";
   id?: string;
+  /** `approval`: a second admin (`id`) approved the change another admin asked for. */
+  via?: "approval";
+  /** With `via: approval`, the admin who asked. */
+  requested_by?: string;
 }
 
 /**

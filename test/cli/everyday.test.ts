@@ -283,6 +283,27 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
       ]);
     });
 
+    it("sets a connection's own four-eyes approval, shows it, clears it back to the default, and audits from → to", async () => {
+      const required = await passdesk(
+        ...["connections", "set", "Partners", "--set-password-approval", "required"],
+      );
+      expect(required.stdout).toMatch(/^changed Partners: .* set-password-approval=required\n$/);
+      const list = await passdesk("connections", "list");
+      expect(linesOf(list.stdout).find((line) => line.startsWith("Partners\t"))).toMatch(
+        / set-password-approval=required$/,
+      );
+      const cleared = await passdesk(
+        ...["connections", "set", "Partners", "--set-password-approval", "default"],
+      );
+      expect(cleared.stdout).not.toContain("set-password-approval");
+      expect(
+        (await auditRows("connection.set_password_approval_changed")).map((row) => row.details),
+      ).toEqual([
+        { setPasswordApproval: { from: "default", to: "required" } },
+        { setPasswordApproval: { from: "required", to: "default" } },
+      ]);
+    });
+
     it("applies the changed policy to the next password set", async () => {
       await passdesk("connections", "set", "Partners", "--min-length", "40");
       const refused = await passdesk(
@@ -303,7 +324,7 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
         [["Nope", "--min-length", "12"], "no such connection: Nope"],
         [
           [DEFAULT],
-          "nothing to change: give at least one policy option, --signup or --store (see --help)",
+          "nothing to change: give at least one policy option, --signup, --store or --set-password-approval (see --help)",
         ],
         [
           [DEFAULT, "--level", "strong"],
@@ -311,6 +332,10 @@ describe.each(backends)("everyday passdesk commands on %s", (backend) => {
         ],
         [[DEFAULT, "--history", "25"], '--history must be a whole number from 0 to 24, got "25"'],
         [[DEFAULT, "--signup", "yes"], '--signup must be one of closed, open, got "yes"'],
+        [
+          [DEFAULT, "--set-password-approval", "on"],
+          '--set-password-approval must be one of off, required, default, got "on"',
+        ],
         [
           ["google", "--signup", "open"],
           "google is a google-oauth2 connection: its users sign in elsewhere, so it has no password policy or signup",

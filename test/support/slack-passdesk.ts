@@ -61,6 +61,7 @@ export interface SlackPassdeskOptions {
   hasher?: PasswordHasher;
   auditAnchorCheckMillis?: number;
   revealExpiryIntervalMillis?: number;
+  approvalExpiryIntervalMillis?: number;
 }
 
 export interface CommandResult {
@@ -134,6 +135,9 @@ export async function startSlackPassdesk(
     }),
     ...(options.revealExpiryIntervalMillis && {
       revealExpiryIntervalMillis: options.revealExpiryIntervalMillis,
+    }),
+    ...(options.approvalExpiryIntervalMillis && {
+      approvalExpiryIntervalMillis: options.approvalExpiryIntervalMillis,
     }),
   };
   const passdesk = await startTestPassdesk(

@@ -35,6 +35,20 @@ interface AddOptions extends PolicyOptions, StoreOptions {
 
 interface SetOptions extends PolicyOptions, StoreOptions {
   signup?: string;
+  setPasswordApproval?: string;
+}
+
+const APPROVAL_SETTINGS = ["off", "required", "default"] as const;
+
+/** `default` clears the connection's own setting: SET_PASSWORD_APPROVAL applies again. */
+function readApproval(value: string | undefined): "off" | "required" | null | undefined {
+  if (value === undefined) return undefined;
+  if (!APPROVAL_SETTINGS.includes(value as (typeof APPROVAL_SETTINGS)[number])) {
+    throw new CliError(
+      `--set-password-approval must be one of ${APPROVAL_SETTINGS.join(", ")}, got "${value}"`,
+    );
+  }
+  return value === "default" ? null : (value as "off" | "required");
 }
 
 /** The policy options `add` and `set` share; `set` also takes the positive flags. */
@@ -84,8 +98,10 @@ function readSignup(value: string | undefined): SignupMode | undefined {
 }
 
 /** A database connection's settings, as `list` and `set` print them. */
-function describeSettings({ policy, signup }: Connection): string {
-  return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)} signup=${signup}`;
+function describeSettings({ policy, signup, setPasswordApproval }: Connection): string {
+  // Shown only when the connection has its own: otherwise SET_PASSWORD_APPROVAL applies.
+  const approval = setPasswordApproval ? ` set-password-approval=${setPasswordApproval}` : "";
+  return `level=${policy.level} min-length=${policy.minLength} history=${policy.historySize} dictionary=${onOff(policy.dictionary)} personal-info=${onOff(policy.noPersonalInfo)} signup=${signup}${approval}`;
 }
 
 export function registerConnectionCommands(program: Command, runtime: CliRuntime): void {
@@ -171,6 +187,10 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
         .option(
           "--signup <mode>",
           "open: anyone may create an account with POST /dbconnections/signup; closed (the default)",
+        )
+        .option(
+          "--set-password-approval <setting>",
+          "required: /set-password needs a second admin's approval here; off; default: SET_PASSWORD_APPROVAL",
         ),
     ),
     true,
@@ -179,9 +199,15 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
       const changes = readPolicy(options);
       const signup = readSignup(options.signup);
       const store = readStoreOptions(options);
-      if (Object.keys(changes).length === 0 && signup === undefined && !store) {
+      const approval = readApproval(options.setPasswordApproval);
+      if (
+        Object.keys(changes).length === 0 &&
+        signup === undefined &&
+        !store &&
+        approval === undefined
+      ) {
         throw new CliError(
-          "nothing to change: give at least one policy option, --signup or --store (see --help)",
+          "nothing to change: give at least one policy option, --signup, --store or --set-password-approval (see --help)",
         );
       }
       const before = await repo.connections.findByName(name);
@@ -231,6 +257,18 @@ export function registerConnectionCommands(program: Command, runtime: CliRuntime
           outcome: before.signup !== after.signup ? "success" : "unchanged",
           connection: name,
           details: { signup: { from: before.signup, to: after.signup } },
+        });
+      }
+      if (approval !== undefined) {
+        after =
+          (await repo.connections.setSetPasswordApproval(name, approval)) ?? noSuchConnection(name);
+        const from = before.setPasswordApproval ?? "default";
+        const to = after.setPasswordApproval ?? "default";
+        await audit({
+          action: "connection.set_password_approval_changed",
+          outcome: from !== to ? "success" : "unchanged",
+          connection: name,
+          details: { setPasswordApproval: { from, to } },
         });
       }
       const unchanged =

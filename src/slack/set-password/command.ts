@@ -1,3 +1,4 @@
+import { needsApproval } from "../../approvals/setting.ts";
 import {
   checkSetPasswordEligibility,
   type SetPasswordEligibilityPorts,
@@ -11,12 +12,13 @@ import type { SlackDependencies } from "../dependencies.ts";
 import { type RoleGuardDependencies, requireRole } from "../require-role.ts";
 import { describeResetOutcome } from "../reset-password/reply.ts";
 import { resolveTargetEmail } from "../resolve-target.ts";
+import { buildApprovalRequestModal } from "./approval-modal.ts";
 import { describeIneligible } from "./ineligible-message.ts";
 import { buildSetPasswordModal } from "./modal.ts";
 import { encodeTarget } from "./target.ts";
 
 export type SetPasswordCommandDependencies = RoleGuardDependencies &
-  Pick<SlackDependencies, "defaultConnection"> & { repo: SetPasswordEligibilityPorts };
+  Pick<SlackDependencies, "defaultConnection" | "approval"> & { repo: SetPasswordEligibilityPorts };
 
 /**
  * `/set-password <email | @user> [connection]`: opens the set-password modal for an admin, once
@@ -49,18 +51,29 @@ export function createSetPasswordCommand(deps: SetPasswordCommandDependencies) {
     const eligibility = await checkSetPasswordEligibility(deps.repo, target);
     if (!eligibility.ok) return void (await reply(describeIneligible(eligibility.reason, target)));
     const { user, connection } = eligibility;
+    const privateMetadata = encodeTarget({
+      userId: user.id,
+      email: user.email,
+      name: user.name,
+      connection: connection.name,
+    });
+    if (deps.approval && (await needsApproval(deps.repo, deps.approval, connection.name))) {
+      return void (await client.views.open({
+        trigger_id: command.trigger_id,
+        view: buildApprovalRequestModal({
+          target: { email: user.email, connection: connection.name },
+          lifetimeSeconds: deps.approval.lifetimeSeconds,
+          privateMetadata,
+        }),
+      }));
+    }
     await client.views.open({
       trigger_id: command.trigger_id,
       view: buildSetPasswordModal({
         target: { email: user.email, name: user.name, connection: connection.name },
         policy: connection.policy,
         mode: "type",
-        privateMetadata: encodeTarget({
-          userId: user.id,
-          email: user.email,
-          name: user.name,
-          connection: connection.name,
-        }),
+        privateMetadata,
       }),
     });
   };

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs } from "@slack/bolt";
+import { needsApproval } from "../../approvals/setting.ts";
 import {
   type AdminSetPasswordResult,
   setPasswordByAdmin,
@@ -6,14 +7,17 @@ import {
 import { HasherBusyError } from "../../passwords/bounded-hasher.ts";
 import { ExternalStoreUnavailableError } from "../../users/external-store.ts";
 import { actorOfInteraction } from "../actor.ts";
+import { INPUT_ACTION_ID } from "../block-kit.ts";
 import { CALLBACK_IDS, SET_PASSWORD_BLOCKS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
 import { requireRole } from "../require-role.ts";
 import { deliverReveal } from "../reveal/deliver.ts";
 import { findSlackRecipient } from "../reveal/recipient.ts";
+import { readTextValue } from "../view-state.ts";
 import { buildSetPasswordDone } from "./done-modal.ts";
 import { describeIneligible } from "./ineligible-message.ts";
 import { HASHER_BUSY_MESSAGE, readSetPasswordSubmission, setPasswordErrors } from "./submission.ts";
+import { submitApprovalRequest } from "./submit-request.ts";
 import { decodeTarget } from "./target.ts";
 
 type SubmitArgs = Pick<
@@ -23,7 +27,16 @@ type SubmitArgs = Pick<
 
 export type SetPasswordSubmitDependencies = Pick<
   SlackDependencies,
-  "repo" | "roles" | "logger" | "hasher" | "clock" | "wakeWorker" | "external" | "reveal" | "email"
+  | "repo"
+  | "roles"
+  | "logger"
+  | "hasher"
+  | "clock"
+  | "wakeWorker"
+  | "external"
+  | "reveal"
+  | "email"
+  | "approval"
 >;
 
 /**
@@ -41,6 +54,15 @@ export function createSetPasswordSubmit(deps: SetPasswordSubmitDependencies) {
     }
     const target = decodeTarget(view.private_metadata);
     if (!target) return void (await refuse("This form is out of date: run /set-password again."));
+    // Never trusted from the modal: a form with a reason is a request, and so is any set
+    // where approval is required now, whatever form it came from.
+    const reason = readTextValue(view.state.values, SET_PASSWORD_BLOCKS.reason, INPUT_ACTION_ID);
+    if (
+      reason !== undefined ||
+      (deps.approval && (await needsApproval(deps.repo, deps.approval, target.connection)))
+    ) {
+      return submitApprovalRequest(deps, { ack, client }, { actor, target, reason });
+    }
     const submission = readSetPasswordSubmission(view.state.values);
     let result: AdminSetPasswordResult;
     try {

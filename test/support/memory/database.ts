@@ -1,3 +1,4 @@
+import type { SetPasswordApproval } from "../../../src/approvals/ports.ts";
 import type { AuditRecord } from "../../../src/audit/ports.ts";
 import type { Client } from "../../../src/clients/ports.ts";
 import type { Clock } from "../../../src/clock.ts";
@@ -69,6 +70,7 @@ export interface MemoryTables {
   webhookEndpoints: WebhookEndpoint[];
   webhookDeliveries: WebhookDelivery[];
   passwordReveals: PasswordRevealRow[];
+  setPasswordApprovals: SetPasswordApproval[];
   externalChanges: Array<
     ExternalChange & { state: "claimed" | "done" | "released"; finishedAt: Date | null }
   >;
@@ -114,6 +116,7 @@ export function createMemoryDatabase(clock: Clock): MemoryDatabase {
       webhookEndpoints: [],
       webhookDeliveries: [],
       passwordReveals: [],
+      setPasswordApprovals: [],
     },
     nextId(table) {
       const id = (sequences.get(table) ?? 0) + 1;

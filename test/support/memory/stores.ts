@@ -41,6 +41,7 @@ import {
 import { createMemoryPasswordRevealStore } from "./password-reveals.ts";
 import { createMemoryRateLimitStore } from "./rate-limits.ts";
 import { createMemoryRoleStore } from "./roles.ts";
+import { createMemorySetPasswordApprovalStore } from "./set-password-approvals.ts";
 import { createMemorySignInFailureStore, createMemoryUnblockTicketStore } from "./sign-in.ts";
 import { createMemoryConnectionStore, createMemoryUserStore } from "./users.ts";
 import {
@@ -129,5 +130,6 @@ function createStoresOver(database: MemoryDatabase, options: MemoryStoresOptions
     webhookEndpoints: createMemoryWebhookEndpointStore(database),
     webhookDeliveries: createMemoryWebhookDeliveryStore(database),
     passwordReveals: createMemoryPasswordRevealStore(database),
+    setPasswordApprovals: createMemorySetPasswordApprovalStore(database),
   };
 }

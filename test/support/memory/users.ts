@@ -215,6 +215,13 @@ export function createMemoryConnectionStore(database: MemoryDatabase): Connectio
       connection.store = structuredClone(store);
       return copy(connection);
     },
+    async setSetPasswordApproval(name, setting) {
+      const connection = tables.connections.find((row) => row.name === name);
+      if (!connection) return undefined;
+      if (setting === null) delete connection.setPasswordApproval;
+      else connection.setPasswordApproval = setting;
+      return copy(connection);
+    },
     async setSignup(name, signup) {
       const connection = tables.connections.find((row) => row.name === name);
       if (!connection) return undefined;
