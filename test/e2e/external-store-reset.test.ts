@@ -97,14 +97,18 @@ function defineResetFlow(backend: (typeof backends)[number], kind: StoreKind) {
     });
   }
 
-  async function waitForResetEmail(to: string, count: number): Promise<OutgoingEmail> {
-    await waitFor(
-      () => mailer.sent.filter((sent) => sent.to === to).length >= count,
-      15_000,
-      `reset email #${count} to ${to}`,
-    );
-    return mailer.sent.filter((sent) => sent.to === to)[count - 1] as OutgoingEmail;
+  /** The `count`th email of `kind` to `to`: reset emails, or the password-changed notices. */
+  async function waitForEmail(
+    to: string,
+    count: number,
+    kind: "reset" | "notice" = "reset",
+  ): Promise<OutgoingEmail> {
+    const link = kind === "reset" ? /\/lo\/reset\?ticket=/ : /\/lo\/secure\?ticket=/;
+    const matching = () => mailer.sent.filter((sent) => sent.to === to && link.test(sent.text));
+    await waitFor(() => matching().length >= count, 15_000, `${kind} email #${count} to ${to}`);
+    return matching()[count - 1] as OutgoingEmail;
   }
+  const waitForResetEmail = (to: string, count: number) => waitForEmail(to, count);
 
   /** Fills the form shown now and submits it; the status of the answer. */
   async function submit(password: string): Promise<number> {
@@ -156,6 +160,9 @@ function defineResetFlow(backend: (typeof backends)[number], kind: StoreKind) {
 
     expect(await app.accepts(email, NEW_PASSWORD)).toBe(true);
     expect(await app.accepts(email, OLD_PASSWORD)).toBe(false);
+    // The user is told, with the way to undo it if it was not them.
+    const notice = await waitForEmail(email, 1, "notice");
+    expect(notice.text).toMatch(/was\s+changed\s+by\s+you/);
     if (app.hashOf) {
       // Written in the app's own format, so that its bcrypt.compare / password_verify works.
       expect(await app.hashOf(email)).toMatch(new RegExp(`^\\$${app.prefix}\\$05\\$`));
