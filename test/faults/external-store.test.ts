@@ -147,8 +147,17 @@ describe.skipIf(!adminUrl)(
       return { status: response.status, body };
     }
 
+    // Reset emails, told from the password-changed notice that follows each completed change.
+    const RESET_LINK = /\/lo\/reset\?ticket=/;
+    const NOTICE_LINK = /\/lo\/secure\?ticket=/;
     const emailsTo = (address: string) =>
-      rig.sendgrid.sentEmails().filter((email) => email.to.includes(address));
+      rig.sendgrid
+        .sentEmails()
+        .filter((email) => email.to.includes(address) && RESET_LINK.test(email.text ?? ""));
+    const noticesTo = (address: string) =>
+      rig.sendgrid
+        .sentEmails()
+        .filter((email) => email.to.includes(address) && NOTICE_LINK.test(email.text ?? ""));
 
     /** Asks for a reset email and returns its link (the `/lo/reset?ticket=…` path). */
     async function requestLink(
@@ -604,7 +613,15 @@ describe.skipIf(!adminUrl)(
       }
       for (const [address, count] of requested) {
         expect(emailsTo(address), address).toHaveLength(count);
+        // At most one notice per change, and at most one change per reset email.
+        expect(noticesTo(address).length, address).toBeLessThanOrEqual(count);
       }
+      // Nothing else was sent: every email is a reset email or a notice.
+      expect(
+        accepted.filter(
+          (email) => !RESET_LINK.test(email.text ?? "") && !NOTICE_LINK.test(email.text ?? ""),
+        ),
+      ).toEqual([]);
       const errors = servers.flatMap((server) => logLines(server)).filter((l) => l.level >= 50);
       expect(errors.map((line) => line.msg)).toEqual([]);
 
@@ -619,6 +636,7 @@ describe.skipIf(!adminUrl)(
         answered500: answers.filter((answer) => answer.status === 500).length,
         statuses,
         emailsAccepted: accepted.length,
+        noticesAccepted: accepted.filter((email) => NOTICE_LINK.test(email.text ?? "")).length,
         emailsToOtherAddresses: accepted.filter((email) => !requested.has(email.to[0] ?? ""))
           .length,
         httpChangeCalls: changeCalls(0).length,
