@@ -231,8 +231,8 @@ try {
         value: underLoad.passdesk,
         floor: underLoad.floor,
         floorLabel: "floor under the same load",
-        target: "≤ 250 MB",
-        met: underLoad.passdesk <= 250 * MB,
+        target: "≤ 200 MB",
+        met: underLoad.passdesk <= 200 * MB,
       }),
     );
   }
