@@ -9,7 +9,7 @@ import { hashPassword } from "better-auth/crypto";
 import { openDatabase } from "../src/db/client.ts";
 import { createRepository } from "../src/db/stores.ts";
 import { createOpaqueId } from "../src/password-reset/tokens.ts";
-import { coresUsed, snapshotCpu } from "./cpu.ts";
+import { coresUsed, cpuSecondsOf, snapshotCpu } from "./cpu.ts";
 import {
   type BenchDatabase,
   createBenchDatabase,
@@ -60,9 +60,35 @@ function freshIp(): string {
 }
 let unknownSequence = 0;
 
+/**
+ * CPU seconds of each PostgreSQL backend of one database (the cluster-wide sum that section 1
+ * uses goes negative here when another session's backends exit during a round).
+ */
+async function backendCpu(
+  database: BenchDatabase,
+): Promise<{ at: number; byPid: Map<number, number> }> {
+  const rows = await database.sql<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = ${database.name}`;
+  return {
+    at: performance.now(),
+    byPid: new Map(rows.map((row) => [row.pid, cpuSecondsOf(row.pid)])),
+  };
+}
+
+/** Cores the database's backends used between two snapshots; a backend new since counts whole. */
+function backendCores(
+  before: { at: number; byPid: Map<number, number> },
+  after: { at: number; byPid: Map<number, number> },
+): number {
+  let seconds = 0;
+  for (const [pid, cpu] of after.byPid) seconds += cpu - (before.byPid.get(pid) ?? 0);
+  return Number((seconds / ((after.at - before.at) / 1000)).toFixed(2));
+}
+
 interface Product {
   name: "passdesk" | "better-auth";
   server: ChildServer;
+  database: BenchDatabase;
   path: string;
   body(email: string): string;
   /** Seeded known addresses handed out so far (each once). */
@@ -98,6 +124,7 @@ async function loadRound(product: Product, seconds: number, round: number): Prom
   let knownAnswered = 0;
   let poolExhausted = 0;
   const before = snapshotCpu({ bench: process.pid, server: product.server.pid });
+  const backendsBefore = await backendCpu(product.database);
   const startedAtEpochMillis = Date.now();
   const result = await autocannon({
     url: product.server.url,
@@ -138,7 +165,12 @@ async function loadRound(product: Product, seconds: number, round: number): Prom
     ],
   });
   const endedAtEpochMillis = Date.now();
-  const cores = coresUsed(before, snapshotCpu({ bench: process.pid, server: product.server.pid }));
+  const backendsAfter = await backendCpu(product.database);
+  const { postgres: _cluster, ...cores } = coresUsed(
+    before,
+    snapshotCpu({ bench: process.pid, server: product.server.pid }),
+  );
+  cores["its PostgreSQL backends"] = backendCores(backendsBefore, backendsAfter);
   return {
     product: product.name,
     round,
@@ -440,6 +472,7 @@ export async function benchPeer(options: PeerOptions): Promise<SectionResult> {
       passdesk: {
         name: "passdesk",
         server: passdesk,
+        database: passdeskDatabase,
         path: "/dbconnections/change_password",
         body: (email) => JSON.stringify({ email, connection: DEFAULT_CONNECTION }),
         knownTaken: 0,
@@ -448,6 +481,7 @@ export async function benchPeer(options: PeerOptions): Promise<SectionResult> {
       "better-auth": {
         name: "better-auth",
         server: betterAuth,
+        database: betterAuthDatabase,
         path: "/api/auth/request-password-reset",
         body: (email) => JSON.stringify({ email, redirectTo: `${betterAuth.url}/reset-password` }),
         knownTaken: 0,
