@@ -6,8 +6,11 @@ declare module "autocannon" {
     headers?: Record<string, string>;
     body?: string;
   }
+  /** Per connection; requests on a connection are not pipelined, so it is the last one's. */
+  type Context = Record<string, unknown>;
   interface Request extends RequestParams {
-    setupRequest?: (request: RequestParams) => RequestParams;
+    setupRequest?: (request: RequestParams, context: Context) => RequestParams;
+    onResponse?: (status: number, body: string, context: Context) => void;
   }
   interface Options {
     url: string;

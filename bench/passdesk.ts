@@ -10,7 +10,8 @@ export const BENCH_SLACK = {
 
 export interface BenchPassdeskOptions {
   databaseUrl: string;
-  sendGridUrl: string;
+  /** Without it, no SENDGRID_API_KEY: Passdesk sends through its console mailer. */
+  sendGridUrl?: string;
   slackApiUrl: string;
   logLevel?: string;
   nodeArgs?: string[];
@@ -36,8 +37,10 @@ export async function startBenchPassdesk(options: BenchPassdeskOptions): Promise
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: options.logLevel ?? "warn",
       TRUST_PROXY: "1",
-      SENDGRID_API_KEY: "SG.bench-key",
-      SENDGRID_API_URL: options.sendGridUrl,
+      ...(options.sendGridUrl && {
+        SENDGRID_API_KEY: "SG.bench-key",
+        SENDGRID_API_URL: options.sendGridUrl,
+      }),
       SLACK_SIGNING_SECRET: BENCH_SLACK.signingSecret,
       SLACK_BOT_TOKEN: BENCH_SLACK.botToken,
       SLACK_API_URL: options.slackApiUrl,

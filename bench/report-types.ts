@@ -23,3 +23,13 @@ export interface SectionResult {
 export function figure(fields: Omit<Figure, "ratio"> & { ratio?: number }): Figure {
   return { ...fields, ratio: fields.ratio ?? fields.value / fields.floor };
 }
+
+/** A section that measured but failed its own checks: its figures still go in the report. */
+export class SectionFailure extends Error {
+  constructor(
+    message: string,
+    readonly result: SectionResult,
+  ) {
+    super(message);
+  }
+}
