@@ -92,6 +92,17 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
       const [row] = await db.select().from(resetRequests).where(eq(resetRequests.id, id));
       return row;
     },
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(resetRequests)
+        .where(
+          sql`${resetRequests.id} = any(array(select jsonb_array_elements_text(${jsonParameter(ids)}::jsonb)::bigint))`,
+        );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id));
+    },
     async findByPublicId(publicId) {
       const [row] = await db
         .select()

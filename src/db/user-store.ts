@@ -67,6 +67,17 @@ export function createDrizzleUserStore(
       const [row] = await findById().execute({ id });
       return row;
     },
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(users)
+        .where(
+          sql`${users.id} = any(array(select jsonb_array_elements_text(${jsonParameter(ids)}::jsonb)::bigint))`,
+        );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id));
+    },
     async add(connectionId, user) {
       const [row] = await db
         .insert(users)

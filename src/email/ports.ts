@@ -87,13 +87,25 @@ export interface NewOutboxEmail {
 
 export interface OutboxStore {
   enqueue(email: NewOutboxEmail, at: Date): Promise<void>;
+  /** enqueue for several emails in one statement. */
+  enqueueAll(emails: NewOutboxEmail[], at: Date): Promise<void>;
   /**
    * Leases up to `limit` emails that are due (or whose previous lease ran out: the process died
    * mid-send) until `leaseUntil`. Concurrent workers never lease the same email.
    */
   claimDue(at: Date, leaseUntil: Date, limit: number): Promise<OutboxEmail[]>;
   markSent(id: number, providerMessageId: string | null, at: Date): Promise<void>;
+  /** markSent for several emails in one statement. */
+  markAllSent(
+    sent: Array<{ id: number; providerMessageId: string | null }>,
+    at: Date,
+  ): Promise<void>;
   scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  /**
+   * Gives a leased email back untried: due again at `at`, its claim's attempt not counted (the
+   * provider was never called).
+   */
+  release(id: number, at: Date, reason: string): Promise<void>;
   markFailed(id: number, error: string): Promise<void>;
   findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
   /** Reads and locks the row for this transaction (delivery events for one email apply in turn). */

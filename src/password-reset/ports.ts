@@ -42,6 +42,8 @@ export interface ResetRequestStore {
    */
   recordAllIfAllowed(entries: RecordEntry[], at: Date): Promise<Array<RecordOutcome | undefined>>;
   findById(id: number): Promise<ResetRequest | undefined>;
+  /** findById for several ids in one statement; each result in its id's place. */
+  findByIds(ids: number[]): Promise<Array<ResetRequest | undefined>>;
   findByPublicId(publicId: string): Promise<ResetRequest | undefined>;
   /**
    * Locks up to `limit` pending requests, oldest first, for this transaction; other workers skip
@@ -106,6 +108,11 @@ export interface NewTicket {
 export interface TicketStore {
   /** Stores a ticket and revokes the user's other unused tickets: only the newest link works. */
   issue(ticket: NewTicket, at: Date): Promise<Ticket>;
+  /**
+   * issue for several tickets, of different users, in one statement; each ticket in its place.
+   * A user may appear once: the caller issues a second ticket of the same user afterwards.
+   */
+  issueAll(tickets: NewTicket[], at: Date): Promise<Ticket[]>;
   findByTokenHash(tokenHash: string): Promise<Ticket | undefined>;
   /**
    * Marks the ticket used if it is still unused, unrevoked and unexpired at `at`, in one guarded

@@ -90,6 +90,10 @@ export function createLinkedUserStore(
       if (!row?.externalId) return row;
       return findLinked(row);
     },
+    async findByIds(ids) {
+      const rows = await own.findByIds(ids);
+      return Promise.all(rows.map((row) => (row?.externalId ? findLinked(row) : row)));
+    },
     async add(connectionId, user) {
       if (await externalStoreOf(connectionId)) throw new ExternalUsersAreReadOnlyError("add");
       return own.add(connectionId, user);

@@ -42,6 +42,8 @@ export type PasswordCheck =
 export interface UserStore {
   findByEmail(connectionId: number, email: string): Promise<User | undefined>;
   findById(id: number): Promise<User | undefined>;
+  /** findById for several ids in one statement; each result in its id's place. */
+  findByIds(ids: number[]): Promise<Array<User | undefined>>;
   /** The users of one connection with any of these emails, in one query. */
   findByEmails(connectionId: number, emails: string[]): Promise<User[]>;
   /** The user with that email in every connection that has one. */

@@ -1,5 +1,6 @@
 import type {
   EmailEventStore,
+  NewOutboxEmail,
   OutboxEmail,
   OutboxStore,
   StoredTemplate,
@@ -16,25 +17,35 @@ import { ConstraintError, copy, type MemoryDatabase } from "./database.ts";
 export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
   const { tables } = database;
   const byId = (id: number) => tables.outbox.find((email) => email.id === id);
+  function enqueue(email: NewOutboxEmail, at: Date): void {
+    if (tables.outbox.some((row) => row.messageRef === email.messageRef))
+      throw new ConstraintError(`duplicate message ref ${email.messageRef}`);
+    tables.outbox.push({
+      ...copy(email),
+      changedBy: email.changedBy ?? null,
+      id: database.nextId("outbox"),
+      status: "pending",
+      attempts: 0,
+      nextAttemptAt: at,
+      lockedUntil: null,
+      lastError: null,
+      providerMessageId: null,
+      deliveryStatus: null,
+      deliveryDetail: null,
+      createdAt: at,
+      sentAt: null,
+    });
+  }
   return {
     async enqueue(email, at) {
-      if (tables.outbox.some((row) => row.messageRef === email.messageRef))
-        throw new ConstraintError(`duplicate message ref ${email.messageRef}`);
-      tables.outbox.push({
-        ...copy(email),
-        changedBy: email.changedBy ?? null,
-        id: database.nextId("outbox"),
-        status: "pending",
-        attempts: 0,
-        nextAttemptAt: at,
-        lockedUntil: null,
-        lastError: null,
-        providerMessageId: null,
-        deliveryStatus: null,
-        deliveryDetail: null,
-        createdAt: at,
-        sentAt: null,
-      });
+      enqueue(email, at);
+    },
+    async enqueueAll(emails, at) {
+      const refs = new Set(emails.map((email) => email.messageRef));
+      if (refs.size < emails.length) throw new ConstraintError("duplicate message ref");
+      if (tables.outbox.some((row) => refs.has(row.messageRef)))
+        throw new ConstraintError("duplicate message ref");
+      for (const email of emails) enqueue(email, at);
     },
     async claimDue(at, leaseUntil, limit) {
       const now = at.getTime();
@@ -64,8 +75,29 @@ export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
         lastError: null,
       });
     },
+    async markAllSent(sent, at) {
+      for (const { id, providerMessageId } of sent) {
+        update(byId(id), {
+          status: "sent",
+          providerMessageId,
+          sentAt: at,
+          lockedUntil: null,
+          lastError: null,
+        });
+      }
+    },
     async scheduleRetry(id, nextAttemptAt, error) {
       update(byId(id), { status: "pending", nextAttemptAt, lockedUntil: null, lastError: error });
+    },
+    async release(id, at, reason) {
+      const row = byId(id);
+      update(row, {
+        status: "pending",
+        attempts: Math.max((row?.attempts ?? 0) - 1, 0),
+        nextAttemptAt: at,
+        lockedUntil: null,
+        lastError: reason,
+      });
     },
     async markFailed(id, error) {
       update(byId(id), { status: "failed", lockedUntil: null, lastError: error });

@@ -1,4 +1,5 @@
 import type {
+  NewTicket,
   RecordEntry,
   RecordOutcome,
   ResetRequest,
@@ -60,6 +61,9 @@ export function createMemoryResetRequestStore(database: MemoryDatabase): ResetRe
     async findById(id) {
       return copy(tables.resetRequests.find((row) => row.id === id));
     },
+    async findByIds(ids) {
+      return ids.map((id) => copy(tables.resetRequests.find((row) => row.id === id)));
+    },
     async findByPublicId(publicId) {
       return copy(tables.resetRequests.find((row) => row.publicId === publicId));
     },
@@ -116,14 +120,22 @@ export function createMemoryTicketStore(database: MemoryDatabase): TicketStore {
         ticket.expiresAt.getTime() > at.getTime(),
     );
 
-  return {
-    async issue(ticket, at) {
+  /** As one statement: every check before any change. */
+  function issueAll(issued: NewTicket[], at: Date): Ticket[] {
+    for (const ticket of issued) {
       if (!tables.users.some((user) => user.id === ticket.userId))
         throw new ConstraintError(`no user ${ticket.userId}`);
       if (tables.tickets.some((row) => row.tokenHash === ticket.tokenHash))
         throw new ConstraintError("duplicate token hash");
-      for (const row of tables.tickets)
-        if (row.userId === ticket.userId && isUnused(row)) row.revokedAt = at;
+    }
+    if (new Set(issued.map((ticket) => ticket.tokenHash)).size < issued.length)
+      throw new ConstraintError("duplicate token hash");
+    if (new Set(issued.map((ticket) => ticket.userId)).size < issued.length)
+      throw new Error("a user may have one ticket per statement");
+    const users = new Set(issued.map((ticket) => ticket.userId));
+    for (const row of tables.tickets)
+      if (users.has(row.userId) && isUnused(row)) row.revokedAt = at;
+    return issued.map((ticket) => {
       const row: Ticket = {
         ...copy(ticket),
         id: database.nextId("tickets"),
@@ -134,6 +146,15 @@ export function createMemoryTicketStore(database: MemoryDatabase): TicketStore {
       };
       tables.tickets.push(row);
       return copy(row);
+    });
+  }
+
+  return {
+    async issue(ticket, at) {
+      return issueAll([ticket], at)[0] as Ticket;
+    },
+    async issueAll(issued, at) {
+      return issueAll(issued, at);
     },
     async findByTokenHash(tokenHash) {
       return copy(tables.tickets.find((ticket) => ticket.tokenHash === tokenHash));

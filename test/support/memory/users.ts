@@ -53,6 +53,9 @@ export function createMemoryUserStore(database: MemoryDatabase, hasher: Password
     async findById(id) {
       return copy(byId(id));
     },
+    async findByIds(ids) {
+      return ids.map((id) => copy(byId(id)));
+    },
     async add(connectionId, user) {
       if (!tables.connections.some((connection) => connection.id === connectionId))
         throw new ConstraintError(`no connection ${connectionId}`);
