@@ -188,6 +188,7 @@ export function createDrizzleAuditLog(
 ): AuditLog {
   const queue: WaitingAppend[] = [];
   let appending = false;
+  let scheduled = false;
 
   async function settle(group: WaitingAppend[]): Promise<void> {
     try {
@@ -209,6 +210,7 @@ export function createDrizzleAuditLog(
   }
 
   function next(): void {
+    scheduled = false;
     if (appending || queue.length === 0) return;
     // Whole callers, up to MAX_GROUP entries (one larger caller goes alone).
     let take = 0;
@@ -226,12 +228,19 @@ export function createDrizzleAuditLog(
     });
   }
 
+  /** After this turn of the event loop, so that records made in the same turn go together. */
+  function schedule(): void {
+    if (scheduled || appending) return;
+    scheduled = true;
+    setImmediate(next);
+  }
+
   const recordAll = (entries: AuditEntry[]) =>
     entries.length === 0
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
           queue.push({ entries, resolve, reject });
-          next();
+          schedule();
         });
   return {
     record: (entry) => recordAll([entry]),

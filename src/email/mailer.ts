@@ -37,6 +37,11 @@ export class MailerError extends Error {
       retryAfterSeconds?: number;
       /** A timeout leaves it unknown whether the provider accepted the message. */
       outcomeUnknown?: boolean;
+      /**
+       * The provider was never called (the sender stopped, or the email waited too long for a
+       * place): the email is due again at once, and this attempt does not count.
+       */
+      notAttempted?: boolean;
     } = {},
     options?: ErrorOptions,
   ) {

@@ -36,6 +36,20 @@ export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
   let stopped = false;
   const inFlight = new Set<Promise<unknown>>();
   const pass = createSerialTask(fillSlots, logger);
+  let runScheduled = false;
+
+  /**
+   * A pass after this turn of the event loop: sends that share their statements end together,
+   * and the slots they free are then claimed by one pass rather than one pass each.
+   */
+  function runSoon(): void {
+    if (runScheduled) return;
+    runScheduled = true;
+    setImmediate(() => {
+      runScheduled = false;
+      pass.run();
+    });
+  }
 
   async function fillSlots(): Promise<void> {
     while (!stopped) {
@@ -50,7 +64,7 @@ export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
           )
           .finally(() => {
             inFlight.delete(sending);
-            pass.run();
+            runSoon();
           });
         inFlight.add(sending);
       }
@@ -63,7 +77,8 @@ export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
     async drain() {
       // A send that ends starts another pass, and a pass may start more sends: wait for both
       // until neither is left.
-      while (pass.busy() || inFlight.size > 0) {
+      while (runScheduled || pass.busy() || inFlight.size > 0) {
+        if (runScheduled) await new Promise((resolve) => setImmediate(resolve));
         await pass.idle();
         await Promise.all(inFlight);
       }

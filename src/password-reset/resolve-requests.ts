@@ -32,7 +32,7 @@ export interface ResolvePorts {
   connections: Pick<ConnectionStore, "findByName">;
   users: Pick<UserStore, "findByEmails">;
   templates: Pick<TemplateStore, "get">;
-  outbox: Pick<OutboxStore, "enqueue">;
+  outbox: Pick<OutboxStore, "enqueueAll">;
   audit: Pick<AuditLog, "recordAll">;
   rateLimits: Pick<RateLimitStore, "take">;
 }
@@ -99,19 +99,22 @@ export async function resolveRequests(
   // A deferred request stays pending, unaudited: a later pass decides it.
   const decisions = all.filter((decision) => decision.outcome !== "deferred");
   if (options.recipientLimit) await limitRecipients(stores, decisions, options.recipientLimit, at);
-  for (const { request, outcome, user } of decisions) {
-    if (outcome !== "queued" || !user) continue;
-    await stores.outbox.enqueue(
-      {
-        messageRef: createOpaqueId("msg"),
-        kind: "change_password",
-        requestId: request.id,
-        userId: user.id,
-        toAddress: user.email,
-      },
-      at,
-    );
-  }
+  await stores.outbox.enqueueAll(
+    decisions.flatMap(({ request, outcome, user }) =>
+      outcome === "queued" && user
+        ? [
+            {
+              messageRef: createOpaqueId("msg"),
+              kind: "change_password" as const,
+              requestId: request.id,
+              userId: user.id,
+              toAddress: user.email,
+            },
+          ]
+        : [],
+    ),
+    at,
+  );
   await stores.resetRequests.markAllProcessed(
     decisions.map(({ request, outcome, user }) => ({
       id: request.id,
@@ -234,7 +237,7 @@ export interface ResolvedBatch {
  */
 export async function resolvePendingRequests(
   { repo, clock, recipientLimit, logger, cooldown }: ResolveDependencies,
-  { batchSize = 200, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
+  { batchSize = 1000, fromId = 0 }: { batchSize?: number; fromId?: number } = {},
 ): Promise<ResolvedBatch> {
   const prefetched = await prefetchExternalUsers(repo, { batchSize, fromId }, clock, {
     logger,

@@ -16,7 +16,7 @@ export type { EmailSettings };
 
 /** Composing's ports, and the outbox rows and audit entries a send records. */
 export interface SendPorts extends ComposePorts {
-  outbox: Pick<OutboxStore, "claimDue" | "markSent" | "scheduleRetry" | "markFailed">;
+  outbox: Pick<OutboxStore, "claimDue" | "markSent" | "scheduleRetry" | "markFailed" | "release">;
   users: Pick<UserStore, "findById">;
   audit: Pick<AuditLog, "record">;
 }
@@ -30,7 +30,7 @@ export interface SendDependencies extends ComposeDependencies {
   maxAttempts?: number;
 }
 
-const DEFAULT_LEASE_MILLIS = 60_000;
+export const DEFAULT_LEASE_MILLIS = 60_000;
 const DEFAULT_MAX_ATTEMPTS = 15;
 
 export type SendOutcome = "sent" | "retrying" | "failed";
@@ -80,6 +80,11 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
     return "sent";
   } catch (error) {
     await composed.undo();
+    if (error instanceof MailerError && error.details.notAttempted) {
+      await repo.outbox.release(email.id, clock.now(), error.message);
+      deps.logger.info({ messageRef: email.messageRef, reason: error.message }, "email put back");
+      return "retrying";
+    }
     if (
       error instanceof MailerError &&
       error.failure === "retryable" &&

@@ -2,6 +2,7 @@ import { startPolling } from "../jobs/polling.ts";
 import { createSerialTask } from "../jobs/serial-task.ts";
 import type { Logger } from "../logger.ts";
 import type { RateLimitStore } from "../rate-limits/ports.ts";
+import type { BatchableSendPorts } from "./batched-send-ports.ts";
 import { createOutboxSender } from "./outbox-sender.ts";
 import { type ResolveDependencies, resolvePendingRequests } from "./resolve-requests.ts";
 import type { SendDependencies } from "./send-emails.ts";
@@ -16,15 +17,17 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-/** Resolving, sending, and pruning the rate-limit buckets that are full again. */
+/** Resolving, sending (in batches), and pruning the rate-limit buckets that are full again. */
 export type WorkerDependencies = ResolveDependencies &
-  SendDependencies & { repo: { rateLimits: Pick<RateLimitStore, "prune"> } };
+  SendDependencies & {
+    repo: BatchableSendPorts & { rateLimits: Pick<RateLimitStore, "prune"> };
+  };
 
 export interface WorkerOptions {
   logger: Logger;
   /** The mean time between passes; each wait is drawn from half to one and a half times it. */
   pollIntervalMillis?: number;
-  /** Sends in flight at once; a slow or hanging provider holds only these slots. */
+  /** Calls to the mailer in flight at once; a slow or hanging provider holds only these. */
   maxConcurrentSends?: number;
   stopGraceMillis?: number;
   /** How often rate-limit buckets that are full again are deleted. */

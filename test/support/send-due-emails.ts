@@ -1,7 +1,10 @@
 import type { OutboxStore } from "../../src/email/ports.ts";
 import { createLogger } from "../../src/logger.ts";
-import { createOutboxSender } from "../../src/password-reset/outbox-sender.ts";
-import type { SendDependencies, SendOutcome } from "../../src/password-reset/send-emails.ts";
+import {
+  createOutboxSender,
+  type OutboxSenderDependencies,
+} from "../../src/password-reset/outbox-sender.ts";
+import type { SendOutcome } from "../../src/password-reset/send-emails.ts";
 
 export type SendCounts = Record<SendOutcome, number>;
 
@@ -12,20 +15,31 @@ export type SendCounts = Record<SendOutcome, number>;
  * over it.
  */
 export async function sendDueEmails(
-  deps: SendDependencies,
+  deps: OutboxSenderDependencies,
   { maxConcurrentSends = 32 }: { maxConcurrentSends?: number } = {},
 ): Promise<SendCounts> {
   const counts: SendCounts = { sent: 0, retrying: 0, failed: 0 };
-  const outbox: SendDependencies["repo"]["outbox"] = deps.repo.outbox;
-  const counted: Pick<OutboxStore, "claimDue" | "markSent" | "scheduleRetry" | "markFailed"> = {
+  const outbox: OutboxSenderDependencies["repo"]["outbox"] = deps.repo.outbox;
+  const counted: Pick<
+    OutboxStore,
+    "claimDue" | "markSent" | "markAllSent" | "scheduleRetry" | "release" | "markFailed"
+  > = {
     claimDue: (...args) => outbox.claimDue(...args),
     markSent: (...args) => {
       counts.sent++;
       return outbox.markSent(...args);
     },
+    markAllSent: (sent, at) => {
+      counts.sent += sent.length;
+      return outbox.markAllSent(sent, at);
+    },
     scheduleRetry: (...args) => {
       counts.retrying++;
       return outbox.scheduleRetry(...args);
+    },
+    release: (...args) => {
+      counts.retrying++;
+      return outbox.release(...args);
     },
     markFailed: (...args) => {
       counts.failed++;
