@@ -1,5 +1,4 @@
-import { type Mailer, MailerError } from "../email/mailer.ts";
-import type { OutboxEmail } from "../email/ports.ts";
+import { MailerError } from "../email/mailer.ts";
 import { limitInFlight } from "../jobs/limit-in-flight.ts";
 import { createSlotSender, type SlotSender } from "../jobs/slot-sender.ts";
 import type { Logger } from "../logger.ts";
@@ -32,9 +31,10 @@ export type OutboxSenderDependencies = SendDependencies & { repo: BatchableSendP
 /**
  * Keeps up to `maxEmailsInProgress` emails on their way, and up to `maxConcurrentSends` of them
  * with the mailer, claiming more as soon as some are done. The emails in progress share their
- * statements (see batchSendPorts), and only the mailer's call takes one of its places: looking
- * up, issuing a ticket and recording the result never keep the provider waiting. The worker runs
- * one; tests drive the same one, so they exercise the loop production runs.
+ * statements (see batchSendPorts), and only the call to the provider and the "sent" mark take one
+ * of its places: looking up, issuing a ticket, rendering and auditing never keep the provider
+ * waiting. The worker runs one; tests drive the same one, so they exercise the loop production
+ * runs.
  */
 export function createOutboxSender(
   deps: OutboxSenderDependencies,
@@ -43,29 +43,27 @@ export function createOutboxSender(
   const withMailer = limitInFlight(maxConcurrentSends);
   const leaseMillis = deps.leaseMillis ?? DEFAULT_LEASE_MILLIS;
   let stopping = false;
-  const sendDeps: SendDependencies = { ...deps, repo: batchSendPorts(deps.repo) };
-
   /**
-   * The mailer for one claimed email, once a place is free. An email that waited too long for
-   * one (its lease half gone: another worker could soon claim it again), or whose worker stopped
-   * meanwhile, goes back to the outbox as a retry instead (its ticket revoked, as after any
-   * failed send), so a deep queue never sends an email twice.
+   * An email holds one of the provider's places from its call until it is recorded as sent, so
+   * a process that dies leaves at most `maxConcurrentSends` emails sent but unrecorded (each sent
+   * again after its lease). One that waited too long for a place (its lease half gone: another
+   * worker could soon claim it again), or whose worker stopped meanwhile, goes back to the outbox
+   * untried instead (its ticket revoked, as after any failed send): a deep queue never sends an
+   * email twice.
    */
-  const mailerFor = (email: OutboxEmail): Mailer => ({
-    ...deps.mailer,
-    send: (outgoing) =>
-      withMailer(() => {
-        if (stopping) throw notSent("the worker stopped before sending");
-        const leaseLeft = (email.lockedUntil?.getTime() ?? 0) - deps.clock.now().getTime();
-        if (leaseLeft < leaseMillis / 2) throw notSent("waited too long for the mailer");
-        return deps.mailer.send(outgoing);
-      }),
-  });
+  const providerPlace: SendDependencies["providerPlace"] = (email, send) =>
+    withMailer(() => {
+      if (stopping) throw notSent("the worker stopped before sending");
+      const leaseLeft = (email.lockedUntil?.getTime() ?? 0) - deps.clock.now().getTime();
+      if (leaseLeft < leaseMillis / 2) throw notSent("waited too long for the mailer");
+      return send();
+    });
+  const sendDeps: SendDependencies = { ...deps, repo: batchSendPorts(deps.repo), providerPlace };
   const sender = createSlotSender({
     logger,
     maxConcurrentSends: Math.max(maxConcurrentSends, maxEmailsInProgress),
     claim: (limit) => claimDueEmails(sendDeps, limit),
-    send: (email) => sendEmail({ ...sendDeps, mailer: mailerFor(email) }, email),
+    send: (email) => sendEmail(sendDeps, email),
     describe: (email) => ({ messageRef: email.messageRef }),
   });
   return {

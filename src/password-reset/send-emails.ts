@@ -28,6 +28,12 @@ export interface SendDependencies extends ComposeDependencies {
   /** How long a claimed email stays ours; after it, a crashed sender's email is retried. */
   leaseMillis?: number;
   maxAttempts?: number;
+  /**
+   * Runs an email's call to the provider and its "sent" mark when a place is free (see
+   * createOutboxSender), or throws a MailerError with `notAttempted` to give the email back.
+   * Without it they run at once.
+   */
+  providerPlace?: (email: OutboxEmail, send: () => Promise<void>) => Promise<void>;
 }
 
 export const DEFAULT_LEASE_MILLIS = 60_000;
@@ -65,9 +71,12 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
 
   try {
     const rendered = await composed.render();
-    // The stored address, never one taken from the request: no email reaches anyone else.
-    const sent = await deps.mailer.send({ ...rendered, to: user.email, ref: email.messageRef });
-    await repo.outbox.markSent(email.id, sent.providerMessageId ?? null, clock.now());
+    const place = deps.providerPlace ?? ((_email, send) => send());
+    await place(email, async () => {
+      // The stored address, never one taken from the request: no email reaches anyone else.
+      const sent = await deps.mailer.send({ ...rendered, to: user.email, ref: email.messageRef });
+      await repo.outbox.markSent(email.id, sent.providerMessageId ?? null, clock.now());
+    });
     await audit(
       deps,
       email,

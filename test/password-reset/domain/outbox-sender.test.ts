@@ -141,6 +141,47 @@ describe("the outbox sender", () => {
     expect(userTickets.filter((ticket) => ticket.revokedAt === null)).toHaveLength(1);
   });
 
+  it("holds a provider place until the email is recorded as sent: the next call waits for the mark", async () => {
+    const reset = createMemoryReset();
+    for (const address of ["h@example.com", "i@example.com"]) {
+      await reset.addUser(address);
+      await reset.request(address);
+    }
+    await reset.resolve();
+    const outbox = reset.repo.outbox;
+    let openGate: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const marked: string[] = [];
+    const sender = createOutboxSender(
+      {
+        ...reset.deps,
+        repo: {
+          ...reset.deps.repo,
+          outbox: {
+            ...outbox,
+            async markAllSent(sent, at) {
+              await gate;
+              marked.push(...sent.map(({ id }) => String(id)));
+              return outbox.markAllSent(sent, at);
+            },
+          },
+        },
+      },
+      { logger: silentLogger, maxConcurrentSends: 1 },
+    );
+    sender.run();
+    await waitFor(() => reset.mailer.sent.length === 1, 5_000, "the first call");
+    // Its mark is held back: the second email must not reach the provider meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reset.mailer.sent).toHaveLength(1);
+    openGate();
+    await sender.drain();
+    expect(reset.mailer.sent).toHaveLength(2);
+    expect(marked).toHaveLength(2);
+  });
+
   it("with maxConcurrentSends 2 and 6 due emails, never has more than 2 with the mailer, and sends all 6", async () => {
     const addresses = Array.from({ length: 6 }, (_, i) => `six${i}@example.com`);
     const { reset, held, sender } = await startHeldSender(addresses, 2);
@@ -175,7 +216,8 @@ describe("the outbox sender", () => {
 
     const sender = createOutboxSender(reset.deps, {
       logger: silentLogger,
-      maxConcurrentSends: 5,
+      // A place each: the marks go together too (a place is held until its email is marked).
+      maxConcurrentSends: 20,
       maxEmailsInProgress: 20,
     });
     sender.run();
