@@ -9,10 +9,16 @@ export interface CoalesceOptions<K> {
    */
   dedupeBy?: (key: K) => unknown;
   /**
-   * Calls whose keys give the same value never share a batch: the later one waits for the next,
-   * and sees what the earlier one did (two tickets for one user: the second revokes the first).
+   * Calls whose keys share a value of this list never share a batch: the later one waits for the
+   * next, and sees what the earlier one did (two tickets for one user: the second revokes the
+   * first; two requests that take one rate-limit bucket).
    */
-  apartBy?: (key: K) => unknown;
+  apartBy?: (key: K) => readonly unknown[];
+  /**
+   * Whether a failed batch is tried again call by call; by default always. A failure no key's
+   * value can cause (a lost connection) would fail each alone too.
+   */
+  retryAlone?: (error: unknown) => boolean;
 }
 
 interface Waiting<K, V> {
@@ -25,12 +31,18 @@ interface Waiting<K, V> {
  * Turns a set-based operation (`many`: one statement for many keys, its results in the keys'
  * order) into a one-key function whose concurrent calls share it. Calls made in the same turn of
  * the event loop, or while `maxInFlight` batches are running, go as the next batch; a lone call
- * goes at once. When a batch fails, each of its calls is tried alone, so one key's bad value
- * fails only its own caller. Callers of one key get the same value: they must not change it.
+ * goes at once. When a batch fails, each of its calls is tried alone (see `retryAlone`), so one
+ * key's bad value fails only its own caller. Callers of one key get the same value: they must not change it.
  */
 export function coalesce<K, V>(
   many: (keys: K[]) => Promise<V[]>,
-  { maxInFlight = 1, maxBatch = 200, dedupeBy, apartBy }: CoalesceOptions<K> = {},
+  {
+    maxInFlight = 1,
+    maxBatch = 200,
+    dedupeBy,
+    apartBy,
+    retryAlone = () => true,
+  }: CoalesceOptions<K> = {},
 ): (key: K) => Promise<V> {
   let queue: Waiting<K, V>[] = [];
   let inFlight = 0;
@@ -47,15 +59,15 @@ export function coalesce<K, V>(
         same.push(waiting);
         continue;
       }
-      const conflict = apartBy ? apartBy(waiting.key) : undefined;
-      if (groups.length >= maxBatch || (apartBy && apart.has(conflict))) {
+      const conflicts = apartBy?.(waiting.key) ?? [];
+      if (groups.length >= maxBatch || conflicts.some((value) => apart.has(value))) {
         rest.push(waiting);
         continue;
       }
       const group = [waiting];
       groups.push(group);
       if (dedupeBy) byKey.set(dedupeBy(waiting.key), group);
-      if (apartBy) apart.add(conflict);
+      for (const value of conflicts) apart.add(value);
     }
     queue = rest;
     return groups;
@@ -66,8 +78,8 @@ export function coalesce<K, V>(
     try {
       values = await many(groups.map((group) => (group[0] as Waiting<K, V>).key));
     } catch (error) {
-      if (groups.length === 1) {
-        for (const waiting of groups[0] as Waiting<K, V>[]) waiting.reject(error);
+      if (groups.length === 1 || !retryAlone(error)) {
+        for (const waiting of groups.flat()) waiting.reject(error);
         return;
       }
       await Promise.all(groups.map((group) => settle([group])));

@@ -34,7 +34,7 @@ export function batchSendPorts<P extends BatchableSendPorts>(repo: P): P {
         issued.map(({ ticket }) => ticket),
         latest(issued.map(({ at }) => at)),
       ),
-    { apartBy: ({ ticket }) => ticket.userId },
+    { apartBy: ({ ticket }) => [ticket.userId] },
   );
   const markSent = coalesce(
     async (sent: Array<{ id: number; providerMessageId: string | null; at: Date }>) => {

@@ -138,7 +138,7 @@ describe("coalesce", () => {
         events.push(`end ${label}`);
         return keys.map((key) => key.n);
       },
-      { apartBy: (key) => key.user },
+      { apartBy: (key) => [key.user] },
     );
 
     const calls = [
