@@ -6,9 +6,6 @@
  */
 import autocannon from "autocannon";
 import { hashPassword } from "better-auth/crypto";
-import { openDatabase } from "../src/db/client.ts";
-import { createRepository } from "../src/db/stores.ts";
-import { createOpaqueId } from "../src/password-reset/tokens.ts";
 import { coresUsed, cpuSecondsOf, snapshotCpu } from "./cpu.ts";
 import {
   type BenchDatabase,
@@ -16,6 +13,7 @@ import {
   DEFAULT_CONNECTION,
   type Sql,
 } from "./database.ts";
+import { enqueueResetEmails } from "./drain.ts";
 import { startBenchPassdesk } from "./passdesk.ts";
 import { type ChildServer, freePort, startChildServer } from "./processes.ts";
 import { figure, SectionFailure, type SectionResult } from "./report-types.ts";
@@ -360,31 +358,12 @@ async function seedBetterAuthUsers(sql: Sql, prefix: string, count: number, hash
 /** 5,000 change_password emails committed at once, timed until all are sent (console mailer). */
 async function consoleDrain(database: BenchDatabase, passwordHash: string) {
   const userIds = await seedPassdeskUsers(database.sql, "peer-d-", DRAIN_EMAILS, passwordHash);
-  const handle = await openDatabase({ databaseUrl: database.url, pgliteDataDir: "memory://" });
-  let committedAt: number;
-  let committedAtEpochMillis: number;
-  try {
-    const repo = createRepository(handle);
-    const at = new Date();
-    await repo.transaction(async (stores) => {
-      for (const [index, userId] of userIds.entries()) {
-        await stores.outbox.enqueue(
-          {
-            messageRef: createOpaqueId("msg"),
-            kind: "change_password",
-            requestId: null,
-            userId,
-            toAddress: address("peer-d-", index),
-          },
-          at,
-        );
-      }
-    });
-    committedAt = performance.now();
-    committedAtEpochMillis = Date.now();
-  } finally {
-    await handle.close();
-  }
+  const addresses = userIds.map((_, index) => address("peer-d-", index));
+  const { committedAt, committedAtEpochMillis } = await enqueueResetEmails(
+    database.url,
+    userIds,
+    addresses,
+  );
   let firstAt: number | undefined;
   for (;;) {
     const [row] = await database.sql<{ sent: string }[]>`
