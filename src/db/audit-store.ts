@@ -15,7 +15,7 @@ import {
 import type { AuditEntry, AuditLog, AuditPostQueue, AuditRecord } from "../audit/ports.ts";
 import type { Database, Executor } from "./client.ts";
 import { isCausedByValues } from "./group-commit.ts";
-import { drizzleQuery, type RawQuery } from "./raw-query.ts";
+import { drizzleQuery, jsonArrayOf, type RawQuery } from "./raw-query.ts";
 import { rowsOf } from "./rows.ts";
 import { auditLog } from "./schema.ts";
 
@@ -48,11 +48,17 @@ const LOCK_CHAIN = "select pg_advisory_xact_lock($1::bigint)";
 /**
  * Read after the lock is held (a statement of its own, so that its snapshot sees the last
  * append committed): the chain's head, ids for the new entries, and the time.
+ *
+ * The ids are one range, reserved by moving the sequence once: only this statement draws from
+ * it (INSERT_CHAINED is the one insert into audit_log, and gives every id), always under the
+ * lock, so no other draw can fall inside the range. A rolled-back append leaves a gap, as
+ * nextval would.
  */
 const CHAIN_HEAD = `
   select head.chain_seq::text as seq, head.chain_hash as hash,
-    array(select nextval(pg_get_serial_sequence('audit_log', 'id'))::text
-      from generate_series(1, $1::int)) as ids,
+    (select setval(s.seq, nextval(s.seq) + $1::int - 1)
+      from (select pg_get_serial_sequence('audit_log', 'id')::regclass as seq) as s)::text
+      as last_id,
     floor(extract(epoch from clock_timestamp()) * 1000)::text as now_ms
   from (select) as one
   left join lateral (
@@ -74,7 +80,8 @@ const INSERT_CHAINED = `
 interface HeadRow {
   seq: string | null;
   hash: string | null;
-  ids: string[];
+  /** The last of the ids reserved for the new entries, which end the range. */
+  last_id: string;
   now_ms: string;
 }
 
@@ -126,13 +133,14 @@ async function appendToChain(
   const atJson = JSON.stringify(at.toISOString());
   let seq = Number(head.seq ?? 0);
   let previous = head.hash ?? GENESIS_HASH;
+  const firstId = Number(head.last_id) - entries.length + 1;
   const rows = prepared.map(({ fields, row }, i) => {
     seq += 1;
-    const id = Number(head.ids[i]);
+    const id = firstId + i;
     previous = linkHash(previous, placedText(seq, id, atJson, fields));
     return `{"id":${id},"at":${atJson},"chain_seq":${seq},"chain_hash":"${previous}",${row}}`;
   });
-  await query(INSERT_CHAINED, [`[${rows.join(",")}]`]);
+  await query(INSERT_CHAINED, [jsonArrayOf(rows)]);
 }
 
 export interface BufferedAuditLog extends AuditLog {

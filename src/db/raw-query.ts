@@ -84,7 +84,28 @@ export function storedText(value: string): string {
  * jsonb would refuse a lone surrogate's escape.
  */
 export function jsonParameter(value: unknown): string {
+  // JSON.stringify escapes a lone surrogate as \udXXX and no other character in that range, so
+  // the replacer (several times slower, on the public endpoint's every statement) is only
+  // needed when one shows up; `\\udXXX` (an escaped backslash) is a false alarm, and harmless.
+  const text = JSON.stringify(value);
+  if (!SURROGATE_ESCAPE.test(text)) return text;
   return JSON.stringify(value, (_key, item) =>
     typeof item === "string" ? storedText(item) : item,
   );
+}
+
+const SURROGATE_ESCAPE = /\\ud[89a-f]/i;
+
+/**
+ * Row texts (each already JSON) as one JSON array, built by a single join so that it is one flat
+ * string: postgres.js measures a parameter with Buffer.byteLength, which first copies a string
+ * built by concatenation (`[${rows}]`) into a flat one, a second copy of the whole batch.
+ */
+export function jsonArrayOf(rows: readonly string[]): string {
+  if (rows.length === 0) return "[]";
+  const parts = [...rows];
+  const last = parts.length - 1;
+  parts[0] = `[${parts[0]}`;
+  parts[last] = `${parts[last]}]`;
+  return parts.join(",");
 }
