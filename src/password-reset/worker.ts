@@ -45,14 +45,14 @@ const PRUNE_BATCH = 1_000;
  * send) costs more than for an unknown one, and work started the moment a request is answered
  * slows whatever request comes right after — on PGlite, whose engine shares the event loop, by
  * enough to tell the two apart. Passes therefore run on their own schedule, at jittered
- * intervals that no request moves, and a request waits for the next one (half a second on
- * average by default).
+ * intervals that no request moves (0.5–1.5× the poll interval, 250 ms by default), and a
+ * request waits for the next one: under a quarter of a second on average.
  */
 export function startWorker(
   deps: WorkerDependencies,
   {
     logger,
-    pollIntervalMillis = 500,
+    pollIntervalMillis = 250,
     maxConcurrentSends = 32,
     stopGraceMillis = 5_000,
     pruneIntervalMillis = 60_000,
