@@ -113,7 +113,18 @@ export function createDrizzleResetRequestStore(db: Executor, query: RawQuery): R
     claimPending(limit, fromId = 0) {
       return (
         db
-          .select()
+          // Only what deciding reads: a batch is up to a thousand rows, held for its transaction.
+          .select({
+            id: resetRequests.id,
+            publicId: resetRequests.publicId,
+            email: resetRequests.email,
+            connection: resetRequests.connection,
+            clientId: resetRequests.clientId,
+            organization: resetRequests.organization,
+            source: resetRequests.source,
+            requestedBy: resetRequests.requestedBy,
+            clientIp: resetRequests.clientIp,
+          })
           .from(resetRequests)
           // 'pending' as a literal: the partial index on pending ids is then usable by any plan,
           // generic ones for prepared statements included.

@@ -28,6 +28,9 @@ export interface ResetRequest extends NewResetRequest {
   processedAt: Date | null;
 }
 
+/** A request the worker claimed (its status is `pending`): what deciding it reads. */
+export type PendingRequest = NewResetRequest & { id: number };
+
 export interface ResetRequestStore {
   record(request: NewResetRequest): Promise<ResetRequest>;
   /**
@@ -49,7 +52,7 @@ export interface ResetRequestStore {
    * Locks up to `limit` pending requests, oldest first, for this transaction; other workers skip
    * them. `fromId` starts the scan at that id instead of the first pending one.
    */
-  claimPending(limit: number, fromId?: number): Promise<ResetRequest[]>;
+  claimPending(limit: number, fromId?: number): Promise<PendingRequest[]>;
   /** Records each request's outcome, in one statement. */
   markAllProcessed(
     outcomes: Array<{ id: number; status: string; userId: number | null }>,

@@ -10,7 +10,7 @@ import { normalizeEmail } from "../users/email.ts";
 import { ExternalStoreUnavailableError } from "../users/external-store.ts";
 import type { ConnectionStore, UserStore } from "../users/ports.ts";
 import type { User } from "../users/user.ts";
-import type { ResetRequest, ResetRequestStore } from "./ports.ts";
+import type { PendingRequest, ResetRequestStore } from "./ports.ts";
 import { type LimitRule, recipientBucket } from "./rate-limit.ts";
 import { createOpaqueId } from "./tokens.ts";
 
@@ -67,7 +67,7 @@ export type PrefetchedUsers = Map<string, { asked: Set<string>; found: Map<strin
 const ACTOR_TYPES: Record<string, ActorType> = { api: "public", slack: "slack", cli: "cli" };
 
 interface Decision {
-  request: ResetRequest;
+  request: PendingRequest;
   outcome: RequestOutcome;
   user: User | undefined;
 }
@@ -75,7 +75,7 @@ interface Decision {
 /** Decides one request and, when a user should get an email, puts it in the outbox. */
 export async function resolveRequest(
   stores: ResolvePorts,
-  request: ResetRequest,
+  request: PendingRequest,
   at: Date,
   prefetched?: PrefetchedUsers,
 ): Promise<RequestOutcome> {
@@ -90,7 +90,7 @@ export async function resolveRequest(
  */
 export async function resolveRequests(
   stores: ResolvePorts,
-  requests: ResetRequest[],
+  requests: PendingRequest[],
   at: Date,
   options: ResolveOptions = {},
 ): Promise<RequestOutcome[]> {
@@ -140,7 +140,7 @@ export async function resolveRequests(
 
 async function decide(
   stores: ResolvePorts,
-  requests: ResetRequest[],
+  requests: PendingRequest[],
   prefetched: PrefetchedUsers = new Map(),
 ): Promise<Decision[]> {
   const names = [...new Set(requests.map((request) => request.connection))];
