@@ -34,9 +34,30 @@ function canReadDirectly(c: Context): boolean {
   );
 }
 
-async function readIncoming(c: Context): Promise<Uint8Array> {
+/**
+ * Node's request stream, read with its events: `for await` builds an async iterator, an
+ * end-of-stream watcher and a promise per chunk, several times the cost of a one-chunk body.
+ * A request that closes before its end rejects, as the iterator would.
+ */
+function readIncoming(c: Context): Promise<Uint8Array> {
   const incoming = (c.env as HttpBindings).incoming;
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    const onClose = () => onError(new Error("the request closed before its body ended"));
+    const stop = () => {
+      incoming.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    incoming.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
 }

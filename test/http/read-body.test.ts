@@ -86,3 +86,42 @@ describe("readBodyText without a Node.js request", () => {
     expect(await response.json()).toEqual({ text: "hello" });
   });
 });
+
+describe("readBodyText when the client goes away", () => {
+  it("rejects a body cut short, and the server goes on serving", async () => {
+    let settled: Promise<string> | undefined;
+    const cut = new Hono();
+    cut.post("/", (c) => {
+      settled = readBodyText(c);
+      return settled.then(
+        (text) => c.json({ text }),
+        () => c.text("cut short", 400),
+      );
+    });
+    const server = await serveLocally(cut);
+    try {
+      await new Promise<void>((resolve) => {
+        const req = request({
+          host: "127.0.0.1",
+          port: server.port,
+          method: "POST",
+          path: "/",
+          headers: { "content-length": "100" },
+          agent: false,
+        });
+        req.on("error", () => resolve());
+        req.write("only part of it", () => setTimeout(() => req.destroy(), 50));
+      });
+      await expect.poll(() => settled !== undefined, { timeout: 5_000 }).toBe(true);
+      await expect(settled).rejects.toThrow();
+
+      const response = await fetch(`http://127.0.0.1:${server.port}/`, {
+        method: "POST",
+        body: "whole",
+      });
+      expect(await response.json()).toEqual({ text: "whole" });
+    } finally {
+      await server.close();
+    }
+  });
+});
