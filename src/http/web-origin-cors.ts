@@ -52,7 +52,9 @@ export function webOriginCors(
     if (await isListedOrigin(origin)) return corsHeaders(c, next);
     // A preflight is answered without permission, so the browser never sends the request.
     if (c.req.method === "OPTIONS") return c.body(null, 204, { Vary: "Origin" });
-    c.header("Vary", "Origin", { append: true });
-    return next();
+    // Set on the response the handler made, whichever way it made it (one returned as a Response
+    // of its own would drop headers set before it).
+    await next();
+    c.res.headers.append("Vary", "Origin");
   };
 }

@@ -298,6 +298,9 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     );
     expect(deniedPost.status).toBe(200); // CORS is the browser's to enforce: it hides the answer
     expect(corsHeadersOf(deniedPost)).toEqual([]);
+    // The answer depends on Origin, so shared caches must key on it.
+    expect(deniedPost.headers.get("vary")).toBe("Origin");
+    expect(deniedPost.headers.get("x-ratelimit-remaining")).not.toBeNull();
     const real = await post(
       { email: "known@example.com", connection: DEFAULT_CONNECTION, client_id: clientId },
       { origin: "https://app.example.com" },
@@ -305,6 +308,8 @@ describe.each(backends)("POST /dbconnections/change_password on %s", (backend) =
     expect(real.status).toBe(200);
     expect(real.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
     expect(real.headers.get("access-control-expose-headers")).toContain("X-RateLimit-Remaining");
+    expect(real.headers.get("x-ratelimit-remaining")).not.toBeNull();
+    expect(real.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const noOrigin = await post({ email: "known@example.com", connection: DEFAULT_CONNECTION });
     expect(noOrigin.status).toBe(200);
     expect(

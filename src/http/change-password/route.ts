@@ -71,12 +71,18 @@ export function createChangePasswordRoute(deps: ChangePasswordRouteDependencies)
     // extra work a known address costs right after this answer (see startWorker).
     if (result.ok) {
       // Auth0's exact answer, lower-case charset included: some SDKs compare the header verbatim.
-      return c.body(SUCCESS_MESSAGE, 200, {
-        "Content-Type": "text/html; charset=utf-8",
-        "X-RateLimit-Limit": String(result.rateLimit.limit),
-        "X-RateLimit-Remaining": String(result.rateLimit.remaining),
-        "X-RateLimit-Reset": String(result.rateLimit.resetAt),
-        "Cache-Control": "no-store",
+      // A Response of its own with plain headers: c.body() turns more than one header into a web
+      // Headers object, which @hono/node-server then copies back into a plain one, and this is
+      // the endpoint's every answer.
+      return new Response(SUCCESS_MESSAGE, {
+        status: 200,
+        headers: {
+          "Content-Type": "text/html; charset=utf-8",
+          "X-RateLimit-Limit": String(result.rateLimit.limit),
+          "X-RateLimit-Remaining": String(result.rateLimit.remaining),
+          "X-RateLimit-Reset": String(result.rateLimit.resetAt),
+          "Cache-Control": "no-store",
+        },
       });
     }
     if (result.reason === "rate_limited") {
