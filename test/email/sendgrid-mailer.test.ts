@@ -1,4 +1,5 @@
-import { createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { type AddressInfo, createServer } from "node:net";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MailerError, type OutgoingEmail } from "../../src/email/mailer.ts";
@@ -197,6 +198,31 @@ describe("createSendGridMailer", () => {
     expect(error.failure).toBe("retryable");
     expect(error.details.outcomeUnknown).toBe(false);
     expect(error.message).toContain("ECONNREFUSED");
+  });
+
+  it("does not follow a redirect: the body, reset link included, goes to the configured host only", async () => {
+    // A 307 keeps the method and the body: followed, it would hand the email to another host.
+    const redirecting = createHttpServer((request, response) => {
+      request.resume();
+      response.writeHead(307, { Location: `${fake.url}/v3/mail/send` }).end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = redirecting.address() as AddressInfo;
+      const mailer = createSendGridMailer({
+        apiKey: API_KEY,
+        apiUrl: `http://127.0.0.1:${port}`,
+        timeoutMillis: 2_000,
+      });
+
+      const error = await sendExpectingFailure(mailer);
+
+      expect(error.failure).toBe("permanent");
+      expect(error.details.status).toBe(307);
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 
   it("sends again once the provider has recovered", async () => {
