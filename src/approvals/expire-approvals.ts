@@ -1,7 +1,6 @@
 import type { AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import { startPolling } from "../jobs/polling.ts";
-import { createSerialTask } from "../jobs/serial-task.ts";
+import { type PeriodicJob, startPeriodicJob } from "../jobs/periodic-job.ts";
 import type { Logger } from "../logger.ts";
 import type { UserStore } from "../users/ports.ts";
 import type { SetPasswordApproval, SetPasswordApprovalStore } from "./ports.ts";
@@ -49,32 +48,16 @@ export async function expireDueApprovals(deps: ApprovalExpiryDependencies): Prom
   return due.length;
 }
 
-export interface ApprovalExpiry {
-  /** Runs one pass now (tests). */
-  run(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ApprovalExpiry = PeriodicJob;
 
 /** Expires undecided requests every minute by default. */
 export function startApprovalExpiry(
   deps: ApprovalExpiryDependencies & { intervalMillis?: number },
 ): ApprovalExpiry {
-  const task = createSerialTask(async () => {
-    for (let pass = 0; pass < 10 && (await expireDueApprovals(deps)) === EXPIRY_BATCH; pass++);
-  }, deps.logger);
-  const polling = startPolling(() => task.run(), {
-    intervalMillis: deps.intervalMillis ?? 60_000,
-    jitter: 0.5,
-    unref: true,
-  });
-  return {
-    async run() {
-      task.run();
-      await task.idle();
+  return startPeriodicJob(
+    async () => {
+      for (let pass = 0; pass < 10 && (await expireDueApprovals(deps)) === EXPIRY_BATCH; pass++);
     },
-    async stop() {
-      polling.stop();
-      await task.idle();
-    },
-  };
+    { logger: deps.logger, intervalMillis: deps.intervalMillis ?? 60_000, jitter: 0.5 },
+  );
 }

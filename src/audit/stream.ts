@@ -1,7 +1,6 @@
 import type { Clock } from "../clock.ts";
 import { retryDelayMillis } from "../jobs/backoff.ts";
-import { startPolling } from "../jobs/polling.ts";
-import { createSerialTask } from "../jobs/serial-task.ts";
+import { type PeriodicJob, startPeriodicJob } from "../jobs/periodic-job.ts";
 import type { Logger } from "../logger.ts";
 import type { AuditChainStore } from "./chain.ts";
 import { type ExportFormat, formatExportLine } from "./export.ts";
@@ -65,11 +64,7 @@ export const AUDIT_STREAM_NAME = "default";
 /** Batches per pass at most, so one pass ends and the lease is renewed. */
 const BATCHES_PER_PASS = 20;
 
-export interface AuditStream {
-  /** Runs one pass now (tests; start-up). */
-  run(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type AuditStream = PeriodicJob;
 
 /**
  * Streams the audit log (`passdesk audit export`'s lines) to an HTTP endpoint, oldest first, in
@@ -81,17 +76,16 @@ export interface AuditStream {
 export function startAuditStream(options: AuditStreamOptions): AuditStream {
   const { checkpoints, clock, logger, owner } = options;
   const name = AUDIT_STREAM_NAME;
-  let stopped = false;
 
   const leaseFromNow = () => new Date(clock.now().getTime() + options.leaseMillis);
 
-  async function pass(): Promise<void> {
+  async function pass(stopped: () => boolean): Promise<void> {
     const claimed = await checkpoints.claim(name, owner, clock.now(), leaseFromNow());
     if (!claimed) return;
     let lastId = claimed.lastId;
     let handedOver = false;
     try {
-      for (let batch = 0; batch < BATCHES_PER_PASS && !stopped; batch++) {
+      for (let batch = 0; batch < BATCHES_PER_PASS && !stopped(); batch++) {
         const entries = await options.chain.after(lastId, options.batchSize);
         if (entries.length === 0) return;
         const first = entries[0]?.id ?? lastId;
@@ -124,21 +118,5 @@ export function startAuditStream(options: AuditStreamOptions): AuditStream {
     }
   }
 
-  const task = createSerialTask(pass, logger);
-  const polling = startPolling(() => task.run(), {
-    intervalMillis: options.intervalMillis,
-    jitter: 0.2,
-    unref: true,
-  });
-  return {
-    async run() {
-      task.run();
-      await task.idle();
-    },
-    async stop() {
-      stopped = true;
-      polling.stop();
-      await task.idle();
-    },
-  };
+  return startPeriodicJob(pass, { logger, intervalMillis: options.intervalMillis, jitter: 0.2 });
 }

@@ -1,7 +1,6 @@
 import type { AuditEntry, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
-import { startPolling } from "../jobs/polling.ts";
-import { createSerialTask } from "../jobs/serial-task.ts";
+import { type PeriodicJob, startPeriodicJob } from "../jobs/periodic-job.ts";
 import type { Logger } from "../logger.ts";
 import type { Transaction } from "../unit-of-work.ts";
 import type { Connection } from "../users/connection.ts";
@@ -270,35 +269,19 @@ async function recoverOne(
   }
 }
 
-export interface ExternalChangeRecovery {
-  /** Runs one pass now (tests; start-up). */
-  run(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type ExternalChangeRecovery = PeriodicJob;
 
 /** Runs recoverExternalChanges at jittered intervals; every instance may (SKIP LOCKED). */
 export function startExternalChangeRecovery(
   deps: RecoveryDependencies & { intervalMillis?: number },
 ): ExternalChangeRecovery {
-  const task = createSerialTask(async () => {
-    const counts = await recoverExternalChanges(deps);
-    if (counts.finished + counts.released > 0) {
-      deps.logger.info(counts, "finished password changes whose process stopped midway");
-    }
-  }, deps.logger);
-  const polling = startPolling(() => task.run(), {
-    intervalMillis: deps.intervalMillis ?? 15_000,
-    jitter: 0.5,
-    unref: true,
-  });
-  return {
-    async run() {
-      task.run();
-      await task.idle();
+  return startPeriodicJob(
+    async () => {
+      const counts = await recoverExternalChanges(deps);
+      if (counts.finished + counts.released > 0) {
+        deps.logger.info(counts, "finished password changes whose process stopped midway");
+      }
     },
-    async stop() {
-      polling.stop();
-      await task.idle();
-    },
-  };
+    { logger: deps.logger, intervalMillis: deps.intervalMillis ?? 15_000, jitter: 0.5 },
+  );
 }

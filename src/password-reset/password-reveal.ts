@@ -1,8 +1,7 @@
 import type { ActorType, AuditLog } from "../audit/ports.ts";
 import type { Clock } from "../clock.ts";
 import type { OutboxStore } from "../email/ports.ts";
-import { startPolling } from "../jobs/polling.ts";
-import { createSerialTask } from "../jobs/serial-task.ts";
+import { type PeriodicJob, startPeriodicJob } from "../jobs/periodic-job.ts";
 import type { Logger } from "../logger.ts";
 import type { PasswordHasher } from "../passwords/hasher.ts";
 import {
@@ -270,11 +269,7 @@ export async function expireDueReveals(deps: {
   return due.length;
 }
 
-export interface RevealExpiry {
-  /** Runs one pass now (tests). */
-  run(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type RevealExpiry = PeriodicJob;
 
 /**
  * Ends unrevealed passwords when their time runs out, every minute by default. Every instance
@@ -287,23 +282,11 @@ export function startRevealExpiry(deps: {
   logger: Logger;
   intervalMillis?: number;
 }): RevealExpiry {
-  const task = createSerialTask(async () => {
-    // Bounded per pass; a backlog (after a long outage) drains over the next passes.
-    for (let pass = 0; pass < 10 && (await expireDueReveals(deps)) === EXPIRY_BATCH; pass++);
-  }, deps.logger);
-  const polling = startPolling(() => task.run(), {
-    intervalMillis: deps.intervalMillis ?? 60_000,
-    jitter: 0.5,
-    unref: true,
-  });
-  return {
-    async run() {
-      task.run();
-      await task.idle();
+  return startPeriodicJob(
+    async () => {
+      // Bounded per pass; a backlog (after a long outage) drains over the next passes.
+      for (let pass = 0; pass < 10 && (await expireDueReveals(deps)) === EXPIRY_BATCH; pass++);
     },
-    async stop() {
-      polling.stop();
-      await task.idle();
-    },
-  };
+    { logger: deps.logger, intervalMillis: deps.intervalMillis ?? 60_000, jitter: 0.5 },
+  );
 }

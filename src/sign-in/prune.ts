@@ -1,16 +1,11 @@
 import type { Clock } from "../clock.ts";
-import { startPolling } from "../jobs/polling.ts";
-import { createSerialTask } from "../jobs/serial-task.ts";
+import { type PeriodicJob, startPeriodicJob } from "../jobs/periodic-job.ts";
 import type { Logger } from "../logger.ts";
 import { BLOCK_LIFETIME_MILLIS, type SignInFailureStore } from "./ports.ts";
 
 const PRUNE_BATCH = 500;
 
-export interface SignInPruner {
-  /** Runs one pass now (tests; start-up). */
-  run(): Promise<void>;
-  stop(): Promise<void>;
-}
+export type SignInPruner = PeriodicJob;
 
 /**
  * Deletes counts whose last failure is older than a block lasts: they no longer count (the
@@ -23,27 +18,13 @@ export function startSignInPruner(deps: {
   logger: Logger;
   intervalMillis?: number;
 }): SignInPruner {
-  let stopped = false;
-  const task = createSerialTask(async () => {
-    const before = new Date(deps.clock.now().getTime() - BLOCK_LIFETIME_MILLIS);
-    for (let pass = 0; pass < 10 && !stopped; pass++) {
-      if ((await deps.repo.signInFailures.prune(before, PRUNE_BATCH)) < PRUNE_BATCH) return;
-    }
-  }, deps.logger);
-  const polling = startPolling(() => task.run(), {
-    intervalMillis: deps.intervalMillis ?? 60 * 60 * 1000,
-    jitter: 0.5,
-    unref: true,
-  });
-  return {
-    async run() {
-      task.run();
-      await task.idle();
+  return startPeriodicJob(
+    async (stopped) => {
+      const before = new Date(deps.clock.now().getTime() - BLOCK_LIFETIME_MILLIS);
+      for (let pass = 0; pass < 10 && !stopped(); pass++) {
+        if ((await deps.repo.signInFailures.prune(before, PRUNE_BATCH)) < PRUNE_BATCH) return;
+      }
     },
-    async stop() {
-      stopped = true;
-      polling.stop();
-      await task.idle();
-    },
-  };
+    { logger: deps.logger, intervalMillis: deps.intervalMillis ?? 60 * 60 * 1000, jitter: 0.5 },
+  );
 }
