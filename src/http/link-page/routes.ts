@@ -21,21 +21,26 @@ export interface LinkPageDependencies extends PageSettings {
   logger: Logger;
 }
 
-type Inspection = { ok: true } | { ok: false; problem: LinkProblem };
-
 /** What one emailed single-use link does, and how its page reads. */
-export interface LinkPage<Done extends { ok: true }> {
+export interface LinkPage<Done extends { ok: true }, Problem extends string = LinkProblem> {
   path: string;
   /** Looks at the link without using it up (mail scanners follow links). */
-  inspect(token: string, at: Date): Promise<Inspection>;
+  inspect(token: string, at: Date): Promise<{ ok: true } | { ok: false; problem: Problem }>;
   /** The confirmed link: used once. */
-  redeem(token: string, at: Date): Promise<Done | { ok: false; problem: LinkProblem }>;
+  redeem(token: string, at: Date): Promise<Done | { ok: false; problem: Problem }>;
   renderConfirm(context: PageContext, view: { ticket: string; csrfToken: string }): string;
   renderDone(context: PageContext, done: Done): string;
-  renderProblem(context: PageContext, problem: LinkProblem): string;
+  renderProblem(context: PageContext, problem: Problem | "invalid"): string;
+  /** The status of each problem's page; by default that of the unblock and secure links'. */
+  problemStatus?: Record<Problem | "invalid", 404 | 410>;
 }
 
-const PROBLEM_STATUS = { invalid: 404, expired: 410, used: 410, revoked: 410 } as const;
+const LINK_PROBLEM_STATUS: Record<LinkProblem, 404 | 410> = {
+  invalid: 404,
+  expired: 410,
+  used: 410,
+  revoked: 410,
+};
 const MAX_FORM_BYTES = 4 * 1024;
 
 /**
@@ -43,10 +48,13 @@ const MAX_FORM_BYTES = 4 * 1024;
  * with a button, so a scanner that follows the link changes nothing; the button's POST (with the
  * double-submit CSRF token) uses it.
  */
-export function createLinkPageRoutes<Done extends { ok: true }>(
-  deps: LinkPageDependencies,
-  link: LinkPage<Done>,
-): Hono {
+export function createLinkPageRoutes<
+  Done extends { ok: true },
+  Problem extends string = LinkProblem,
+>(deps: LinkPageDependencies, link: LinkPage<Done, Problem>): Hono {
+  // Without its own statuses a link's problems are LinkProblem's (the default type).
+  const problemStatus =
+    link.problemStatus ?? (LINK_PROBLEM_STATUS as Record<Problem | "invalid", 404 | 410>);
   const secureCookie = deps.publicUrl.startsWith("https:");
   // As the reset page: a nonce per response, no referrer (the URL holds the token), no caching.
   function page(
@@ -68,8 +76,8 @@ export function createLinkPageRoutes<Done extends { ok: true }>(
     deps.logger.error({ err: error, path: link.path }, "link page unavailable");
     return page(c, (context) => renderErrorPage(context, PAGES.unavailable), 503);
   };
-  const problem = (c: Context, which: LinkProblem) =>
-    page(c, (context) => link.renderProblem(context, which), PROBLEM_STATUS[which]);
+  const problem = (c: Context, which: Problem | "invalid") =>
+    page(c, (context) => link.renderProblem(context, which), problemStatus[which]);
   async function confirm(c: Context, token: string, status: ContentfulStatusCode = 200) {
     const inspection = await link.inspect(token, deps.clock.now());
     if (!inspection.ok) return problem(c, inspection.problem);

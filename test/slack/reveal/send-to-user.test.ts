@@ -215,6 +215,17 @@ describe.each(backends)("/set-password, Send it to the user, on %s", (backend) =
       expect(scanned.response.status).toBe(200);
       expect(scanned.html).toContain("Show my password");
       const form = await openResetForm(here);
+      // A ticket that never was: 404, as for the other emailed links.
+      const unknown = await fetch(`${slack.url}/lo/reveal?ticket=never-issued`);
+      expect(unknown.status).toBe(404);
+      // A POST without the page's session (its CSRF cookie): the button again, the link unused.
+      const forged = await fetch(`${slack.url}/lo/reveal`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ ticket: form.ticket, csrf: form.csrf }).toString(),
+      });
+      expect(forged.status).toBe(400);
+      expect(await forged.text()).toContain("Show my password");
       const post = () =>
         fetch(`${slack.url}/lo/reveal`, {
           method: "POST",
