@@ -1,26 +1,17 @@
-import type {
-  AllMiddlewareArgs,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-} from "@slack/bolt";
+import type { AllMiddlewareArgs } from "@slack/bolt";
 import {
   type DecideApprovalResult,
   decideSetPasswordApproval,
 } from "../../approvals/decide-approval.ts";
 import type { SetPasswordDecision } from "../../approvals/ports.ts";
-import { actorOfInteraction } from "../actor.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { requireRole } from "../require-role.ts";
 import { deliverReveal } from "../reveal/deliver.ts";
 import { findSlackRecipient } from "../reveal/recipient.ts";
+import { type StaffButtonArgs, staffButton } from "../staff-button.ts";
 import { tellOutcome } from "./tell.ts";
 
-type DecideArgs = Pick<
-  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
-  "ack" | "body" | "action" | "respond" | "client"
->;
+type DecideArgs = StaffButtonArgs & Pick<AllMiddlewareArgs, "client">;
 
 export type ApprovalButtonDependencies = Pick<
   SlackDependencies,
@@ -45,14 +36,14 @@ export function createApprovalButton(
 ) {
   const attempted =
     decision === "approved" ? ACTION_IDS.approveSetPassword : ACTION_IDS.denySetPassword;
-  return async function decideApproval({ ack, body, action, respond, client }: DecideArgs) {
-    await ack();
-    const decider = actorOfInteraction(body);
-    const say = (text: string) =>
-      respond({ response_type: "ephemeral", replace_original: false, text });
-    if (!(await requireRole(deps, decider, "admin", attempted))) {
-      return void (await say("Only Passdesk admins can decide password requests."));
-    }
+  const guard = {
+    role: "admin",
+    actionId: attempted,
+    refusal: "Only Passdesk admins can decide password requests.",
+  } as const;
+  return staffButton<DecideArgs>(deps, guard, async function decideApproval(click) {
+    const { action, client } = click.args;
+    const { actor: decider, reply: say } = click;
     const result = await decideSetPasswordApproval(
       {
         repo: deps.repo,
@@ -86,5 +77,5 @@ export function createApprovalButton(
       );
     }
     await tellOutcome(deps, client, result.approval, result.email);
-  };
+  });
 }

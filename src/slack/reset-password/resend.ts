@@ -1,20 +1,8 @@
-import type {
-  AllMiddlewareArgs,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-} from "@slack/bolt";
 import { resendStaffReset } from "../../password-reset/resend-staff-reset.ts";
-import { actorOfInteraction } from "../actor.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { requireRole } from "../require-role.ts";
+import { staffButton } from "../staff-button.ts";
 import { describeStaffReset } from "./reply.ts";
-
-type ResendArgs = Pick<
-  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
-  "ack" | "body" | "action" | "respond"
->;
 
 export type ResendDependencies = Pick<
   SlackDependencies,
@@ -26,16 +14,13 @@ export type ResendDependencies = Pick<
  * /reset-password (role re-checked, same per-user limit, audited), answered only to the clicker.
  */
 export function createResendButton(deps: ResendDependencies) {
-  return async function resendReset({ ack, body, action, respond }: ResendArgs) {
-    await ack();
-    const actor = actorOfInteraction(body);
-    const reply = (text: string) =>
-      respond({ response_type: "ephemeral", replace_original: false, text });
-    if (!(await requireRole(deps, actor, "support", ACTION_IDS.resendReset))) {
-      return void (await reply(
-        "You need the *support* or *admin* role to resend reset emails: ask a Passdesk admin.",
-      ));
-    }
+  const guard = {
+    role: "support",
+    actionId: ACTION_IDS.resendReset,
+    refusal: "You need the *support* or *admin* role to resend reset emails: ask a Passdesk admin.",
+  } as const;
+  return staffButton(deps, guard, async function resendReset({ args, actor, reply }) {
+    const { body, action } = args;
     const resent = await resendStaffReset(
       { repo: deps.repo, clock: deps.clock, limits: deps.limits },
       {
@@ -46,5 +31,5 @@ export function createResendButton(deps: ResendDependencies) {
     if (!resent.ok) return void (await reply("That request no longer exists."));
     if (resent.result.outcome === "queued") deps.wakeWorker();
     await reply(describeStaffReset(resent.result, resent.email, resent.connection));
-  };
+  });
 }

@@ -1,26 +1,14 @@
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-} from "@slack/bolt";
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import {
   resetSecuredAccount,
   unblockSecuredAccount,
 } from "../../password-reset/secured-account-staff.ts";
 import { maskEmail } from "../../users/email.ts";
-import { actorOfInteraction } from "../actor.ts";
 import { escapeMrkdwn } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { requireRole } from "../require-role.ts";
 import { describeStaffReset } from "../reset-password/reply.ts";
-
-type ButtonArgs = Pick<
-  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
-  "ack" | "body" | "action" | "respond"
->;
+import { staffButton } from "../staff-button.ts";
 
 export type SecuredAccountButtonDependencies = Pick<
   SlackDependencies,
@@ -36,16 +24,13 @@ const GONE = "That account is no longer on record.";
  * the clicker.
  */
 export function createResetSecuredButton(deps: SecuredAccountButtonDependencies) {
-  return async function resetSecured({ ack, body, action, respond }: ButtonArgs) {
-    await ack();
-    const actor = actorOfInteraction(body);
-    const reply = (text: string) =>
-      respond({ response_type: "ephemeral", replace_original: false, text });
-    if (!(await requireRole(deps, actor, "support", ACTION_IDS.resetSecuredAccount))) {
-      return void (await reply(
-        "You need the *support* or *admin* role to send reset emails: ask a Passdesk admin.",
-      ));
-    }
+  const guard = {
+    role: "support",
+    actionId: ACTION_IDS.resetSecuredAccount,
+    refusal: "You need the *support* or *admin* role to send reset emails: ask a Passdesk admin.",
+  } as const;
+  return staffButton(deps, guard, async function resetSecured({ args, actor, reply }) {
+    const { body, action } = args;
     const done = await resetSecuredAccount(
       { repo: deps.repo, clock: deps.clock, limits: deps.limits, hasher: deps.hasher },
       {
@@ -59,23 +44,19 @@ export function createResetSecuredButton(deps: SecuredAccountButtonDependencies)
       ? ":unlock: The account is unblocked, and its password no longer works: only the reset link gets the user back in. "
       : "";
     await reply(`${lifted}${describeStaffReset(done.result, done.email, done.connection)}`);
-  };
+  });
 }
 
 /** The Unblock button of a secured account's alert: lifts the account's block, as above. */
 export function createUnblockSecuredButton(deps: SecuredAccountButtonDependencies) {
-  return async function unblockSecured({ ack, body, action, respond }: ButtonArgs) {
-    await ack();
-    const actor = actorOfInteraction(body);
-    const reply = (text: string) =>
-      respond({ response_type: "ephemeral", replace_original: false, text });
-    if (!(await requireRole(deps, actor, "support", ACTION_IDS.unblockSecuredAccount))) {
-      return void (await reply(
-        "You need the *support* or *admin* role to unblock accounts: ask a Passdesk admin.",
-      ));
-    }
+  const guard = {
+    role: "support",
+    actionId: ACTION_IDS.unblockSecuredAccount,
+    refusal: "You need the *support* or *admin* role to unblock accounts: ask a Passdesk admin.",
+  } as const;
+  return staffButton(deps, guard, async function unblockSecured({ args, actor, reply }) {
     const result = await unblockSecuredAccount(deps.repo, {
-      securedId: action.value ?? "",
+      securedId: args.action.value ?? "",
       actor: { actorType: "slack", actorId: actor.userId },
       at: deps.clock.now(),
     });
@@ -92,7 +73,7 @@ export function createUnblockSecuredButton(deps: SecuredAccountButtonDependencie
         ? `:unlock: ${who} is unblocked: they can sign in with their current password.`
         : `${who} was no longer blocked.`,
     );
-  };
+  });
 }
 
 /** The buttons of the audit channel's `user.secured` alerts. */

@@ -1,22 +1,10 @@
-import type {
-  AllMiddlewareArgs,
-  App,
-  BlockAction,
-  ButtonAction,
-  SlackActionMiddlewareArgs,
-} from "@slack/bolt";
+import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { unblockAnnouncedBlock } from "../../sign-in/staff-unblock.ts";
 import { maskEmail } from "../../users/email.ts";
-import { actorOfInteraction } from "../actor.ts";
 import { escapeMrkdwn } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { requireRole } from "../require-role.ts";
-
-type UnblockArgs = Pick<
-  SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs,
-  "ack" | "body" | "action" | "respond"
->;
+import { staffButton } from "../staff-button.ts";
 
 export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "logger" | "clock">;
 
@@ -25,18 +13,14 @@ export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "lo
  * the message was posted) lifts that block; audited as them and answered only to the clicker.
  */
 export function createUnblockButton(deps: UnblockDependencies) {
-  return async function unblockSignIn({ ack, body, action, respond }: UnblockArgs) {
-    await ack();
-    const actor = actorOfInteraction(body);
-    const reply = (text: string) =>
-      respond({ response_type: "ephemeral", replace_original: false, text });
-    if (!(await requireRole(deps, actor, "support", ACTION_IDS.unblockSignIn))) {
-      return void (await reply(
-        "You need the *support* or *admin* role to unblock sign-in: ask a Passdesk admin.",
-      ));
-    }
+  const guard = {
+    role: "support",
+    actionId: ACTION_IDS.unblockSignIn,
+    refusal: "You need the *support* or *admin* role to unblock sign-in: ask a Passdesk admin.",
+  } as const;
+  return staffButton(deps, guard, async function unblockSignIn({ args, actor, reply }) {
     const result = await unblockAnnouncedBlock(deps.repo, {
-      blockId: action.value ?? "",
+      blockId: args.action.value ?? "",
       actor: { actorType: "slack", actorId: actor.userId },
       at: deps.clock.now(),
     });
@@ -48,7 +32,7 @@ export function createUnblockButton(deps: UnblockDependencies) {
         ? `:unlock: Sign-in unblocked for ${who} from ${where}.`
         : `${who} was no longer blocked from ${where}: a reset, another unblock or time lifted it.`,
     );
-  };
+  });
 }
 
 export function registerSignIn(app: App, deps: SlackDependencies): void {
