@@ -30,12 +30,9 @@ import type {
   WebhookEndpointStore,
 } from "../webhooks/ports.ts";
 import { createDrizzleApiStore } from "./api-store.ts";
-import {
-  createBufferedAuditLog,
-  createDrizzleAuditChainStore,
-  createDrizzleAuditLog,
-  createDrizzleAuditPostQueue,
-} from "./audit-store.ts";
+import { createDrizzleAuditChainStore } from "./audit-chain-store.ts";
+import { createDrizzleAuditPostQueue } from "./audit-post-queue.ts";
+import { createBufferedAuditLog, createDrizzleAuditLog } from "./audit-store.ts";
 import { createDrizzleAuditStreamCheckpoints } from "./audit-stream-store.ts";
 import type { DatabaseHandle, Executor } from "./client.ts";
 import { createDrizzleClientStore } from "./client-store.ts";

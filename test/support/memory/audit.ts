@@ -27,7 +27,7 @@ function toRecord({
   return copy(record);
 }
 
-/** AuditLog over an array, with src/db/audit-store.ts's semantics. */
+/** AuditLog over an array, with the semantics of src/db/audit-store.ts and audit-append.ts. */
 export function createMemoryAuditLog(
   database: MemoryDatabase,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
@@ -110,7 +110,7 @@ export function createMemoryAuditChainStore(database: MemoryDatabase): AuditChai
   };
 }
 
-/** AuditPostQueue over the same array: head of line, as src/db/audit-store.ts. */
+/** AuditPostQueue over the same array: head of line, as src/db/audit-post-queue.ts. */
 export function createMemoryAuditPostQueue(database: MemoryDatabase): AuditPostQueue {
   const { tables } = database;
   const byId = (id: number) => tables.audit.find((row) => row.id === id);
