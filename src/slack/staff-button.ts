@@ -21,6 +21,22 @@ export interface StaffClick<A extends StaffButtonArgs> {
   reply(text: string): Promise<void>;
 }
 
+export interface StaffButtonGuard {
+  role: Role;
+  /** What a refusal is audited as. */
+  actionId: string;
+  refusal: string;
+}
+
+/** The guard of a button for support or admin; `doing` completes "You need … role to". */
+export function supportOnly(actionId: string, doing: string): StaffButtonGuard {
+  return {
+    role: "support",
+    actionId,
+    refusal: `You need the *support* or *admin* role to ${doing}: ask a Passdesk admin.`,
+  };
+}
+
 /**
  * A button on a message for staff: acked at once; the clicker's role checked now, not when the
  * message was posted (a refusal is audited as `actionId` and answered with `refusal`); every
@@ -28,7 +44,7 @@ export interface StaffClick<A extends StaffButtonArgs> {
  */
 export function staffButton<A extends StaffButtonArgs>(
   deps: RoleGuardDependencies,
-  guard: { role: Role; actionId: string; refusal: string },
+  guard: StaffButtonGuard,
   onClick: (click: StaffClick<A>) => Promise<void>,
 ): (args: A) => Promise<void> {
   return async (args) => {

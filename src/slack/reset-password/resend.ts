@@ -1,7 +1,7 @@
 import { resendStaffReset } from "../../password-reset/resend-staff-reset.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { staffButton } from "../staff-button.ts";
+import { staffButton, supportOnly } from "../staff-button.ts";
 import { describeStaffReset } from "./reply.ts";
 
 export type ResendDependencies = Pick<
@@ -14,22 +14,21 @@ export type ResendDependencies = Pick<
  * /reset-password (role re-checked, same per-user limit, audited), answered only to the clicker.
  */
 export function createResendButton(deps: ResendDependencies) {
-  const guard = {
-    role: "support",
-    actionId: ACTION_IDS.resendReset,
-    refusal: "You need the *support* or *admin* role to resend reset emails: ask a Passdesk admin.",
-  } as const;
-  return staffButton(deps, guard, async function resendReset({ args, actor, reply }) {
-    const { body, action } = args;
-    const resent = await resendStaffReset(
-      { repo: deps.repo, clock: deps.clock, limits: deps.limits },
-      {
-        requestId: action.value ?? "",
-        requestedBy: { ...actor, ...(body.channel?.id && { channelId: body.channel.id }) },
-      },
-    );
-    if (!resent.ok) return void (await reply("That request no longer exists."));
-    if (resent.result.outcome === "queued") deps.wakeWorker();
-    await reply(describeStaffReset(resent.result, resent.email, resent.connection));
-  });
+  return staffButton(
+    deps,
+    supportOnly(ACTION_IDS.resendReset, "resend reset emails"),
+    async function resendReset({ args, actor, reply }) {
+      const { body, action } = args;
+      const resent = await resendStaffReset(
+        { repo: deps.repo, clock: deps.clock, limits: deps.limits },
+        {
+          requestId: action.value ?? "",
+          requestedBy: { ...actor, ...(body.channel?.id && { channelId: body.channel.id }) },
+        },
+      );
+      if (!resent.ok) return void (await reply("That request no longer exists."));
+      if (resent.result.outcome === "queued") deps.wakeWorker();
+      await reply(describeStaffReset(resent.result, resent.email, resent.connection));
+    },
+  );
 }

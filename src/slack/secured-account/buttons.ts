@@ -8,7 +8,7 @@ import { escapeMrkdwn } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
 import { describeStaffReset } from "../reset-password/reply.ts";
-import { staffButton } from "../staff-button.ts";
+import { staffButton, supportOnly } from "../staff-button.ts";
 
 export type SecuredAccountButtonDependencies = Pick<
   SlackDependencies,
@@ -24,56 +24,54 @@ const GONE = "That account is no longer on record.";
  * the clicker.
  */
 export function createResetSecuredButton(deps: SecuredAccountButtonDependencies) {
-  const guard = {
-    role: "support",
-    actionId: ACTION_IDS.resetSecuredAccount,
-    refusal: "You need the *support* or *admin* role to send reset emails: ask a Passdesk admin.",
-  } as const;
-  return staffButton(deps, guard, async function resetSecured({ args, actor, reply }) {
-    const { body, action } = args;
-    const done = await resetSecuredAccount(
-      { repo: deps.repo, clock: deps.clock, limits: deps.limits, hasher: deps.hasher },
-      {
-        securedId: action.value ?? "",
-        requestedBy: { ...actor, ...(body.channel?.id && { channelId: body.channel.id }) },
-      },
-    );
-    if (!done.ok) return void (await reply(GONE));
-    if (done.result.outcome === "queued") deps.wakeWorker();
-    const lifted = done.unblocked
-      ? ":unlock: The account is unblocked, and its password no longer works: only the reset link gets the user back in. "
-      : "";
-    await reply(`${lifted}${describeStaffReset(done.result, done.email, done.connection)}`);
-  });
+  return staffButton(
+    deps,
+    supportOnly(ACTION_IDS.resetSecuredAccount, "send reset emails"),
+    async function resetSecured({ args, actor, reply }) {
+      const { body, action } = args;
+      const done = await resetSecuredAccount(
+        { repo: deps.repo, clock: deps.clock, limits: deps.limits, hasher: deps.hasher },
+        {
+          securedId: action.value ?? "",
+          requestedBy: { ...actor, ...(body.channel?.id && { channelId: body.channel.id }) },
+        },
+      );
+      if (!done.ok) return void (await reply(GONE));
+      if (done.result.outcome === "queued") deps.wakeWorker();
+      const lifted = done.unblocked
+        ? ":unlock: The account is unblocked, and its password no longer works: only the reset link gets the user back in. "
+        : "";
+      await reply(`${lifted}${describeStaffReset(done.result, done.email, done.connection)}`);
+    },
+  );
 }
 
 /** The Unblock button of a secured account's alert: lifts the account's block, as above. */
 export function createUnblockSecuredButton(deps: SecuredAccountButtonDependencies) {
-  const guard = {
-    role: "support",
-    actionId: ACTION_IDS.unblockSecuredAccount,
-    refusal: "You need the *support* or *admin* role to unblock accounts: ask a Passdesk admin.",
-  } as const;
-  return staffButton(deps, guard, async function unblockSecured({ args, actor, reply }) {
-    const result = await unblockSecuredAccount(deps.repo, {
-      securedId: args.action.value ?? "",
-      actor: { actorType: "slack", actorId: actor.userId },
-      at: deps.clock.now(),
-    });
-    if (!result.ok) {
-      return void (await reply(
-        result.reason === "external_store"
-          ? "That user lives in the app's own user store: block or unblock them there."
-          : GONE,
-      ));
-    }
-    const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
-    await reply(
-      result.lifted
-        ? `:unlock: ${who} is unblocked: they can sign in with their current password.`
-        : `${who} was no longer blocked.`,
-    );
-  });
+  return staffButton(
+    deps,
+    supportOnly(ACTION_IDS.unblockSecuredAccount, "unblock accounts"),
+    async function unblockSecured({ args, actor, reply }) {
+      const result = await unblockSecuredAccount(deps.repo, {
+        securedId: args.action.value ?? "",
+        actor: { actorType: "slack", actorId: actor.userId },
+        at: deps.clock.now(),
+      });
+      if (!result.ok) {
+        return void (await reply(
+          result.reason === "external_store"
+            ? "That user lives in the app's own user store: block or unblock them there."
+            : GONE,
+        ));
+      }
+      const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
+      await reply(
+        result.lifted
+          ? `:unlock: ${who} is unblocked: they can sign in with their current password.`
+          : `${who} was no longer blocked.`,
+      );
+    },
+  );
 }
 
 /** The buttons of the audit channel's `user.secured` alerts. */

@@ -4,7 +4,7 @@ import { maskEmail } from "../../users/email.ts";
 import { escapeMrkdwn } from "../block-kit.ts";
 import { ACTION_IDS } from "../contract.ts";
 import type { SlackDependencies } from "../dependencies.ts";
-import { staffButton } from "../staff-button.ts";
+import { staffButton, supportOnly } from "../staff-button.ts";
 
 export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "logger" | "clock">;
 
@@ -13,26 +13,25 @@ export type UnblockDependencies = Pick<SlackDependencies, "repo" | "roles" | "lo
  * the message was posted) lifts that block; audited as them and answered only to the clicker.
  */
 export function createUnblockButton(deps: UnblockDependencies) {
-  const guard = {
-    role: "support",
-    actionId: ACTION_IDS.unblockSignIn,
-    refusal: "You need the *support* or *admin* role to unblock sign-in: ask a Passdesk admin.",
-  } as const;
-  return staffButton(deps, guard, async function unblockSignIn({ args, actor, reply }) {
-    const result = await unblockAnnouncedBlock(deps.repo, {
-      blockId: args.action.value ?? "",
-      actor: { actorType: "slack", actorId: actor.userId },
-      at: deps.clock.now(),
-    });
-    if (!result.ok) return void (await reply("That block is no longer on record."));
-    const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
-    const where = `\`${escapeMrkdwn(result.ip)}\``;
-    await reply(
-      result.lifted > 0
-        ? `:unlock: Sign-in unblocked for ${who} from ${where}.`
-        : `${who} was no longer blocked from ${where}: a reset, another unblock or time lifted it.`,
-    );
-  });
+  return staffButton(
+    deps,
+    supportOnly(ACTION_IDS.unblockSignIn, "unblock sign-in"),
+    async function unblockSignIn({ args, actor, reply }) {
+      const result = await unblockAnnouncedBlock(deps.repo, {
+        blockId: args.action.value ?? "",
+        actor: { actorType: "slack", actorId: actor.userId },
+        at: deps.clock.now(),
+      });
+      if (!result.ok) return void (await reply("That block is no longer on record."));
+      const who = `*${escapeMrkdwn(maskEmail(result.email))}*`;
+      const where = `\`${escapeMrkdwn(result.ip)}\``;
+      await reply(
+        result.lifted > 0
+          ? `:unlock: Sign-in unblocked for ${who} from ${where}.`
+          : `${who} was no longer blocked from ${where}: a reset, another unblock or time lifted it.`,
+      );
+    },
+  );
 }
 
 export function registerSignIn(app: App, deps: SlackDependencies): void {
