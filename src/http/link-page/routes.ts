@@ -31,11 +31,12 @@ export interface LinkPage<Done extends { ok: true }, Problem extends string = Li
   renderConfirm(context: PageContext, view: { ticket: string; csrfToken: string }): string;
   renderDone(context: PageContext, done: Done): string;
   renderProblem(context: PageContext, problem: Problem | "invalid"): string;
-  /** The status of each problem's page; by default that of the unblock and secure links'. */
-  problemStatus?: Record<Problem | "invalid", 404 | 410>;
+  /** The status of each problem's page (LINK_PROBLEM_STATUS for LinkProblem's). */
+  problemStatus: Record<NoInfer<Problem> | "invalid", 404 | 410>;
 }
 
-const LINK_PROBLEM_STATUS: Record<LinkProblem, 404 | 410> = {
+/** A link that never was is not found; one that was, and no longer works, is gone. */
+export const LINK_PROBLEM_STATUS: Record<LinkProblem, 404 | 410> = {
   invalid: 404,
   expired: 410,
   used: 410,
@@ -52,9 +53,6 @@ export function createLinkPageRoutes<
   Done extends { ok: true },
   Problem extends string = LinkProblem,
 >(deps: LinkPageDependencies, link: LinkPage<Done, Problem>): Hono {
-  // Without its own statuses a link's problems are LinkProblem's (the default type).
-  const problemStatus =
-    link.problemStatus ?? (LINK_PROBLEM_STATUS as Record<Problem | "invalid", 404 | 410>);
   const secureCookie = deps.publicUrl.startsWith("https:");
   // As the reset page: a nonce per response, no referrer (the URL holds the token), no caching.
   function page(
@@ -77,7 +75,7 @@ export function createLinkPageRoutes<
     return page(c, (context) => renderErrorPage(context, PAGES.unavailable), 503);
   };
   const problem = (c: Context, which: Problem | "invalid") =>
-    page(c, (context) => link.renderProblem(context, which), problemStatus[which]);
+    page(c, (context) => link.renderProblem(context, which), link.problemStatus[which]);
   async function confirm(c: Context, token: string, status: ContentfulStatusCode = 200) {
     const inspection = await link.inspect(token, deps.clock.now());
     if (!inspection.ok) return problem(c, inspection.problem);

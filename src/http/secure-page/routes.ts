@@ -5,7 +5,11 @@ import {
   secureAccount,
 } from "../../password-reset/secure-account.ts";
 import { SECURE_ACCOUNT_PATH } from "../../password-reset/secure-account-link.ts";
-import { createLinkPageRoutes, type LinkPageDependencies } from "../link-page/routes.ts";
+import {
+  createLinkPageRoutes,
+  LINK_PROBLEM_STATUS,
+  type LinkPageDependencies,
+} from "../link-page/routes.ts";
 import { renderSecureConfirm, renderSecured, renderSecureProblem } from "./views.ts";
 
 export interface SecurePageDependencies extends LinkPageDependencies {
@@ -20,6 +24,7 @@ export function createSecurePageRoutes({ repo, ...deps }: SecurePageDependencies
     redeem: (token, at) => secureAccount(repo, token, at),
     renderConfirm: renderSecureConfirm,
     renderDone: renderSecured,
+    problemStatus: LINK_PROBLEM_STATUS,
     renderProblem: renderSecureProblem,
   });
 }

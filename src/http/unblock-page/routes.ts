@@ -5,7 +5,11 @@ import {
   type UnblockLinkPorts,
 } from "../../sign-in/unblock.ts";
 import { UNBLOCK_PATH } from "../../sign-in/unblock-link.ts";
-import { createLinkPageRoutes, type LinkPageDependencies } from "../link-page/routes.ts";
+import {
+  createLinkPageRoutes,
+  LINK_PROBLEM_STATUS,
+  type LinkPageDependencies,
+} from "../link-page/routes.ts";
 import { renderUnblockConfirm, renderUnblocked, renderUnblockProblem } from "./views.ts";
 
 export interface UnblockPageDependencies extends LinkPageDependencies {
@@ -20,6 +24,7 @@ export function createUnblockPageRoutes({ repo, ...deps }: UnblockPageDependenci
     redeem: (token, at) => redeemUnblockLink(repo, token, at),
     renderConfirm: renderUnblockConfirm,
     renderDone: renderUnblocked,
+    problemStatus: LINK_PROBLEM_STATUS,
     renderProblem: renderUnblockProblem,
   });
 }
