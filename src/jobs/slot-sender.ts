@@ -5,6 +5,13 @@ export interface SlotSenderOptions<T> {
   logger: Logger;
   /** Sends in flight at once; a slow or hanging receiver holds only these slots. */
   maxConcurrentSends: number;
+  /**
+   * Claims this many at a time (by default every free slot at once), and only once that many
+   * slots are free: under a steady load items are claimed, and their statements run, a group
+   * at a time rather than one by one as each send ends, and the first group after a quiet spell
+   * is on its way before the next is claimed. At most `maxConcurrentSends`.
+   */
+  claimGroup?: number;
   /** Leases up to `limit` due items for this process. */
   claim(limit: number): Promise<T[]>;
   /** Sends one leased item and records the outcome; a throw is logged (the lease retries it). */
@@ -33,6 +40,7 @@ export interface SlotSender {
  */
 export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
   const { logger, maxConcurrentSends } = options;
+  const group = Math.min(Math.max(options.claimGroup ?? 1, 1), maxConcurrentSends);
   let stopped = false;
   const inFlight = new Set<Promise<unknown>>();
   const pass = createSerialTask(fillSlots, logger);
@@ -54,8 +62,10 @@ export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
   async function fillSlots(): Promise<void> {
     while (!stopped) {
       const free = maxConcurrentSends - inFlight.size;
-      if (free <= 0) return;
-      const claimed = await options.claim(free);
+      // Fewer free slots than a group: a send still in flight will end and start another pass.
+      if (free < group) return;
+      const limit = options.claimGroup === undefined ? free : group;
+      const claimed = await options.claim(limit);
       for (const item of claimed) {
         const sending = options
           .send(item)
@@ -68,7 +78,7 @@ export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
           });
         inFlight.add(sending);
       }
-      if (claimed.length < free) return;
+      if (claimed.length < limit) return;
     }
   }
 

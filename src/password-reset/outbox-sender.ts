@@ -62,6 +62,8 @@ export function createOutboxSender(
   const sender = createSlotSender({
     logger,
     maxConcurrentSends: Math.max(maxConcurrentSends, maxEmailsInProgress),
+    // A place's worth of emails at a time: those left in progress meanwhile keep every place busy.
+    claimGroup: Math.max(1, Math.min(maxConcurrentSends, maxEmailsInProgress - maxConcurrentSends)),
     claim: (limit) => claimDueEmails(sendDeps, limit),
     send: (email) => sendEmail(sendDeps, email),
     describe: (email) => ({ messageRef: email.messageRef }),
