@@ -35,8 +35,9 @@ export interface SlotSender {
 }
 
 /**
- * Keeps up to `maxConcurrentSends` items of an outbox in flight, refilling a slot as soon as a
- * send ends. The email worker and the webhook deliverer run one each; tests drive the same loop.
+ * Keeps up to `maxConcurrentSends` items of an outbox in flight, refilling slots as sends end
+ * (each at once, or a `claimGroup` at a time). The email worker and the webhook deliverer run one
+ * each; tests drive the same loop.
  */
 export function createSlotSender<T>(options: SlotSenderOptions<T>): SlotSender {
   const { logger, maxConcurrentSends } = options;
