@@ -89,7 +89,11 @@ export function placedText(seq: number, id: number, atJson: string, fields: stri
   return `[${seq},${id},${atJson},${fields.slice(1)}`;
 }
 
-/** SHA-256 (hex) over the previous entry's hash, a newline, and this entry's canonical text. */
+/**
+ * SHA-256 (hex) over the previous entry's hash, a newline, and this entry's canonical text (as
+ * UTF-8). Appends compute the same link in the database, in passdesk_audit_append
+ * (drizzle/0010_audit_append_function.sql), from canonicalFields; verification computes it here.
+ */
 export function linkHash(previousHash: string, canonicalText: string): string {
   return hash("sha256", `${previousHash}\n${canonicalText}`);
 }

@@ -50,26 +50,25 @@ const MAX_GROUP = 500;
 /**
  * The audit log outside a transaction. Appends serialise on the chain's lock anyway, so this
  * process sends one at a time and the records that arrive meanwhile go together, as the next
- * transaction (group commit): 32 emails sent at once cost one lock and one commit, not 32 in
- * a row. Each caller's promise settles once its entries are committed; a batch refused for one
+ * append (group commit): 32 emails sent at once cost one lock and one commit, not 32 in a row. Each caller's promise settles once its entries are committed; a batch refused for one
  * caller's values is retried caller by caller, so only that caller fails.
  */
 export function createDrizzleAuditLog(
   db: Database,
   shouldPost: (entry: AuditEntry) => boolean = () => false,
 ): AuditLog {
+  const query = drizzleQuery(db);
   const queue: WaitingAppend[] = [];
   let appending = false;
   let scheduled = false;
 
   async function settle(group: WaitingAppend[]): Promise<void> {
     try {
-      await db.transaction((tx) =>
-        appendToChain(
-          drizzleQuery(tx),
-          group.flatMap((waiting) => waiting.entries),
-          shouldPost,
-        ),
+      // One statement, its own transaction.
+      await appendToChain(
+        query,
+        group.flatMap((waiting) => waiting.entries),
+        shouldPost,
       );
       for (const waiting of group) waiting.resolve();
     } catch (error) {

@@ -139,6 +139,23 @@ describe.each(backends)("the audit chain on %s", (backend) => {
     expect(report.checked).toBe(2);
   });
 
+  it("links in the database as verify does: text beyond ASCII, JSON escapes, 300 in one append", async () => {
+    const awkward = `zoë ß 漢字 👩‍💻 \u2028 \t\n\r\u0001 "q" \\ </script> שלום`;
+    await repo.audit.record(
+      entry(1, {
+        actorId: `U${awkward}`,
+        targetEmail: "zoë@exämple.com",
+        details: { [awkward]: [awkward, { nested: awkward }], count: 12345678901 },
+      }),
+    );
+    await repo.audit.recordAll(
+      Array.from({ length: 300 }, (_, i) => entry(i + 2, { details: { i, text: awkward } })),
+    );
+    const report = await verify();
+    expect(report.broken).toBeUndefined();
+    expect(report.checked).toBe(301);
+  });
+
   it("fails only the caller whose entry the database refuses, when records go together", async () => {
     const results = await Promise.allSettled([
       repo.audit.record(entry(1)),
