@@ -41,6 +41,9 @@ export function batchSendPorts<P extends BatchableSendPorts>(repo: P): P {
       await outbox.markAllSent(sent, latest(sent.map(({ at }) => at)));
       return sent.map(() => undefined);
     },
+    // A send keeps its provider place until its mark commits: with two marks in flight, one
+    // that ends while a mark is running starts its own at once instead of waiting for it.
+    { maxInFlight: 2 },
   );
   return {
     ...repo,
