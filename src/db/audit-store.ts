@@ -50,8 +50,9 @@ const MAX_GROUP = 500;
 /**
  * The audit log outside a transaction. Appends serialise on the chain's lock anyway, so this
  * process sends one at a time and the records that arrive meanwhile go together, as the next
- * append (group commit): 32 emails sent at once cost one lock and one commit, not 32 in a row. Each caller's promise settles once its entries are committed; a batch refused for one
- * caller's values is retried caller by caller, so only that caller fails.
+ * append (group commit): 32 emails sent at once cost one lock and one commit, not 32 in a row.
+ * Each caller's promise settles once its entries are committed; a batch refused for one caller's
+ * values is retried caller by caller, so only that caller fails.
  */
 export function createDrizzleAuditLog(
   db: Database,
