@@ -1,6 +1,8 @@
 -- Appends entries to the audit chain in one statement (src/db/audit-append.ts calls it; the
 -- chain is described in src/audit/chain.ts). `entries` is a JSON array of rows, each with
--- `fields`: the entry's canonicalFields text, computed by the caller before the lock.
+-- `fields`, the entry's canonicalFields text (a JSON array: actor_type, actor_id, action,
+-- outcome, target_email, connection, request_id, details), computed by the caller before the
+-- lock, and `slack_state`.
 --
 -- Under the chain's lock (held until the caller's transaction, or this statement alone, commits):
 -- read the head (a statement of its own, so that its snapshot sees the last append committed),
@@ -42,15 +44,15 @@ BEGIN
       'UTF8')), 'hex');
     hashes := hashes || link;
   END LOOP;
+  -- The columns are read back from the very text each link covers.
   INSERT INTO audit_log (id, created_at, actor_type, actor_id, action, outcome, target_email,
     connection, request_id, details, slack_state, slack_next_attempt_at, chain_seq, chain_hash)
-  SELECT first_id + e.n - 1, at, e.entry ->> 'actor_type', e.entry ->> 'actor_id',
-    e.entry ->> 'action', e.entry ->> 'outcome', e.entry ->> 'target_email',
-    e.entry ->> 'connection', e.entry ->> 'request_id',
-    coalesce(nullif(e.entry -> 'details', 'null'::jsonb), '{}'::jsonb),
+  SELECT first_id + e.n - 1, at, f ->> 0, f ->> 1, f ->> 2, f ->> 3, f ->> 4, f ->> 5, f ->> 6,
+    coalesce(nullif(f -> 7, 'null'::jsonb), '{}'::jsonb),
     e.entry ->> 'slack_state',
     CASE WHEN e.entry ->> 'slack_state' = 'pending' THEN at END,
     head_seq + e.n, hashes[e.n]
-  FROM jsonb_array_elements(entries) WITH ORDINALITY AS e(entry, n);
+  FROM jsonb_array_elements(entries) WITH ORDINALITY AS e(entry, n)
+  CROSS JOIN LATERAL (SELECT (e.entry ->> 'fields')::jsonb AS f) AS parsed;
 END
 $$;

@@ -1,9 +1,4 @@
-import {
-  type ChainedContent,
-  canonicalFields,
-  canonicalJson,
-  canonicalText,
-} from "../audit/chain.ts";
+import { type ChainedContent, canonicalFields } from "../audit/chain.ts";
 import type { AuditEntry } from "../audit/ports.ts";
 import { jsonArrayOf, type RawQuery } from "./raw-query.ts";
 
@@ -39,8 +34,8 @@ function normalised(entry: AuditEntry): Omit<ChainedContent, "seq" | "id" | "at"
 /**
  * Appends entries to the chain: inside the caller's transaction, the chain's lock is then held
  * until that transaction ends, so callers append last (see createBufferedAuditLog); alone, the
- * statement is its own transaction. The links are computed by the database function, over each
- * entry's canonical fields computed here, before the lock that every append waits for.
+ * statement is its own transaction. Each entry's canonical fields are computed here, before the
+ * lock that every append waits for; the database function links them and stores them.
  */
 export async function appendToChain(
   query: RawQuery,
@@ -48,22 +43,10 @@ export async function appendToChain(
   shouldPost: (entry: AuditEntry) => boolean,
 ): Promise<void> {
   if (entries.length === 0) return;
+  // The canonical fields are the row too: the function stores what it hashes.
   const rows = entries.map((entry) => {
-    const content = normalised(entry);
-    const details = canonicalJson(entry.details ?? {});
-    const fields = canonicalFields({ ...content, details: {} }, details);
-    return [
-      `{"fields":${JSON.stringify(fields)}`,
-      `"actor_type":${canonicalText(content.actorType)}`,
-      `"actor_id":${canonicalText(content.actorId)}`,
-      `"action":${canonicalText(content.action)}`,
-      `"outcome":${canonicalText(content.outcome)}`,
-      `"target_email":${canonicalText(content.targetEmail)}`,
-      `"connection":${canonicalText(content.connection)}`,
-      `"request_id":${canonicalText(content.requestId)}`,
-      `"details":${details}`,
-      `"slack_state":${shouldPost(entry) ? '"pending"' : "null"}}`,
-    ].join(",");
+    const fields = canonicalFields({ ...normalised(entry), details: entry.details ?? {} });
+    return `{"fields":${JSON.stringify(fields)},"slack_state":${shouldPost(entry) ? '"pending"' : "null"}}`;
   });
   await query(APPEND, [jsonArrayOf(rows)]);
 }

@@ -32,9 +32,9 @@ export type OutboxSenderDependencies = SendDependencies & { repo: BatchableSendP
  * Keeps up to `maxEmailsInProgress` emails on their way, and up to `maxConcurrentSends` of them
  * with the mailer, claiming `maxConcurrentSends` more once that many are done. The emails in
  * progress share their statements (see batchSendPorts), and only the call to the provider and the
- * "sent" mark take one of its places: looking up, issuing a ticket, rendering and auditing never keep the provider
- * waiting. The worker runs one; tests drive the same one, so they exercise the loop production
- * runs.
+ * "sent" mark take one of its places: looking up, issuing a ticket, rendering and auditing never
+ * keep the provider waiting. The worker runs one; tests drive the same one, so they exercise the
+ * loop production runs.
  */
 export function createOutboxSender(
   deps: OutboxSenderDependencies,
