@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, lt, lte, or, sql } from "drizzle-orm";
-import type { OutboxStore } from "../email/ports.ts";
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { OutboxClaim, OutboxStore } from "../email/ports.ts";
 import type { Executor } from "./client.ts";
 import { prepareOnce } from "./prepare-once.ts";
 import { drizzleQuery, jsonParameter, type RawQuery } from "./raw-query.ts";
@@ -21,6 +21,17 @@ const MARK_ALL_SENT = `
     locked_until = null, last_error = null
   from jsonb_to_recordset($2::jsonb) as sent (id bigint, provider_message_id text)
   where email_outbox.id = sent.id`;
+
+/** The email, while it is still being sent under `claim`'s lease (see OutboxStore). */
+function stillLeased(claim: OutboxClaim) {
+  return and(
+    eq(emailOutbox.id, claim.id),
+    eq(emailOutbox.status, "sending"),
+    claim.lockedUntil
+      ? eq(emailOutbox.lockedUntil, claim.lockedUntil)
+      : isNull(emailOutbox.lockedUntil),
+  );
+}
 
 export function createDrizzleOutboxStore(
   db: Executor,
@@ -109,13 +120,13 @@ export function createDrizzleOutboxStore(
         ),
       ]);
     },
-    async scheduleRetry(id, nextAttemptAt, error) {
+    async scheduleRetry(claim, nextAttemptAt, error) {
       await db
         .update(emailOutbox)
         .set({ status: "pending", nextAttemptAt, lockedUntil: null, lastError: error })
-        .where(eq(emailOutbox.id, id));
+        .where(stillLeased(claim));
     },
-    async release(id, at, reason) {
+    async release(claim, at, reason) {
       await db
         .update(emailOutbox)
         .set({
@@ -125,13 +136,13 @@ export function createDrizzleOutboxStore(
           lockedUntil: null,
           lastError: reason,
         })
-        .where(eq(emailOutbox.id, id));
+        .where(stillLeased(claim));
     },
-    async markFailed(id, error) {
+    async markFailed(claim, error) {
       await db
         .update(emailOutbox)
         .set({ status: "failed", lockedUntil: null, lastError: error })
-        .where(eq(emailOutbox.id, id));
+        .where(stillLeased(claim));
     },
     async lockByRef(messageRef) {
       const [row] = await db

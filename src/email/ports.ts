@@ -76,6 +76,9 @@ export interface OutboxEmail {
   sentAt: Date | null;
 }
 
+/** A claimed email as claimDue returned it: its id and the lease that claim holds. */
+export type OutboxClaim = Pick<OutboxEmail, "id" | "lockedUntil">;
+
 export interface NewOutboxEmail {
   messageRef: string;
   kind: OutboxEmailKind;
@@ -100,13 +103,18 @@ export interface OutboxStore {
     sent: Array<{ id: number; providerMessageId: string | null }>,
     at: Date,
   ): Promise<void>;
-  scheduleRetry(id: number, nextAttemptAt: Date, error: string): Promise<void>;
+  /*
+   * scheduleRetry, release and markFailed change the email only while `claim`'s lease is still
+   * its lease: a sender that was held up past its lease (another claimed the email, and may have
+   * sent it) must not make it due again, or it is sent twice.
+   */
+  scheduleRetry(claim: OutboxClaim, nextAttemptAt: Date, error: string): Promise<void>;
   /**
    * Gives a leased email back untried: due again at `at`, its claim's attempt not counted (the
    * provider was never called).
    */
-  release(id: number, at: Date, reason: string): Promise<void>;
-  markFailed(id: number, error: string): Promise<void>;
+  release(claim: OutboxClaim, at: Date, reason: string): Promise<void>;
+  markFailed(claim: OutboxClaim, error: string): Promise<void>;
   findByRef(messageRef: string): Promise<OutboxEmail | undefined>;
   /** Reads and locks the row for this transaction (delivery events for one email apply in turn). */
   lockByRef(messageRef: string): Promise<OutboxEmail | undefined>;

@@ -90,7 +90,7 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
   } catch (error) {
     await composed.undo();
     if (error instanceof MailerError && error.details.notAttempted) {
-      await repo.outbox.release(email.id, clock.now(), error.message);
+      await repo.outbox.release(email, clock.now(), error.message);
       deps.logger.info({ messageRef: email.messageRef, reason: error.message }, "email put back");
       return "retrying";
     }
@@ -101,7 +101,7 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
     ) {
       const delay = retryDelayMillis(email.attempts, error.details.retryAfterSeconds);
       await repo.outbox.scheduleRetry(
-        email.id,
+        email,
         new Date(clock.now().getTime() + delay),
         error.message,
       );
@@ -133,7 +133,7 @@ async function fail(
     connection = null,
   }: { outcome: string; reason: string; connection?: string | null },
 ): Promise<"failed"> {
-  await deps.repo.outbox.markFailed(email.id, reason);
+  await deps.repo.outbox.markFailed(email, reason);
   await audit(deps, email, email.toAddress, connection, outcome, {
     reason,
     attempts: email.attempts,

@@ -96,7 +96,7 @@ describe.each(storeBackends)("the outbox store contract on %s", (backend) => {
     const ref = await enqueue(START);
     const [email] = await repo.outbox.claimDue(seconds(1), seconds(61), 10);
     if (!email) throw new Error("nothing claimed");
-    await repo.outbox.scheduleRetry(email.id, seconds(30), "SendGrid answered 503");
+    await repo.outbox.scheduleRetry(email, seconds(30), "SendGrid answered 503");
     expect(await repo.outbox.findByRef(ref)).toMatchObject({
       status: "pending",
       nextAttemptAt: seconds(30),
@@ -118,11 +118,36 @@ describe.each(storeBackends)("the outbox store contract on %s", (backend) => {
     const failing = await enqueue(START);
     const [doomed] = await repo.outbox.claimDue(seconds(1), seconds(61), 10);
     if (!doomed) throw new Error("nothing claimed");
-    await repo.outbox.markFailed(doomed.id, "SendGrid answered 400");
+    await repo.outbox.markFailed(doomed, "SendGrid answered 400");
     expect(await repo.outbox.findByRef(failing)).toMatchObject({
       status: "failed",
       lockedUntil: null,
     });
+    expect(await repo.outbox.claimDue(seconds(100_000), seconds(100_060), 10)).toEqual([]);
+  });
+
+  it("a sender held up past its lease cannot make the email due again, nor fail it", async () => {
+    // The first sender claimed it and stalled; its lease ran out, a second sender claimed and
+    // sent it. The first then gives it back, reschedules it or fails it: each changes nothing,
+    // or the email would be sent a second time.
+    const ref = await enqueue(START);
+    const [stalled] = await repo.outbox.claimDue(seconds(1), seconds(61), 10);
+    if (!stalled) throw new Error("nothing claimed");
+    const [second] = await repo.outbox.claimDue(seconds(62), seconds(122), 10);
+    if (!second) throw new Error("not claimed again");
+    await repo.outbox.release(stalled, seconds(70), "waited too long for the mailer");
+    await repo.outbox.scheduleRetry(stalled, seconds(70), "SendGrid answered 503");
+    await repo.outbox.markFailed(stalled, "SendGrid answered 400");
+    expect(await repo.outbox.findByRef(ref)).toMatchObject({
+      status: "sending",
+      attempts: 2,
+      lockedUntil: seconds(122),
+      lastError: null,
+    });
+    await repo.outbox.markSent(second.id, "sg-2", seconds(80));
+    await repo.outbox.release(stalled, seconds(90), "waited too long for the mailer");
+    await repo.outbox.scheduleRetry(second, seconds(90), "late");
+    expect(await repo.outbox.findByRef(ref)).toMatchObject({ status: "sent", attempts: 2 });
     expect(await repo.outbox.claimDue(seconds(100_000), seconds(100_060), 10)).toEqual([]);
   });
 

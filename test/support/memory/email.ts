@@ -1,6 +1,7 @@
 import type {
   EmailEventStore,
   NewOutboxEmail,
+  OutboxClaim,
   OutboxEmail,
   OutboxStore,
   StoredTemplate,
@@ -17,6 +18,14 @@ import { ConstraintError, copy, type MemoryDatabase } from "./database.ts";
 export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
   const { tables } = database;
   const byId = (id: number) => tables.outbox.find((email) => email.id === id);
+  /** As the database store: the row only while it is still being sent under `claim`'s lease. */
+  const stillLeased = (claim: OutboxClaim) => {
+    const row = byId(claim.id);
+    const held =
+      row?.status === "sending" &&
+      (row.lockedUntil?.getTime() ?? null) === (claim.lockedUntil?.getTime() ?? null);
+    return held ? row : undefined;
+  };
   function enqueue(email: NewOutboxEmail, at: Date): void {
     if (tables.outbox.some((row) => row.messageRef === email.messageRef))
       throw new ConstraintError(`duplicate message ref ${email.messageRef}`);
@@ -86,11 +95,16 @@ export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
         });
       }
     },
-    async scheduleRetry(id, nextAttemptAt, error) {
-      update(byId(id), { status: "pending", nextAttemptAt, lockedUntil: null, lastError: error });
+    async scheduleRetry(claim, nextAttemptAt, error) {
+      update(stillLeased(claim), {
+        status: "pending",
+        nextAttemptAt,
+        lockedUntil: null,
+        lastError: error,
+      });
     },
-    async release(id, at, reason) {
-      const row = byId(id);
+    async release(claim, at, reason) {
+      const row = stillLeased(claim);
       update(row, {
         status: "pending",
         attempts: Math.max((row?.attempts ?? 0) - 1, 0),
@@ -99,8 +113,8 @@ export function createMemoryOutboxStore(database: MemoryDatabase): OutboxStore {
         lastError: reason,
       });
     },
-    async markFailed(id, error) {
-      update(byId(id), { status: "failed", lockedUntil: null, lastError: error });
+    async markFailed(claim, error) {
+      update(stillLeased(claim), { status: "failed", lockedUntil: null, lastError: error });
     },
     async findByRef(messageRef) {
       return copy(tables.outbox.find((email) => email.messageRef === messageRef));
