@@ -4,7 +4,9 @@ import type { OutboxEmail, OutboxStore } from "../email/ports.ts";
 import { TemplateRenderError } from "../email/render.ts";
 import { retryDelayMillis } from "../jobs/backoff.ts";
 import type { Logger } from "../logger.ts";
+import { ExternalStoreUnavailableError } from "../users/external-store.ts";
 import type { UserStore } from "../users/ports.ts";
+import type { User } from "../users/user.ts";
 import {
   type ComposeDependencies,
   type ComposePorts,
@@ -59,7 +61,13 @@ export function claimDueEmails(deps: SendDependencies, limit: number): Promise<O
 /** Sends one leased email and records the result: sent, retry later, or failed for good. */
 export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Promise<SendOutcome> {
   const { repo, clock } = deps;
-  const user = email.userId === null ? undefined : await repo.users.findById(email.userId);
+  let user: User | undefined;
+  try {
+    user = email.userId === null ? undefined : await repo.users.findById(email.userId);
+  } catch (error) {
+    if (!(error instanceof ExternalStoreUnavailableError)) throw error;
+    return waitForUserStore(deps, email, error);
+  }
   if (!user || user.blocked) {
     return fail(deps, email, {
       outcome: user ? "blocked" : "unknown_user",
@@ -122,6 +130,29 @@ export async function sendEmail(deps: SendDependencies, email: OutboxEmail): Pro
     }
     throw error;
   }
+}
+
+/**
+ * The user lives in a store that cannot be asked now (a connection with its own user store):
+ * nothing was composed or sent, and the email is tried again with the provider's backoff rather
+ * than left leased until its lease runs out.
+ */
+async function waitForUserStore(
+  deps: SendDependencies,
+  email: OutboxEmail,
+  error: ExternalStoreUnavailableError,
+): Promise<"retrying"> {
+  const delay = retryDelayMillis(email.attempts, undefined);
+  await deps.repo.outbox.scheduleRetry(
+    email,
+    new Date(deps.clock.now().getTime() + delay),
+    `user store unavailable: ${error.why}`,
+  );
+  deps.logger.warn(
+    { messageRef: email.messageRef, delayMillis: Math.round(delay), why: error.why },
+    "email waits for its user store",
+  );
+  return "retrying";
 }
 
 async function fail(

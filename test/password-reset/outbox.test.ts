@@ -5,6 +5,7 @@ import { inspectTicket } from "../../src/password-reset/complete-reset.ts";
 import { requestPasswordReset } from "../../src/password-reset/request-reset.ts";
 import { resolvePendingRequests } from "../../src/password-reset/resolve-requests.ts";
 import { inspectSecureAccountLink } from "../../src/password-reset/secure-account.ts";
+import { ExternalStoreUnavailableError } from "../../src/users/external-store.ts";
 import { createManualClock } from "../support/clock.ts";
 import { backends, openMigratedDatabase } from "../support/database.ts";
 import { createMemoryMailer, tokenIn } from "../support/memory-mailer.ts";
@@ -127,5 +128,34 @@ describe.each(backends)("the email outbox on %s", (backend) => {
     expect(await sendDueEmails(deps)).toEqual({ sent: 1, retrying: 0, failed: 0 });
     const token = new URL(secureLinkIn(mailer.sent[0] ?? { text: "" })).searchParams.get("ticket");
     expect(await inspectSecureAccountLink(repo, token ?? "", clock.now())).toEqual({ ok: true });
+  });
+
+  it("an email whose user store cannot be asked waits with backoff instead of staying leased", async () => {
+    const mailer = createMemoryMailer();
+    const deps = sendDependencies(repo, mailer, clock);
+    await createTestUser(repo, "store-down@example.com");
+    await queue(["store-down@example.com"]);
+    const unavailable = () => {
+      throw new ExternalStoreUnavailableError("crm", "timeout");
+    };
+    const storeDown = {
+      ...deps,
+      repo: {
+        ...repo,
+        users: { ...repo.users, findById: unavailable, findByIds: unavailable },
+      },
+    };
+    expect(await sendDueEmails(storeDown)).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    expect(mailer.sent).toEqual([]);
+    const [row] = await database.handle.query<{ status: string; last_error: string }>(
+      `select status, last_error from email_outbox where to_address = $1`,
+      ["store-down@example.com"],
+    );
+    expect(row).toEqual({ status: "pending", last_error: "user store unavailable: timeout" });
+    // Not due again at once: the store is left alone for the backoff.
+    expect(await sendDueEmails(storeDown)).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    clock.advance(20 * 60_000);
+    expect(await sendDueEmails(deps)).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(mailer.sent.map((email) => email.to)).toEqual(["store-down@example.com"]);
   });
 });
