@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { DatabaseHandle } from "../../src/db/client.ts";
 import { SUCCESS_MESSAGE } from "../../src/http/change-password/route.ts";
 import { runCli } from "../support/cli.ts";
@@ -103,6 +103,14 @@ describe.skipIf(!adminUrl)(
         ARGON2_MAX_WAIT_MILLIS: "30000",
       });
       servers.push(server);
+      // Stopped as an operator stops it when its test ends (SIGTERM: the worker finishes what
+      // it is sending), before the harness's SIGKILL for a server still running. Killed
+      // mid-send, a server would leave an email accepted but unrecorded, sent again by a later
+      // test's server once its lease ran out: a crash's duplicate, in a file where only the two
+      // SIGKILL tests crash on purpose. (vitest runs these hooks last registered first.)
+      onTestFinished(async () => {
+        await server.stop("SIGTERM");
+      });
       // The start-up check of each store is logged just after the banner.
       await waitFor(
         () =>
